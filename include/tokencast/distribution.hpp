@@ -1,0 +1,125 @@
+#pragma once
+// Distributions of uncertain figures. A `Quantity` is what a scenario writes for a number: either a
+// constant or a distribution whose parameters are themselves Quantities. `resolve` draws the
+// parameters once (per trial) and yields a `Dist`, whose parameters are all known and which can be
+// sampled many times (per request) without allocating.
+#include <array>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tokencast/random.hpp"
+
+namespace tokencast {
+
+enum class DistKind { fixed, uniform, triangular, pert, normal, lognormal, gamma, empirical };
+
+// Which parameters a lognormal or gamma was written with.
+enum class ParamSet {
+  standard,      // fixed: value; uniform: min,max; triangular/pert: min,mode,max(,shape); normal: mean,sd(,min,max)
+  mu_sigma,      // lognormal
+  median_sigma,  // lognormal
+  mean_cv,       // lognormal, gamma
+  median_p95,    // lognormal
+  shape_scale,   // gamma
+};
+
+std::string_view to_string(DistKind kind);
+
+struct Interval {
+  double lo = -std::numeric_limits<double>::infinity();
+  double hi = std::numeric_limits<double>::infinity();
+};
+
+// A distribution with every parameter known.
+class Dist {
+ public:
+  static Dist fixed(double value);
+  static Dist uniform(double min, double max);
+  static Dist triangular(double min, double mode, double max);
+  static Dist pert(double min, double mode, double max, double shape = 4.0);
+  // Normal truncated to [min, max] (infinite bounds: not truncated).
+  static Dist normal(double mean, double sd, double min = -std::numeric_limits<double>::infinity(),
+                     double max = std::numeric_limits<double>::infinity());
+  static Dist lognormal(double mu, double sigma);
+  static Dist gamma(double shape, double scale);
+  // `values` and `cumulative_weights` (increasing, last = 1) must outlive the Dist.
+  static Dist empirical(std::span<const double> values, std::span<const double> cumulative_weights);
+
+  DistKind kind() const { return kind_; }
+  bool is_continuous() const { return kind_ != DistKind::fixed && kind_ != DistKind::empirical; }
+  double mean() const;
+  double variance() const;
+  double quantile(double p) const;  // p in [0, 1]
+  double cdf(double x) const;
+  Interval support() const;
+
+  double sample(Rng& rng) const;
+
+  // empirical only: the values and their cumulative weights (ending at 1).
+  std::span<const double> values() const { return values_; }
+  std::span<const double> cumulative_weights() const { return cumulative_; }
+
+ private:
+  DistKind kind_ = DistKind::fixed;
+  // Parameters by kind: fixed (a=value); uniform (a=min, b=max); triangular (a=min, b=mode,
+  // c=max); pert (a=min, c=max, alpha, beta of the beta on [a,c]); normal (a=mean, b=sd, c=min,
+  // d=max); lognormal (a=mu, b=sigma); gamma (a=shape, b=scale).
+  double a_ = 0, b_ = 0, c_ = 0, d_ = 0;
+  double alpha_ = 0, beta_ = 0;
+  std::span<const double> values_, cumulative_;
+};
+
+struct DistNode;
+
+// A number as a scenario writes it: a constant, or a distribution of (possibly uncertain) parameters.
+class Quantity {
+ public:
+  Quantity(double constant = 0.0) : constant_(constant) {}  // NOLINT: implicit by design
+  explicit Quantity(std::shared_ptr<const DistNode> node);
+
+  bool is_constant() const { return node_ == nullptr; }
+  // Constant value, or the constant of a `fixed` distribution. Requires is_certain().
+  double constant() const;
+  // True when no draw is needed: a constant or a fixed(constant).
+  bool is_certain() const;
+  // True when this is a distribution some of whose parameters are themselves uncertain.
+  bool has_uncertain_parameters() const;
+
+  // Draws the parameters (for a constant: a fixed Dist). Consumes randomness only where uncertain.
+  Dist resolve(Rng& rng) const;
+  // resolve(rng).sample(rng), without consuming randomness for certain quantities.
+  double draw(Rng& rng) const;
+
+  // Every value the quantity can take lies inside this interval (conservative for nesting).
+  Interval support() const;
+  // Nesting depth: 0 for a constant, 1 for a distribution of constants.
+  int depth() const;
+  // "pert(min=1500000, mode=2000000, max=3000000)" or "0.9".
+  std::string describe() const;
+
+  const DistNode* node() const { return node_.get(); }
+
+ private:
+  double constant_ = 0.0;
+  std::shared_ptr<const DistNode> node_;
+};
+
+struct DistNode {
+  DistKind kind = DistKind::fixed;
+  ParamSet param_set = ParamSet::standard;
+  // Parameters by kind and set, unused slots 0:
+  //   fixed: value | uniform: min, max | triangular: min, mode, max | pert: min, mode, max, shape(4)
+  //   normal: mean, sd, min(-inf), max(+inf)
+  //   lognormal: mu, sigma | median, sigma | mean, cv | median, p95
+  //   gamma: shape, scale | mean, cv
+  std::array<Quantity, 4> params{};
+  std::vector<double> values;              // empirical
+  std::vector<double> cumulative_weights;  // empirical, normalised to end at 1
+};
+
+}  // namespace tokencast

@@ -1,0 +1,29 @@
+#pragma once
+// The Monte Carlo engine: runs a scenario's trials in parallel (oneTBB) and summarises them.
+#include <atomic>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "tokencast/results.hpp"
+#include "tokencast/scenario.hpp"
+
+namespace tokencast {
+
+struct RunOptions {
+  std::optional<std::int64_t> trials;  // overrides the scenario's
+  std::optional<std::uint64_t> seed;   // overrides the scenario's
+  int threads = 0;                     // 0: all hardware threads
+  // Scales every workload's volume (break-even volume curves); the same trials are drawn at every
+  // multiplier (common random numbers).
+  double volume_multiplier = 1.0;
+  // Tag keys to break costs down by (RunResult::groups).
+  std::vector<std::string> group_by;
+  // Polled between blocks of trials; when it becomes true the run throws Interrupted.
+  const std::atomic<bool>* cancel = nullptr;
+};
+
+RunResult run_scenario(const Scenario& scenario, const RunOptions& options = {});
+
+}  // namespace tokencast

@@ -1,0 +1,43 @@
+#pragma once
+// Typed errors thrown by the library. Only the command line prints them and picks an exit code.
+#include <stdexcept>
+#include <string>
+
+namespace tokencast {
+
+// Where in an input file something is: 1-based line and column, 0 when unknown.
+struct SourcePosition {
+  std::string file;
+  int line = 0;
+  int column = 0;
+};
+
+// Bad input: a scenario, catalog or command-line value that cannot be used (exit code 2).
+// what() is "FILE:LINE:COL: error: KEY.PATH: MESSAGE".
+class InputError : public std::runtime_error {
+ public:
+  InputError(SourcePosition where, std::string key_path, std::string message);
+
+  const SourcePosition& where() const noexcept { return where_; }
+  const std::string& key_path() const noexcept { return key_path_; }
+  const std::string& message() const noexcept { return message_; }
+
+ private:
+  SourcePosition where_;
+  std::string key_path_;
+  std::string message_;
+};
+
+// A run refused before it starts because it would not fit (memory, time): also exit code 2.
+class ResourceLimitError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// The run was interrupted (SIGINT): exit code 130, nothing written.
+class Interrupted : public std::runtime_error {
+ public:
+  Interrupted() : std::runtime_error("interrupted") {}
+};
+
+}  // namespace tokencast

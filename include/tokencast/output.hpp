@@ -1,0 +1,28 @@
+#pragma once
+// Renderings of a run: terminal table, JSON (schema tokencast.result/1), long-form CSV.
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "tokencast/results.hpp"
+
+namespace tokencast {
+
+inline constexpr std::string_view json_schema_id = "tokencast.result/1";
+
+std::string format_table(const RunResult& result);
+// The break-even figures of a run_breakeven result (utilization and volume), then the totals.
+std::string format_breakeven_table(const RunResult& result);
+// Cost percentiles per tag value, one table per --group-by key.
+std::string format_group_tables(const RunResult& result);
+nlohmann::ordered_json to_json(const RunResult& result);
+std::string format_json(const RunResult& result);  // to_json, indented 2, trailing newline
+// Long form: one row per statistic, columns section,name,model,mode,metric,month,statistic,value.
+std::string format_csv(const RunResult& result);
+
+// Writes to PATH.tmp-XXXX next to it and renames over PATH, so PATH is never half-written and an
+// existing PATH is untouched on failure.
+void write_file_atomically(const std::string& path, std::string_view contents);
+
+}  // namespace tokencast

@@ -1,0 +1,160 @@
+#pragma once
+// What a run reports: statistics per workload, per model and mode, and in total.
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tokencast/scenario.hpp"
+#include "tokencast/cost_models.hpp"
+#include "tokencast/summary.hpp"
+
+namespace tokencast {
+
+// Cost of one mode over the horizon, and per month when the horizon has more than one.
+struct ModeCost {
+  std::string mode;  // "serverless", "batch", "dedicated", "gpu_cluster", "cheapest_plan"
+  Summary total_usd;
+  std::vector<Summary> monthly_usd;  // empty when months == 1
+  Histogram histogram;               // of total_usd over trials
+};
+
+struct WorkloadResult {
+  std::string name;
+  std::string model;
+  std::map<std::string, std::string> tags;
+  Summary requests;       // over the horizon
+  Summary input_tokens;   // over the horizon
+  Summary output_tokens;  // over the horizon
+  std::vector<ModeCost> costs;  // serverless, then batch when the workload can use it
+};
+
+// Replicas sized to a latency objective by the M/G/c approximation (docs/capacity.md).
+struct SloSizing {
+  double peak_arrival_rate_per_s = 0;  // capacity_quantile of the trials' peak-hour rate
+  double mean_service_s = 0;           // one request at max_concurrency
+  double service_scv = 0;              // squared coefficient of variation of the service time
+  int replicas = 0;                    // fewest replicas meeting the objective at that rate
+  double wait_probability = 0;         // Erlang C at those replicas
+  double wait_p95_s = 0;               // predicted
+  double ttft_p95_s = 0;               // predicted
+};
+
+// A capacity option whose replicas follow the load step by step.
+struct AutoscaleResult {
+  int min_replicas = 0, max_replicas = 0, step_hours = 1;
+  Summary replica_hours;
+  Summary saved_usd;               // fixed reservation's cost minus the autoscaled cost, per trial
+  Summary hours_at_max_overflowing;  // steps at max_replicas whose work still overflowed
+};
+
+struct CapacityResult {
+  CapacityKind kind = CapacityKind::dedicated;
+  std::string name;
+  std::string gpu;
+  bool auto_sized = false;
+  CapacityPlan plan;                  // replicas, GPUs, nodes reserved
+  double sizing_replicas_needed = 0;  // capacity_quantile of per-trial peak-hour replicas needed
+  OverflowPolicy overflow = OverflowPolicy::serverless;
+  Summary utilization;     // work served / (replicas x 3600 s x hours)
+  Summary overflow_share;  // work above capacity / all work
+  Summary usd_per_mtok;    // mode cost / tokens served (including overflow served on serverless)
+  Summary peak_replicas_needed;  // per trial: peak-hour work / (3600 s x max_utilization)
+  std::optional<SloSizing> slo;              // when the option has an slo
+  std::optional<AutoscaleResult> autoscale;  // when the option autoscales
+};
+
+struct ModelResult {
+  std::string model;
+  std::vector<std::string> workloads;
+  std::vector<ModeCost> costs;  // in order serverless, batch, dedicated, gpu_cluster; those that apply
+  std::optional<CapacityResult> dedicated;
+  std::optional<CapacityResult> gpu_cluster;
+  std::string cheapest;  // mode with the lowest mean cost
+  Summary batch_peak_day_tokens;          // batchable tokens of the busiest day (when batch applies)
+  std::vector<int> batch_limit_months;    // 1-based months whose p95 exceeds the enqueued limit
+};
+
+// A percentile band at one point of a curve.
+struct BandPoint {
+  double x = 0;
+  double p5 = 0, p50 = 0, p95 = 0;
+};
+
+// A capacity option's effective $ per 1M tokens as its utilization varies, against serverless.
+struct UtilizationCurve {
+  std::string model;
+  std::string option;  // capacity option name
+  CapacityKind kind = CapacityKind::dedicated;
+  int replicas = 0;
+  std::vector<BandPoint> option_usd_per_mtok;  // x = utilization (share of full capacity)
+  Summary serverless_usd_per_mtok;             // the model's blended serverless rate
+  Summary breakeven_utilization;               // u* per trial: option $/1M = serverless $/1M
+  double probability_breakeven_reachable = 0;  // share of trials with u* <= 1
+};
+
+// Monthly cost of each mode across a grid of volumes (multiples of the scenario's volume).
+struct VolumePoint {
+  double multiplier = 1;
+  double requests_per_month = 0;  // mean over trials of the model's volume at this point
+  std::vector<ModeCost> costs;    // per month (horizon total / months), per mode
+  std::map<std::string, double> probability_cheaper;  // capacity option name -> P(option < serverless)
+  std::map<std::string, int> replicas;                // capacity option name -> replicas at this point
+};
+
+struct VolumeBreakeven {
+  std::string option;
+  CapacityKind kind = CapacityKind::dedicated;
+  // Monthly requests where P(option cheaper than serverless) crosses 50%, 10% and 90%;
+  // absent when the probability does not cross that level inside the grid.
+  std::optional<double> requests_per_month_50, requests_per_month_10, requests_per_month_90;
+  std::optional<double> multiplier_50, multiplier_10, multiplier_90;
+};
+
+struct VolumeCurve {
+  std::string model;
+  std::vector<VolumePoint> points;
+  std::vector<VolumeBreakeven> breakeven;
+};
+
+struct BreakevenResult {
+  std::vector<UtilizationCurve> utilization;
+  std::vector<VolumeCurve> volume;
+};
+
+// Cost percentiles per value of one tag (sums taken inside each trial).
+struct GroupBreakdown {
+  struct Entry {
+    std::string value;  // "(untagged)" for workloads without the key
+    std::vector<std::string> workloads;
+    std::vector<ModeCost> costs;  // serverless, batch (when any workload can), cheapest_plan
+  };
+  std::string key;
+  std::vector<Entry> entries;
+};
+
+struct RunResult {
+  std::string scenario_name;
+  std::string scenario_file;
+  std::string catalog_as_of;
+  std::int64_t trials = 0;
+  std::uint64_t seed = 0;
+  int threads = 0;
+  int months = 1;
+  int hours_per_month = 730;
+  double elapsed_s = 0;
+  std::vector<WorkloadResult> workloads;
+  std::vector<ModelResult> models;
+  std::vector<ModeCost> total;  // serverless, batch (when any model has it), cheapest_plan
+  std::vector<GroupBreakdown> groups;      // one per --group-by key
+  std::optional<BreakevenResult> breakeven;
+  std::vector<std::string> warnings;
+
+  const ModeCost* total_cost(std::string_view mode) const;
+};
+
+const ModeCost* find_cost(const std::vector<ModeCost>& costs, std::string_view mode);
+
+}  // namespace tokencast

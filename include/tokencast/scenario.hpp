@@ -1,0 +1,121 @@
+#pragma once
+// A scenario as loaded and validated: models with prices, workloads, capacity options. Every
+// uncertain figure is a Quantity; structural integers (months, replicas, GPUs) are plain numbers.
+#include <array>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tokencast/distribution.hpp"
+
+namespace tokencast {
+
+// Serverless prices of one model, and what the batch mode and context allow.
+struct ModelSpec {
+  std::string id;
+  Quantity input_usd_per_mtok;
+  Quantity output_usd_per_mtok;
+  std::optional<Quantity> cached_input_usd_per_mtok;  // absent: cached input billed as input
+  std::optional<Quantity> batch_discount;             // absent: the model has no batch mode
+  std::int64_t context_tokens = 131072;
+  std::string source;  // where the prices come from (catalog entries)
+  std::string as_of;   // date of the prices
+  std::string note;    // caveat shown by `tokencast catalog`
+  bool from_catalog = false;
+};
+
+// A GPU type with its dedicated-endpoint price per GPU-hour (catalog only).
+struct GpuSpec {
+  std::string id;  // "H100-80GB"
+  double usd_per_gpu_hour = 0;
+  std::string source;
+  std::string as_of;
+};
+
+// The hourly shape of a workload's traffic (see docs/scenario-format.md, "traffic").
+struct TrafficSpec {
+  Quantity daily_peak_to_mean{1.0};  // max/mean of the daily shape, in [1, 24)
+  Quantity peak_hour{14.0};          // hour of day of the peak, rounded, in [0, 24)
+  std::optional<std::array<double, 24>> hourly_weights;  // replaces the two above
+  Quantity weekend_factor{1.0};      // rate multiplier on days 6 and 7 of each week
+  Quantity burstiness{0.0};          // coefficient of variation of the hourly Gamma factor
+  Quantity monthly_growth{0.0};      // volume of month m = requests_per_month x (1+g)^(m-1)
+};
+
+struct WorkloadSpec {
+  std::string name;
+  std::string model;
+  Quantity requests_per_month;
+  Quantity input_tokens;   // per-request distribution
+  Quantity output_tokens;  // per-request distribution
+  Quantity cached_input_share{0.0};
+  bool batchable = false;
+  TrafficSpec traffic;
+  std::map<std::string, std::string> tags;
+};
+
+enum class CapacityKind { dedicated, gpu_cluster };
+enum class OverflowPolicy { serverless, drop };
+
+inline std::string_view to_string(CapacityKind kind) {
+  return kind == CapacityKind::dedicated ? "dedicated" : "gpu_cluster";
+}
+inline std::string_view to_string(OverflowPolicy policy) {
+  return policy == OverflowPolicy::serverless ? "serverless" : "drop";
+}
+
+// A [[dedicated]] endpoint or a [[gpu_cluster]] serving every workload of one model.
+struct CapacitySpec {
+  CapacityKind kind = CapacityKind::dedicated;
+  std::string name;
+  std::string model;
+  std::string gpu;  // catalog GPU id, when the price came from the catalog
+  Quantity usd_per_gpu_hour;
+  int gpus_per_replica = 1;
+  Quantity prefill_tokens_per_s;  // per replica
+  Quantity decode_tokens_per_s;   // per replica, summed over the batch
+  Quantity max_utilization{0.75};
+  std::optional<int> replicas;    // absent: "auto"
+  double capacity_quantile = 0.95;
+  int min_replicas = 1;
+  OverflowPolicy overflow = OverflowPolicy::serverless;
+  // gpu_cluster only
+  int gpus_per_node = 8;
+  Quantity fixed_usd_per_month{0.0};
+
+  // Latency objective (docs/capacity.md): sequences per replica, and p95 targets in seconds.
+  int max_concurrency = 0;  // 0: no queueing model
+  std::optional<double> slo_wait_p95_s;
+  std::optional<double> slo_ttft_p95_s;
+  bool has_slo() const { return slo_wait_p95_s.has_value() || slo_ttft_p95_s.has_value(); }
+
+  // Replicas that follow the load, re-sized every step (whole hours).
+  struct Autoscale {
+    int min_replicas = 1;
+    int max_replicas = 1;
+    int step_hours = 1;
+  };
+  std::optional<Autoscale> autoscale;
+
+  // Commitment terms: each month bills at least the minimum for the reserved capacity.
+  Quantity monthly_minimum_usd{0.0};
+  int commitment_months = 0;
+};
+
+struct Scenario {
+  std::string name;
+  std::string file;  // path it was loaded from, or "<embedded:quickstart.toml>"
+  int months = 1;
+  std::int64_t trials = 10000;
+  std::uint64_t seed = 1;
+  int hours_per_month = 730;
+  std::vector<ModelSpec> models;  // the models workloads and capacity options use, in first-use order
+  std::vector<WorkloadSpec> workloads;
+  std::vector<CapacitySpec> capacity;
+  std::string catalog_as_of;  // date of the catalog prices in use
+};
+
+}  // namespace tokencast

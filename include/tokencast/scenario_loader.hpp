@@ -1,0 +1,24 @@
+#pragma once
+// Reads a scenario from TOML, validates it against the catalog and returns it; every problem is
+// an InputError carrying the file position and key path.
+#include <string>
+#include <string_view>
+
+#include "tokencast/catalog.hpp"
+#include "tokencast/scenario.hpp"
+
+namespace tokencast {
+
+// Limits on input size and nesting, refused with an InputError past them.
+inline constexpr std::size_t max_scenario_bytes = 4 * 1024 * 1024;
+inline constexpr int max_distribution_depth = 8;
+
+Scenario load_scenario_file(const std::string& path, const Catalog& catalog = builtin_catalog());
+// `file_name` is used in error messages and as Scenario::file.
+Scenario load_scenario_text(std::string_view toml_text, std::string_view file_name,
+                            const Catalog& catalog = builtin_catalog());
+// The default scenario compiled into the binary (scenarios/quickstart.toml).
+Scenario load_default_scenario(const Catalog& catalog = builtin_catalog());
+std::string_view default_scenario_text();
+
+}  // namespace tokencast

@@ -1,0 +1,33 @@
+#pragma once
+// Statistics of one output over the trials.
+#include <cstdint>
+#include <span>
+#include <vector>
+
+namespace tokencast {
+
+struct Summary {
+  double mean = 0;
+  double sd = 0;  // sample standard deviation (n - 1)
+  double p5 = 0, p50 = 0, p95 = 0, p99 = 0;
+  double p25 = 0, p75 = 0;  // the inner band of fan charts (HTML report); not in JSON output
+  double min = 0, max = 0;
+  double mean_se = 0;  // Monte Carlo standard error of the mean: sd / sqrt(n)
+  std::int64_t n = 0;
+};
+
+// Equal-width bins over [lo, hi]; counts[i] values fell in bin i (the last bin includes hi).
+struct Histogram {
+  double lo = 0;
+  double hi = 0;
+  std::vector<double> counts;
+};
+Histogram make_histogram(std::span<const double> values, int bins = 40);
+
+// Percentiles use linear interpolation between order statistics (Hyndman-Fan type 7, as numpy).
+// The sum runs in index order, so the result does not depend on how trials were scheduled.
+Summary summarize(std::span<const double> values);
+// Type-7 quantile of already sorted values; p in [0, 1].
+double quantile_sorted(std::span<const double> sorted, double p);
+
+}  // namespace tokencast

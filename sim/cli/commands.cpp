@@ -1,0 +1,155 @@
+#include "commands.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <iostream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "tokencast/breakeven.hpp"
+#include "tokencast/catalog.hpp"
+#include "tokencast/errors.hpp"
+#include "tokencast/engine.hpp"
+#include "tokencast/output.hpp"
+#include "tokencast/report.hpp"
+#include "tokencast/scenario_loader.hpp"
+
+namespace tokencast::cli {
+namespace {
+
+Scenario load(const std::string& path) {
+  return path.empty() ? load_default_scenario() : load_scenario_file(path);
+}
+
+void emit(const std::string& text, const std::string& output_path) {
+  if (output_path.empty() || output_path == "-") {
+    std::cout << text << std::flush;
+  } else {
+    write_file_atomically(output_path, text);
+  }
+}
+
+std::string lower(std::string s) {
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s;
+}
+
+
+RunOptions run_options(const RunArgs& args, const std::atomic<bool>& cancel) {
+  RunOptions options;
+  options.trials = args.trials;
+  options.seed = args.seed;
+  options.threads = args.threads;
+  options.cancel = &cancel;
+  options.group_by = args.group_by;
+  return options;
+}
+
+// Renders every requested output before writing any, so a failure leaves no file behind.
+void write_outputs(const RunArgs& args, const Scenario& scenario, const RunResult& result,
+                   std::string (*table)(const RunResult&)) {
+  std::string text;
+  if (args.format == "json") {
+    text = format_json(result);
+  } else if (args.format == "csv") {
+    text = format_csv(result);
+  } else {
+    text = table(result);
+  }
+  const std::string report = args.report.empty() ? std::string() : render_html_report(scenario, result);
+  if (!args.report.empty()) write_file_atomically(args.report, report);
+  emit(text, args.output);
+}
+
+}  // namespace
+
+int run_command(const RunArgs& args, const std::atomic<bool>& cancel) {
+  const Scenario scenario = load(args.scenario);
+  const RunResult result = run_scenario(scenario, run_options(args, cancel));
+  write_outputs(args, scenario, result, format_table);
+  return 0;
+}
+
+int breakeven_command(const BreakevenArgs& args, const std::atomic<bool>& cancel) {
+  const Scenario scenario = load(args.run.scenario);
+  if (scenario.capacity.empty()) {
+    throw InputError({scenario.file, 0, 0}, "",
+                     "the scenario has no [[dedicated]] or [[gpu_cluster]] option to compare with serverless");
+  }
+  VolumeGridOptions grid;
+  grid.points = args.grid_points;
+  const RunResult result = run_breakeven(scenario, run_options(args.run, cancel), grid);
+  write_outputs(args.run, scenario, result, format_breakeven_table);
+  return 0;
+}
+
+int validate_command(const std::string& scenario_path) {
+  const Scenario s = load_scenario_file(scenario_path);
+  std::size_t dedicated = 0, clusters = 0;
+  for (const auto& c : s.capacity) (c.kind == CapacityKind::dedicated ? dedicated : clusters)++;
+  std::cout << fmt::format("{}: ok: \"{}\": {} workload(s), {} model(s), {} dedicated and {} gpu_cluster option(s), "
+                           "{} month(s), {} trials, seed {}\n",
+                           scenario_path, s.name, s.workloads.size(), s.models.size(), dedicated, clusters, s.months,
+                           s.trials, s.seed);
+  return 0;
+}
+
+int catalog_command(const CatalogArgs& args) {
+  const Catalog& catalog = builtin_catalog();
+  const std::string filter = lower(args.filter);
+  auto matches = [&](const std::string& id) { return filter.empty() || lower(id).find(filter) != std::string::npos; };
+
+  if (args.format == "json") {
+    nlohmann::ordered_json j;
+    j["provider"] = catalog.provider;
+    j["as_of"] = catalog.as_of;
+    j["models"] = nlohmann::ordered_json::array();
+    for (const auto& m : catalog.models) {
+      if (!matches(m.id)) continue;
+      nlohmann::ordered_json e;
+      e["id"] = m.id;
+      e["input_usd_per_mtok"] = m.input_usd_per_mtok.constant();
+      e["output_usd_per_mtok"] = m.output_usd_per_mtok.constant();
+      if (m.cached_input_usd_per_mtok) e["cached_input_usd_per_mtok"] = m.cached_input_usd_per_mtok->constant();
+      if (m.batch_discount) e["batch_discount"] = m.batch_discount->constant();
+      e["context_tokens"] = m.context_tokens;
+      e["source"] = m.source;
+      e["as_of"] = m.as_of;
+      if (!m.note.empty()) e["note"] = m.note;
+      j["models"].push_back(e);
+    }
+    j["gpus"] = nlohmann::ordered_json::array();
+    for (const auto& g : catalog.gpus) {
+      if (!matches(g.id)) continue;
+      j["gpus"].push_back({{"id", g.id}, {"usd_per_gpu_hour", g.usd_per_gpu_hour}, {"source", g.source}, {"as_of", g.as_of}});
+    }
+    std::cout << j.dump(2) << "\n";
+    return 0;
+  }
+
+  std::cout << fmt::format("{} serverless prices, USD per 1M tokens (as of {})\n\n", catalog.provider, catalog.as_of);
+  std::cout << fmt::format("{:<52} {:>9} {:>9} {:>9} {:>8}  {}\n", "model", "input", "output", "batch", "context",
+                           "as of");
+  std::size_t shown = 0;
+  for (const auto& m : catalog.models) {
+    if (!matches(m.id)) continue;
+    ++shown;
+    const std::string batch =
+        m.batch_discount ? fmt::format("-{:.0f}%", 100.0 * m.batch_discount->constant()) : std::string("-");
+    std::cout << fmt::format("{:<52} {:>9.2f} {:>9.2f} {:>9} {:>8}  {}\n", m.id, m.input_usd_per_mtok.constant(),
+                             m.output_usd_per_mtok.constant(), batch, m.context_tokens, m.as_of);
+    if (!m.note.empty()) std::cout << fmt::format("    note: {}\n", m.note);
+  }
+  std::cout << fmt::format("\nDedicated endpoints, USD per GPU-hour\n\n{:<20} {:>10}  {:<12} {}\n", "gpu", "usd/hour",
+                           "as of", "source");
+  for (const auto& g : catalog.gpus) {
+    if (!matches(g.id)) continue;
+    ++shown;
+    std::cout << fmt::format("{:<20} {:>10.2f}  {:<12} {}\n", g.id, g.usd_per_gpu_hour, g.as_of, g.source);
+  }
+  if (shown == 0) std::cout << fmt::format("\nnothing matches \"{}\"\n", args.filter);
+  return 0;
+}
+
+}  // namespace tokencast::cli

@@ -1,0 +1,38 @@
+#pragma once
+// The subcommands of the tokencast command line. Each returns the process exit code and throws
+// the library's typed errors, which main maps to exit codes.
+#include <atomic>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace tokencast::cli {
+
+struct RunArgs {
+  std::string scenario;  // empty: the embedded default
+  std::optional<std::int64_t> trials;
+  std::optional<std::uint64_t> seed;
+  int threads = 0;
+  std::string format = "table";
+  std::string output;  // empty: stdout
+  std::string report;  // HTML report file, when asked
+  std::vector<std::string> group_by;
+};
+
+struct BreakevenArgs {
+  RunArgs run;
+  int grid_points = 32;
+};
+
+struct CatalogArgs {
+  std::string filter;
+  std::string format = "table";
+};
+
+int run_command(const RunArgs& args, const std::atomic<bool>& cancel);
+int breakeven_command(const BreakevenArgs& args, const std::atomic<bool>& cancel);
+int validate_command(const std::string& scenario_path);
+int catalog_command(const CatalogArgs& args);
+
+}  // namespace tokencast::cli

@@ -1,0 +1,92 @@
+// tokencast: Monte Carlo cost percentiles and capacity for LLM inference spending.
+// Exit codes: 0 success, 1 unexpected failure, 2 bad input or usage, 130 interrupted.
+#include <atomic>
+#include <csignal>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "commands.hpp"
+#include "tokencast/errors.hpp"
+
+namespace {
+
+std::atomic<bool> interrupted{false};
+
+extern "C" void on_sigint(int) { interrupted.store(true); }
+
+constexpr int exit_bad_input = 2;
+constexpr int exit_interrupted = 130;
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace tokencast::cli;
+  CLI::App app{"tokencast: Monte Carlo cost percentiles, capacity sizing and break-even for LLM inference spending"};
+  app.set_version_flag("--version", std::string("tokencast ") + TOKENCAST_VERSION);
+  app.require_subcommand(1);
+
+  RunArgs run;
+  auto* run_cmd = app.add_subcommand("run", "Simulate a scenario and report cost percentiles per workload, model and mode");
+  run_cmd->add_option("scenario", run.scenario, "Scenario TOML file (default: the embedded quickstart scenario)");
+  run_cmd->add_option("--trials", run.trials, "Number of Monte Carlo trials (overrides the scenario)")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{10'000'000}));
+  run_cmd->add_option("--seed", run.seed, "Random seed (overrides the scenario)");
+  run_cmd->add_option("--threads", run.threads, "Worker threads (default: all cores)")->check(CLI::Range(1, 1024));
+  run_cmd->add_option("--format", run.format, "Output format")->check(CLI::IsMember({"table", "json", "csv"}));
+  run_cmd->add_option("--output,-o", run.output, "Write to FILE (atomically) instead of standard output");
+  run_cmd->add_option("--report", run.report, "Also write a self-contained HTML report to FILE");
+  run_cmd->add_option("--group-by", run.group_by, "Break costs down by this workload tag (repeatable)");
+
+  BreakevenArgs breakeven;
+  auto* breakeven_cmd = app.add_subcommand(
+      "breakeven", "Utilization and volume break-even of each dedicated / GPU-cluster option against serverless");
+  breakeven_cmd->add_option("scenario", breakeven.run.scenario, "Scenario TOML file (default: the embedded quickstart)");
+  breakeven_cmd->add_option("--trials", breakeven.run.trials, "Number of Monte Carlo trials (overrides the scenario)")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{10'000'000}));
+  breakeven_cmd->add_option("--seed", breakeven.run.seed, "Random seed (overrides the scenario)");
+  breakeven_cmd->add_option("--threads", breakeven.run.threads, "Worker threads (default: all cores)")
+      ->check(CLI::Range(1, 1024));
+  breakeven_cmd->add_option("--grid", breakeven.grid_points, "Volume grid points, log-spaced from 1/20x to 20x")
+      ->check(CLI::Range(8, 400));
+  breakeven_cmd->add_option("--format", breakeven.run.format, "Output format")->check(CLI::IsMember({"table", "json", "csv"}));
+  breakeven_cmd->add_option("--output,-o", breakeven.run.output, "Write to FILE (atomically) instead of standard output");
+  breakeven_cmd->add_option("--report", breakeven.run.report, "Also write a self-contained HTML report to FILE");
+
+  std::string validate_path;
+  auto* validate_cmd = app.add_subcommand("validate", "Check a scenario file and report what it defines");
+  validate_cmd->add_option("scenario", validate_path, "Scenario TOML file")->required();
+
+  CatalogArgs catalog;
+  auto* catalog_cmd = app.add_subcommand("catalog", "List the built-in price catalog");
+  catalog_cmd->add_option("--filter", catalog.filter, "Show only ids containing TEXT (case-insensitive)");
+  catalog_cmd->add_option("--format", catalog.format, "Output format")->check(CLI::IsMember({"table", "json"}));
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int code = app.exit(e);
+    return code == 0 ? 0 : exit_bad_input;
+  }
+
+  std::signal(SIGINT, on_sigint);
+  try {
+    if (*run_cmd) return run_command(run, interrupted);
+    if (*breakeven_cmd) return breakeven_command(breakeven, interrupted);
+    if (*validate_cmd) return validate_command(validate_path);
+    if (*catalog_cmd) return catalog_command(catalog);
+  } catch (const tokencast::InputError& e) {
+    std::cerr << e.what() << "\n";
+    return exit_bad_input;
+  } catch (const tokencast::ResourceLimitError& e) {
+    std::cerr << "tokencast: error: " << e.what() << "\n";
+    return exit_bad_input;
+  } catch (const tokencast::Interrupted&) {
+    std::cerr << "tokencast: interrupted; nothing was written\n";
+    return exit_interrupted;
+  } catch (const std::exception& e) {
+    std::cerr << "tokencast: error: " << e.what() << "\n";
+    return 1;
+  }
+  return 1;
+}

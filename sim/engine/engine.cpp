@@ -1,0 +1,373 @@
+#include "tokencast/engine.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <optional>
+
+#include <fmt/format.h>
+#include <tbb/blocked_range.h>
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/global_control.h>
+#include <tbb/info.h>
+#include <tbb/parallel_for.h>
+
+#include "run_plan.hpp"
+#include "simulation.hpp"
+#include "../breakeven/utilization_curve.hpp"
+#include "tokencast/errors.hpp"
+#include "tokencast/queueing.hpp"
+#include "trial_simulator.hpp"
+
+namespace tokencast {
+namespace {
+
+using detail::CostColumns;
+using detail::RunPlan;
+using detail::TrialColumns;
+using detail::TrialSimulator;
+
+// Runs body(simulator, trial) for every trial in parallel; a trial's outputs depend only on its
+// index, so the partition does not matter.
+template <class Body>
+void for_each_trial(const RunPlan& plan, const RunOptions& options, Body body) {
+  tbb::enumerable_thread_specific<TrialSimulator> simulators([&] { return TrialSimulator(plan); });
+  tbb::task_group_context context;
+  tbb::parallel_for(
+      tbb::blocked_range<std::int64_t>(0, plan.trials, 64),
+      [&](const tbb::blocked_range<std::int64_t>& range) {
+        if (options.cancel && options.cancel->load(std::memory_order_relaxed)) {
+          context.cancel_group_execution();
+          return;
+        }
+        TrialSimulator& simulator = simulators.local();
+        for (std::int64_t t = range.begin(); t != range.end(); ++t) body(simulator, t);
+      },
+      context);
+  if (options.cancel && options.cancel->load()) throw Interrupted();
+}
+
+// Fixes each capacity option's reservation: a fixed count, or the fewest replicas whose capacity
+// covers the peak hour in capacity_quantile of the trials (one choice for the whole run).
+void size_capacity(RunPlan& plan, const RunOptions& options) {
+  const std::size_t n = plan.capacity.size();
+  bool any_auto = false;
+  for (const auto& option : plan.capacity) any_auto = any_auto || !option.spec->replicas;
+  std::vector<std::vector<double>> peaks;
+  if (any_auto) {
+    peaks.assign(n, std::vector<double>(static_cast<std::size_t>(plan.trials)));
+    tbb::enumerable_thread_specific<std::vector<double>> scratch([n] { return std::vector<double>(n); });
+    for_each_trial(plan, options, [&](TrialSimulator& simulator, std::int64_t t) {
+      auto& trial_peaks = scratch.local();
+      simulator.size_trial(t, trial_peaks);
+      for (std::size_t c = 0; c < n; ++c) peaks[c][static_cast<std::size_t>(t)] = trial_peaks[c];
+    });
+  }
+  for (std::size_t c = 0; c < n; ++c) {
+    auto& option = plan.capacity[c];
+    int required = 0;
+    if (option.spec->replicas) {
+      required = *option.spec->replicas;
+    } else {
+      std::sort(peaks[c].begin(), peaks[c].end());
+      option.sizing_replicas_needed = quantile_sorted(peaks[c], option.spec->capacity_quantile);
+      // The tolerance keeps an exact whole number (3.0000000001 from rounding) from buying a replica.
+      required = static_cast<int>(std::ceil(option.sizing_replicas_needed - 1e-9));
+    }
+    option.plan = plan_capacity(*option.spec, required);
+    option.fixed_plan = option.plan;
+  }
+}
+
+// The latency sizing as reported: the capacity_quantile of the trials' peak-hour arrival rate, the
+// mean service profile, the fewest replicas meeting the objective there, and the predicted waits
+// at the replicas reserved.
+SloSizing slo_sizing(const RunPlan& plan, const detail::CapacityOptionPlan& option) {
+  const TrialColumns& cols = plan.columns;
+  std::vector<double> rates(cols.column(option.slo_rate_col).begin(), cols.column(option.slo_rate_col).end());
+  std::sort(rates.begin(), rates.end());
+  SloSizing s;
+  s.peak_arrival_rate_per_s = quantile_sorted(rates, option.spec->capacity_quantile);
+  s.mean_service_s = summarize(cols.column(option.slo_service_col)).mean;
+  s.service_scv = summarize(cols.column(option.slo_scv_col)).mean;
+  const double prefill_p95 = summarize(cols.column(option.slo_prefill_p95_col)).mean;
+  const int concurrency = option.spec->max_concurrency;
+  auto estimate = [&](int replicas) {
+    return allen_cunneen(replicas * concurrency, s.peak_arrival_rate_per_s, s.mean_service_s, 1.0, s.service_scv);
+  };
+  auto meets = [&](int replicas) {
+    const QueueEstimate q = estimate(replicas);
+    if (!q.stable) return false;
+    if (option.spec->slo_wait_p95_s && q.wait_p95_s > *option.spec->slo_wait_p95_s) return false;
+    if (option.spec->slo_ttft_p95_s && q.wait_p95_s + prefill_p95 > *option.spec->slo_ttft_p95_s) return false;
+    return true;
+  };
+  int hi = 1;
+  while (!meets(hi) && hi < 1'000'000) hi *= 2;
+  int lo = hi / 2 + 1;
+  if (hi == 1) lo = 1;
+  while (lo < hi) {
+    const int mid = lo + (hi - lo) / 2;
+    if (meets(mid)) hi = mid; else lo = mid + 1;
+  }
+  s.replicas = hi;
+  const QueueEstimate at_plan = estimate(option.plan.replicas);
+  s.wait_probability = at_plan.wait_probability;
+  s.wait_p95_s = at_plan.wait_p95_s;
+  s.ttft_p95_s = at_plan.wait_p95_s + prefill_p95;
+  return s;
+}
+
+ModeCost mode_cost(const TrialColumns& cols, const CostColumns& cc, int months, std::string mode) {
+  ModeCost cost;
+  cost.mode = std::move(mode);
+  cost.total_usd = summarize(cols.column(cc.total));
+  cost.histogram = make_histogram(cols.column(cc.total));
+  if (cc.first_month >= 0) {
+    for (int m = 0; m < months; ++m) cost.monthly_usd.push_back(summarize(cols.column(cc.month(m))));
+  }
+  return cost;
+}
+
+CapacityResult capacity_result(const RunPlan& plan, const detail::CapacityOptionPlan& option) {
+  const TrialColumns& cols = plan.columns;
+  CapacityResult r;
+  r.kind = option.spec->kind;
+  r.name = option.spec->name;
+  r.gpu = option.spec->gpu;
+  r.auto_sized = !option.spec->replicas;
+  r.plan = option.plan;
+  r.sizing_replicas_needed = option.sizing_replicas_needed;
+  r.overflow = option.spec->overflow;
+  if (option.slo_rate_col >= 0) r.slo = slo_sizing(plan, option);
+  r.utilization = summarize(cols.column(option.utilization_col));
+  r.overflow_share = summarize(cols.column(option.overflow_share_col));
+  r.usd_per_mtok = summarize(cols.column(option.usd_per_mtok_col));
+  r.peak_replicas_needed = summarize(cols.column(option.peak_needed_col));
+  if (option.autoscale_replica_hours_col >= 0) {
+    AutoscaleResult a;
+    a.min_replicas = option.spec->autoscale->min_replicas;
+    a.max_replicas = option.spec->autoscale->max_replicas;
+    a.step_hours = option.spec->autoscale->step_hours;
+    a.replica_hours = summarize(cols.column(option.autoscale_replica_hours_col));
+    a.saved_usd = summarize(cols.column(option.autoscale_saved_col));
+    a.hours_at_max_overflowing = summarize(cols.column(option.autoscale_hours_at_max_col));
+    r.autoscale = a;
+  }
+  return r;
+}
+
+// Costs of the workloads sharing one value of tag `key`, summed inside each trial. Under the
+// cheapest plan a model's capacity cost is shared among its workloads in proportion to their
+// serverless cost in that trial.
+GroupBreakdown group_breakdown(const RunPlan& plan, const std::string& key,
+                               const std::vector<const CostColumns*>& cheapest_columns) {
+  GroupBreakdown g;
+  g.key = key;
+  std::vector<std::string> values;
+  for (const auto& wp : plan.workloads) {
+    const auto it = wp.spec->tags.find(key);
+    const std::string value = it == wp.spec->tags.end() ? "(untagged)" : it->second;
+    if (std::find(values.begin(), values.end(), value) == values.end()) values.push_back(value);
+  }
+  const auto n = static_cast<std::size_t>(plan.trials);
+  const int months = plan.months;
+  // Sums per mode, [0] = horizon, [1 + m] = month m.
+  auto slots = [&] { return std::vector<std::vector<double>>(1 + (months > 1 ? months : 0), std::vector<double>(n, 0.0)); };
+  auto cost_of = [&](const std::string& mode, const std::vector<std::vector<double>>& sums) {
+    ModeCost c;
+    c.mode = mode;
+    c.total_usd = summarize(sums[0]);
+    c.histogram = make_histogram(sums[0]);
+    for (std::size_t m = 1; m < sums.size(); ++m) c.monthly_usd.push_back(summarize(sums[m]));
+    return c;
+  };
+  for (const std::string& value : values) {
+    GroupBreakdown::Entry entry;
+    entry.value = value;
+    auto serverless = slots(), batch = slots(), cheapest = slots();
+    bool any_batch = false;
+    for (std::size_t w = 0; w < plan.workloads.size(); ++w) {
+      const auto& wp = plan.workloads[w];
+      const auto it = wp.spec->tags.find(key);
+      if ((it == wp.spec->tags.end() ? "(untagged)" : it->second) != value) continue;
+      entry.workloads.push_back(wp.spec->name);
+      any_batch = any_batch || wp.batch;
+      const auto& mp = plan.models[wp.model];
+      const CostColumns& own_batch = wp.batch ? wp.batch_cost : wp.serverless;
+      const CostColumns* chosen = cheapest_columns[wp.model];
+      for (std::size_t slot = 0; slot < serverless.size(); ++slot) {
+        const int month = static_cast<int>(slot) - 1;
+        auto col = [&](const CostColumns& cc) { return plan.columns.column(slot == 0 ? cc.total : cc.month(month)); };
+        const auto s = col(wp.serverless), b = col(own_batch);
+        const bool capacity = chosen != &mp.serverless && chosen != &mp.batch_cost;
+        const auto model_serverless = col(mp.serverless), model_chosen = col(*chosen);
+        for (std::size_t t = 0; t < n; ++t) {
+          serverless[slot][t] += s[t];
+          batch[slot][t] += b[t];
+          if (chosen == &mp.serverless) {
+            cheapest[slot][t] += s[t];
+          } else if (!capacity) {
+            cheapest[slot][t] += b[t];
+          } else if (model_serverless[t] > 0) {
+            cheapest[slot][t] += model_chosen[t] * s[t] / model_serverless[t];
+          }
+        }
+      }
+    }
+    entry.costs.push_back(cost_of("serverless", serverless));
+    if (any_batch) entry.costs.push_back(cost_of("batch", batch));
+    entry.costs.push_back(cost_of("cheapest_plan", cheapest));
+    g.entries.push_back(std::move(entry));
+  }
+  return g;
+}
+
+std::string format_tokens(double tokens) { return fmt::format("{:.3g}B", tokens / 1e9); }
+
+}  // namespace
+
+namespace detail {
+
+RunPlan simulate(const Scenario& scenario, const RunOptions& options) {
+  const std::int64_t trials = options.trials.value_or(scenario.trials);
+  if (trials < 1) throw ResourceLimitError("the number of trials must be at least 1");
+  RunPlan plan = make_run_plan(scenario, trials, options.seed.value_or(scenario.seed));
+  plan.volume_multiplier = options.volume_multiplier;
+
+  std::optional<tbb::global_control> thread_limit;
+  if (options.threads > 0) {
+    thread_limit.emplace(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(options.threads));
+  }
+  size_capacity(plan, options);
+  plan.columns.allocate(trials);
+  for_each_trial(plan, options, [&](TrialSimulator& simulator, std::int64_t t) { simulator.run_trial(t, plan.columns); });
+  return plan;
+}
+
+}  // namespace detail
+
+RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  const RunPlan plan = detail::simulate(scenario, options);
+  const std::int64_t trials = plan.trials;
+  const TrialColumns& cols = plan.columns;
+  RunResult result;
+  result.scenario_name = scenario.name;
+  result.scenario_file = scenario.file;
+  result.catalog_as_of = scenario.catalog_as_of;
+  result.trials = trials;
+  result.seed = plan.seed;
+  result.threads = options.threads > 0 ? options.threads : tbb::info::default_concurrency();
+  result.months = plan.months;
+  result.hours_per_month = plan.hours_per_month;
+
+  for (const auto& wp : plan.workloads) {
+    WorkloadResult w;
+    w.name = wp.spec->name;
+    w.model = wp.spec->model;
+    w.tags = wp.spec->tags;
+    w.requests = summarize(cols.column(wp.requests_col));
+    w.input_tokens = summarize(cols.column(wp.input_col));
+    w.output_tokens = summarize(cols.column(wp.output_col));
+    w.costs.push_back(mode_cost(cols, wp.serverless, plan.months, "serverless"));
+    if (wp.batch) w.costs.push_back(mode_cost(cols, wp.batch_cost, plan.months, "batch"));
+    result.workloads.push_back(std::move(w));
+  }
+
+  // The cheapest plan takes, for each model, the mode of lowest mean cost, trial by trial.
+  std::vector<double> cheapest_total(static_cast<std::size_t>(trials), 0.0);
+  std::vector<const CostColumns*> cheapest_columns;  // by model
+  std::vector<std::vector<double>> cheapest_monthly(plan.months > 1 ? plan.months : 0,
+                                                    std::vector<double>(static_cast<std::size_t>(trials), 0.0));
+  for (const auto& mp : plan.models) {
+    ModelResult m;
+    m.model = mp.spec->id;
+    for (int w : mp.workloads) m.workloads.push_back(plan.workloads[w].spec->name);
+    std::vector<const CostColumns*> mode_columns;
+    m.costs.push_back(mode_cost(cols, mp.serverless, plan.months, "serverless"));
+    mode_columns.push_back(&mp.serverless);
+    if (mp.batch) {
+      m.costs.push_back(mode_cost(cols, mp.batch_cost, plan.months, "batch"));
+      mode_columns.push_back(&mp.batch_cost);
+    }
+    for (CapacityKind kind : {CapacityKind::dedicated, CapacityKind::gpu_cluster}) {
+      for (int c : mp.capacity) {
+        const auto& option = plan.capacity[c];
+        if (option.spec->kind != kind) continue;
+        const bool dedicated = kind == CapacityKind::dedicated;
+        m.costs.push_back(mode_cost(cols, option.cost, plan.months, dedicated ? "dedicated" : "gpu_cluster"));
+        mode_columns.push_back(&option.cost);
+        (dedicated ? m.dedicated : m.gpu_cluster) = capacity_result(plan, option);
+        if (option.spec->commitment_months > plan.months) {
+          result.warnings.push_back(fmt::format(
+              "{} '{}' commits to {} months but the horizon is {} month(s): costs cover the horizon only; set "
+              "months = {} to compare the whole commitment",
+              to_string(kind), option.spec->name, option.spec->commitment_months, plan.months,
+              option.spec->commitment_months));
+        }
+        if (option.spec->overflow == OverflowPolicy::drop && m.costs.back().total_usd.mean >= 0 &&
+            (dedicated ? m.dedicated : m.gpu_cluster)->overflow_share.p50 > 0) {
+          result.warnings.push_back(fmt::format(
+              "{} '{}' drops work it cannot serve (overflow = \"drop\"): median {:.1f}% of the work of {}", to_string(kind),
+              option.spec->name, 100.0 * (dedicated ? m.dedicated : m.gpu_cluster)->overflow_share.p50, m.model));
+        }
+      }
+    }
+    std::size_t best = 0;
+    for (std::size_t i = 1; i < m.costs.size(); ++i) {
+      if (m.costs[i].total_usd.mean < m.costs[best].total_usd.mean) best = i;
+    }
+    m.cheapest = m.costs[best].mode;
+    const CostColumns& chosen = *mode_columns[best];
+    cheapest_columns.push_back(&chosen);
+    const auto chosen_total = cols.column(chosen.total);
+    for (std::int64_t t = 0; t < trials; ++t) cheapest_total[t] += chosen_total[t];
+    for (int month = 0; month < static_cast<int>(cheapest_monthly.size()); ++month) {
+      const auto column = cols.column(chosen.month(month));
+      for (std::int64_t t = 0; t < trials; ++t) cheapest_monthly[month][t] += column[t];
+    }
+
+    if (mp.batch) {
+      std::vector<double> busiest(static_cast<std::size_t>(trials), 0.0);
+      for (int month = 0; month < plan.months; ++month) {
+        const auto column = cols.column(mp.batch_peak_day_first_month + month);
+        for (std::int64_t t = 0; t < trials; ++t) busiest[t] = std::max(busiest[t], column[t]);
+        const Summary day = summarize(column);
+        if (day.p95 > batch_enqueued_token_limit) m.batch_limit_months.push_back(month + 1);
+      }
+      m.batch_peak_day_tokens = summarize(busiest);
+      if (!m.batch_limit_months.empty()) {
+        result.warnings.push_back(fmt::format(
+            "{}: in {} of {} months the p95 of the busiest day's batch tokens exceeds the {} enqueued-token limit "
+            "(p95 peak day {}); split the batches or move some of the work to another model",
+            m.model, m.batch_limit_months.size(), plan.months, format_tokens(batch_enqueued_token_limit),
+            format_tokens(m.batch_peak_day_tokens.p95)));
+      }
+    }
+    result.models.push_back(std::move(m));
+  }
+
+  result.total.push_back(mode_cost(cols, plan.total_serverless, plan.months, "serverless"));
+  if (plan.any_batch) result.total.push_back(mode_cost(cols, plan.total_batch, plan.months, "batch"));
+  ModeCost cheapest;
+  cheapest.mode = "cheapest_plan";
+  cheapest.total_usd = summarize(cheapest_total);
+  cheapest.histogram = make_histogram(cheapest_total);
+  for (const auto& month : cheapest_monthly) cheapest.monthly_usd.push_back(summarize(month));
+  result.total.push_back(std::move(cheapest));
+
+  for (const std::string& key : options.group_by) result.groups.push_back(group_breakdown(plan, key, cheapest_columns));
+
+  if (!plan.capacity.empty()) {
+    result.breakeven.emplace();
+    for (std::size_t c = 0; c < plan.capacity.size(); ++c) {
+      result.breakeven->utilization.push_back(detail::utilization_curve(plan, static_cast<int>(c)));
+    }
+  }
+
+  result.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+}  // namespace tokencast

@@ -1,0 +1,132 @@
+#include "run_plan.hpp"
+
+#include <cmath>
+#include <stdexcept>
+
+namespace tokencast::detail {
+namespace {
+
+CostColumns add_cost_columns(TrialColumns& columns, int months) {
+  CostColumns c;
+  c.total = columns.add();
+  if (months > 1) c.first_month = columns.add(months);
+  return c;
+}
+
+bool traffic_shape_certain(const TrafficSpec& t) {
+  return t.daily_peak_to_mean.is_certain() && t.peak_hour.is_certain() && t.weekend_factor.is_certain();
+}
+
+}  // namespace
+
+RunPlan make_run_plan(const Scenario& scenario, std::int64_t trials, std::uint64_t seed) {
+  RunPlan plan;
+  plan.scenario = &scenario;
+  plan.trials = trials;
+  plan.seed = seed;
+  plan.months = scenario.months;
+  plan.hours_per_month = scenario.hours_per_month;
+  for (int m = 0; m < plan.months; ++m) plan.calendars.push_back(month_calendar(m, plan.hours_per_month));
+
+  auto model_index = [&](const std::string& id) {
+    for (std::size_t i = 0; i < scenario.models.size(); ++i) {
+      if (scenario.models[i].id == id) return static_cast<int>(i);
+    }
+    throw std::logic_error("scenario names a model it does not define: " + id);
+  };
+
+  plan.models.resize(scenario.models.size());
+  for (std::size_t i = 0; i < scenario.models.size(); ++i) plan.models[i].spec = &scenario.models[i];
+
+  for (std::size_t c = 0; c < scenario.capacity.size(); ++c) {
+    CapacityOptionPlan option;
+    option.spec = &scenario.capacity[c];
+    option.model = model_index(option.spec->model);
+    plan.models[option.model].capacity.push_back(static_cast<int>(c));
+    plan.models[option.model].hourly = true;
+    plan.capacity.push_back(option);
+  }
+
+  Rng unused(0);
+  for (std::size_t w = 0; w < scenario.workloads.size(); ++w) {
+    const WorkloadSpec& spec = scenario.workloads[w];
+    WorkloadPlan wp;
+    wp.spec = &spec;
+    wp.model = model_index(spec.model);
+    ModelPlan& model = plan.models[wp.model];
+    model.workloads.push_back(static_cast<int>(w));
+    wp.hourly = model.hourly;
+    wp.batch = spec.batchable && model.spec->batch_discount.has_value();
+    model.batch = model.batch || wp.batch;
+    plan.any_batch = plan.any_batch || wp.batch;
+    plan.any_hourly = plan.any_hourly || wp.hourly;
+
+    wp.tokens_certain = !spec.input_tokens.has_uncertain_parameters() && !spec.output_tokens.has_uncertain_parameters();
+    if (wp.tokens_certain) {
+      wp.input = spec.input_tokens.resolve(unused);
+      wp.output = spec.output_tokens.resolve(unused);
+      wp.moments = token_moments(wp.input, wp.output, model.spec->context_tokens);
+    }
+    wp.shape_certain = traffic_shape_certain(spec.traffic);
+    if (wp.shape_certain) {
+      const DailyShape shape = daily_shape_of(spec.traffic, spec.traffic.daily_peak_to_mean.draw(unused),
+                                              spec.traffic.peak_hour.draw(unused));
+      const double weekend = spec.traffic.weekend_factor.draw(unused);
+      for (const auto& calendar : plan.calendars) wp.profiles.push_back(month_profile(shape, weekend, calendar));
+    }
+    plan.workloads.push_back(std::move(wp));
+  }
+
+  // Column layout.
+  TrialColumns& cols = plan.columns;
+  for (auto& wp : plan.workloads) {
+    wp.requests_col = cols.add();
+    wp.input_col = cols.add();
+    wp.output_col = cols.add();
+    wp.serverless = add_cost_columns(cols, plan.months);
+    if (wp.batch) wp.batch_cost = add_cost_columns(cols, plan.months);
+  }
+  for (auto& model : plan.models) {
+    model.tokens_col = cols.add();
+    model.serverless = add_cost_columns(cols, plan.months);
+    if (model.batch) {
+      model.batch_cost = add_cost_columns(cols, plan.months);
+      model.batch_peak_day_first_month = cols.add(plan.months);
+    }
+  }
+  for (auto& option : plan.capacity) {
+    option.cost = add_cost_columns(cols, plan.months);
+    option.utilization_col = cols.add();
+    option.overflow_share_col = cols.add();
+    option.usd_per_mtok_col = cols.add();
+    option.peak_needed_col = cols.add();
+    option.reservation_usd_col = cols.add();
+    option.full_capacity_mtok_col = cols.add();
+    if (option.spec->has_slo() && option.spec->max_concurrency > 0) {
+      option.slo_rate_col = cols.add();
+      option.slo_service_col = cols.add();
+      option.slo_scv_col = cols.add();
+      option.slo_prefill_p95_col = cols.add();
+    }
+    if (option.spec->autoscale) {
+      option.autoscale_replica_hours_col = cols.add();
+      option.autoscale_saved_col = cols.add();
+      option.autoscale_hours_at_max_col = cols.add();
+    }
+  }
+  plan.total_serverless = add_cost_columns(cols, plan.months);
+  if (plan.any_batch) plan.total_batch = add_cost_columns(cols, plan.months);
+  return plan;
+}
+
+DailyShape daily_shape_of(const TrafficSpec& traffic, double peak_to_mean, double peak_hour) {
+  if (traffic.hourly_weights) return daily_shape_from_weights(*traffic.hourly_weights);
+  return daily_shape(peak_to_mean, static_cast<int>(std::lround(peak_hour)) % 24);
+}
+
+double estimated_column_bytes(const RunPlan& plan) {
+  // The columns, plus the cheapest-plan columns and one sorted copy while summarising.
+  return (static_cast<double>(plan.columns.size()) + 2.0 * (1 + plan.months)) * static_cast<double>(plan.trials) * 8.0;
+}
+
+}  // namespace tokencast::detail

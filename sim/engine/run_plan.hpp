@@ -1,0 +1,89 @@
+#pragma once
+// A scenario prepared for the engine: who uses what, which figures are certain (computed once),
+// and where each output lives in the trial columns.
+#include <optional>
+#include <vector>
+
+#include "tokencast/cost_models.hpp"
+#include "tokencast/scenario.hpp"
+#include "tokencast/token_moments.hpp"
+#include "tokencast/traffic.hpp"
+#include "trial_columns.hpp"
+
+namespace tokencast::detail {
+
+// Column indices of a cost: the horizon total, then one per month when months > 1 (else -1).
+struct CostColumns {
+  int total = -1;
+  int first_month = -1;
+  int month(int m) const { return first_month < 0 ? -1 : first_month + m; }
+};
+
+struct WorkloadPlan {
+  const WorkloadSpec* spec = nullptr;
+  int model = 0;
+  bool hourly = false;  // its model has a capacity option, which needs hourly peaks
+  bool batch = false;   // batchable on a model with a batch discount
+  // Certain token distributions: resolved and their moments computed once.
+  bool tokens_certain = false;
+  Dist input, output;
+  TokenMoments moments;
+  // Certain traffic shape: one profile per month, computed once.
+  bool shape_certain = false;
+  std::vector<MonthProfile> profiles;
+
+  int requests_col = -1, input_col = -1, output_col = -1;
+  CostColumns serverless, batch_cost;
+};
+
+struct CapacityOptionPlan {
+  const CapacitySpec* spec = nullptr;
+  int model = 0;
+  CapacityPlan plan;  // set after sizing
+  double sizing_replicas_needed = 0;
+  int utilization_col = -1, overflow_share_col = -1, usd_per_mtok_col = -1, peak_needed_col = -1;
+  int reservation_usd_col = -1;      // reserved capacity's cost over the horizon (no overflow)
+  int full_capacity_mtok_col = -1;   // tokens the reservation serves at 100% utilization, millions
+  int slo_rate_col = -1, slo_service_col = -1, slo_scv_col = -1, slo_prefill_p95_col = -1;  // with an slo
+  int autoscale_replica_hours_col = -1, autoscale_saved_col = -1, autoscale_hours_at_max_col = -1;
+  CapacityPlan fixed_plan;  // the reservation an autoscaling option is compared with
+  CostColumns cost;
+};
+
+struct ModelPlan {
+  const ModelSpec* spec = nullptr;
+  std::vector<int> workloads;
+  std::vector<int> capacity;  // indices into RunPlan::capacity
+  bool batch = false;
+  bool hourly = false;
+  CostColumns serverless, batch_cost;
+  int batch_peak_day_first_month = -1;  // one column per month
+  int tokens_col = -1;                  // input + output tokens over the horizon
+};
+
+struct RunPlan {
+  const Scenario* scenario = nullptr;
+  std::int64_t trials = 0;
+  std::uint64_t seed = 0;
+  double volume_multiplier = 1.0;
+  int months = 1;
+  int hours_per_month = 730;
+  std::vector<MonthCalendar> calendars;
+  std::vector<WorkloadPlan> workloads;
+  std::vector<ModelPlan> models;
+  std::vector<CapacityOptionPlan> capacity;
+  CostColumns total_serverless, total_batch;
+  bool any_batch = false;
+  bool any_hourly = false;
+  TrialColumns columns;
+};
+
+// The daily shape a traffic spec gives for drawn peak_to_mean and peak_hour.
+DailyShape daily_shape_of(const TrafficSpec& traffic, double peak_to_mean, double peak_hour);
+
+RunPlan make_run_plan(const Scenario& scenario, std::int64_t trials, std::uint64_t seed);
+
+// Bytes the run's trial columns will take.
+double estimated_column_bytes(const RunPlan& plan);
+
+}  // namespace tokencast::detail

@@ -1,0 +1,389 @@
+#include "trial_simulator.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "tokencast/queueing.hpp"
+
+namespace tokencast::detail {
+
+TrialSimulator::TrialSimulator(const RunPlan& plan)
+    : plan_(plan),
+      workloads_(plan.workloads.size()),
+      models_(plan.models.size()),
+      capacity_(plan.capacity.size()),
+      ledgers_(plan.capacity.size()),
+      peaks_(plan.capacity.size()),
+      hourly_(plan.models.size()),
+      profile_scratch_(plan.workloads.size()),
+      services_(plan.capacity.size()),
+      peak_requests_(plan.capacity.size()),
+      slo_rate_limits_(plan.capacity.size()),
+      autoscaled_hours_at_max_(plan.capacity.size()) {
+  for (std::size_t m = 0; m < plan.models.size(); ++m) {
+    if (!plan.models[m].hourly) continue;
+    const auto hours = static_cast<std::size_t>(plan.hours_per_month);
+    hourly_[m].input.assign(hours, 0.0);
+    hourly_[m].output.assign(hours, 0.0);
+    hourly_[m].serverless_usd.assign(hours, 0.0);
+    hourly_[m].requests.assign(hours, 0.0);
+  }
+  for (std::size_t c = 0; c < plan.capacity.size(); ++c) {
+    const CapacitySpec& spec = *plan.capacity[c].spec;
+    if (spec.autoscale && spec.has_slo()) {
+      slo_rate_limits_[c].assign(static_cast<std::size_t>(spec.autoscale->max_replicas + 1), 0.0);
+    }
+  }
+}
+
+void TrialSimulator::draw_parameters(std::int64_t trial, bool all_workloads) {
+  const auto t = static_cast<std::uint64_t>(trial);
+  for (std::size_t m = 0; m < models_.size(); ++m) {
+    const ModelSpec& spec = *plan_.models[m].spec;
+    Rng rng = make_stream(plan_.seed, t, StreamPurpose::scenario_parameters, m, 0);
+    ModelDraw& d = models_[m];
+    d.prices.input_usd_per_mtok = spec.input_usd_per_mtok.draw(rng);
+    d.prices.output_usd_per_mtok = spec.output_usd_per_mtok.draw(rng);
+    d.prices.cached_input_usd_per_mtok =
+        spec.cached_input_usd_per_mtok ? spec.cached_input_usd_per_mtok->draw(rng) : d.prices.input_usd_per_mtok;
+    d.batch_discount = spec.batch_discount ? spec.batch_discount->draw(rng) : 0.0;
+  }
+  for (std::size_t c = 0; c < capacity_.size(); ++c) {
+    const CapacitySpec& spec = *plan_.capacity[c].spec;
+    Rng rng = make_stream(plan_.seed, t, StreamPurpose::scenario_parameters, c, 1);
+    CapacityParams& p = capacity_[c];
+    p.usd_per_gpu_hour = spec.usd_per_gpu_hour.draw(rng);
+    p.prefill_tokens_per_s = spec.prefill_tokens_per_s.draw(rng);
+    p.decode_tokens_per_s = spec.decode_tokens_per_s.draw(rng);
+    p.max_utilization = spec.max_utilization.draw(rng);
+    p.fixed_usd_per_month = spec.fixed_usd_per_month.draw(rng);
+    p.monthly_minimum_usd = spec.monthly_minimum_usd.draw(rng);
+  }
+  for (std::size_t w = 0; w < workloads_.size(); ++w) {
+    const WorkloadPlan& wp = plan_.workloads[w];
+    if (!all_workloads && !wp.hourly) continue;
+    const WorkloadSpec& spec = *wp.spec;
+    Rng rng = make_stream(plan_.seed, t, StreamPurpose::workload_parameters, w);
+    WorkloadDraw& d = workloads_[w];
+    d.requests_per_month = spec.requests_per_month.draw(rng) * plan_.volume_multiplier;
+    d.growth = spec.traffic.monthly_growth.draw(rng);
+    d.burstiness = spec.traffic.burstiness.draw(rng);
+    d.cached_share = spec.cached_input_share.draw(rng);
+    d.weekend_factor = spec.traffic.weekend_factor.draw(rng);
+    const double peak_to_mean = spec.traffic.daily_peak_to_mean.draw(rng);
+    const double peak_hour = spec.traffic.peak_hour.draw(rng);
+    if (!wp.shape_certain) d.shape = daily_shape_of(spec.traffic, peak_to_mean, peak_hour);
+    if (wp.tokens_certain) {
+      d.input = wp.input;
+      d.output = wp.output;
+      d.moments = wp.moments;
+    } else {
+      d.input = spec.input_tokens.resolve(rng);
+      d.output = spec.output_tokens.resolve(rng);
+      d.moments = token_moments(d.input, d.output, plan_.models[wp.model].spec->context_tokens);
+    }
+  }
+  draw_services();
+}
+
+void TrialSimulator::clear_hours(std::size_t model) {
+  HourlyBuffers& b = hourly_[model];
+  std::fill(b.input.begin(), b.input.end(), 0.0);
+  std::fill(b.output.begin(), b.output.end(), 0.0);
+  std::fill(b.serverless_usd.begin(), b.serverless_usd.end(), 0.0);
+  std::fill(b.requests.begin(), b.requests.end(), 0.0);
+}
+
+void TrialSimulator::draw_services() {
+  for (std::size_t c = 0; c < plan_.capacity.size(); ++c) {
+    const CapacitySpec& spec = *plan_.capacity[c].spec;
+    if (spec.max_concurrency <= 0) continue;
+    // The model's request mix: its workloads' token moments weighted by their volumes.
+    double volume = 0, in1 = 0, in2 = 0, out1 = 0, out2 = 0, in_p95 = 0;
+    for (int w : plan_.models[plan_.capacity[c].model].workloads) {
+      const WorkloadDraw& d = workloads_[w];
+      const TokenMoments& m = d.moments;
+      volume += d.requests_per_month;
+      in1 += d.requests_per_month * m.input_mean;
+      in2 += d.requests_per_month * (m.input_variance + m.input_mean * m.input_mean);
+      out1 += d.requests_per_month * m.output_mean;
+      out2 += d.requests_per_month * (m.output_variance + m.output_mean * m.output_mean);
+      // The mixture's p95 lies below the largest of the workloads' p95s: a conservative bound.
+      in_p95 = std::max(in_p95, d.input.quantile(0.95));
+    }
+    ServiceProfile& s = services_[c];
+    s.input_mean_tokens = volume > 0 ? in1 / volume : 0;
+    s.input_variance = volume > 0 ? std::max(0.0, in2 / volume - s.input_mean_tokens * s.input_mean_tokens) : 0;
+    s.output_mean_tokens = volume > 0 ? out1 / volume : 0;
+    s.output_variance = volume > 0 ? std::max(0.0, out2 / volume - s.output_mean_tokens * s.output_mean_tokens) : 0;
+    s.input_p95_tokens = in_p95;
+    s.prefill_tokens_per_s = capacity_[c].prefill_tokens_per_s;
+    s.decode_tokens_per_s = capacity_[c].decode_tokens_per_s;
+    s.max_concurrency = spec.max_concurrency;
+  }
+}
+
+int TrialSimulator::slo_replicas(int c, double requests_in_hour, int min_replicas, int max_replicas) {
+  const CapacitySpec& spec = *plan_.capacity[c].spec;
+  SloTarget target{spec.slo_wait_p95_s, spec.slo_ttft_p95_s};
+  return replicas_for_slo(requests_in_hour / 3600.0, services_[c], target, min_replicas, max_replicas).replicas;
+}
+
+double TrialSimulator::peak_need(int c) {
+  const CapacitySpec& spec = *plan_.capacity[c].spec;
+  double need = replicas_needed(peaks_[c], capacity_[c].max_utilization);
+  if (spec.has_slo() && spec.max_concurrency > 0 && peak_requests_[c] > 0) {
+    need = std::max(need, static_cast<double>(slo_replicas(c, peak_requests_[c], 1, 1000000)));
+  }
+  return need;
+}
+
+int TrialSimulator::autoscale_replicas(int c, double work, double requests) {
+  const CapacitySpec& spec = *plan_.capacity[c].spec;
+  const auto& scale = *spec.autoscale;
+  int replicas = static_cast<int>(std::ceil(replicas_needed(work, capacity_[c].max_utilization) - 1e-9));
+  if (spec.has_slo() && spec.max_concurrency > 0 && requests > 0 && replicas < scale.max_replicas) {
+    // Memoised per trial: the highest hourly request count each replica count can hold.
+    std::vector<double>& limits = slo_rate_limits_[c];
+    auto holds = [&](int r) {
+      double& limit = limits[static_cast<std::size_t>(r)];
+      if (limit == 0.0) {
+        double lo = 0.0, hi = 1.0;
+        while (slo_replicas(c, hi, 1, r + 1) <= r && hi < 1e15) hi *= 2;
+        for (int i = 0; i < 40; ++i) {
+          const double mid = 0.5 * (lo + hi);
+          (slo_replicas(c, mid, 1, r + 1) <= r ? lo : hi) = mid;
+        }
+        limit = std::max(lo, 1e-300);
+      }
+      return requests <= limit;
+    };
+    int lo = std::max(replicas, scale.min_replicas), hi = scale.max_replicas;
+    while (lo < hi) {
+      const int mid = lo + (hi - lo) / 2;
+      if (holds(mid)) hi = mid; else lo = mid + 1;
+    }
+    replicas = lo;
+  }
+  return std::clamp(replicas, scale.min_replicas, scale.max_replicas);
+}
+
+void TrialSimulator::serve_month(int c, std::size_t model) {
+  const CapacitySpec& spec = *plan_.capacity[c].spec;
+  const CapacityParams& p = capacity_[c];
+  const HourlyBuffers& b = hourly_[model];
+  CapacityLedger& ledger = ledgers_[c];
+  const int hours = plan_.hours_per_month;
+  for (int h = 0; h < hours; ++h) {
+    peaks_[c] = std::max(peaks_[c], work_replica_seconds(p, b.input[h], b.output[h]));
+    peak_requests_[c] = std::max(peak_requests_[c], b.requests[h]);
+  }
+  if (!spec.autoscale) {
+    for (int h = 0; h < hours; ++h) {
+      ledger.add_hour(work_replica_seconds(p, b.input[h], b.output[h]), b.serverless_usd[h], b.input[h] + b.output[h]);
+    }
+    return;
+  }
+  // Each step reserves what its busiest hour needs, within [min_replicas, max_replicas].
+  const int step = spec.autoscale->step_hours;
+  for (int first = 0; first < hours; first += step) {
+    const int last = std::min(hours, first + step);
+    int replicas = spec.autoscale->min_replicas;
+    for (int h = first; h < last; ++h) {
+      replicas = std::max(replicas, autoscale_replicas(c, work_replica_seconds(p, b.input[h], b.output[h]), b.requests[h]));
+    }
+    const CapacityPlan step_plan = plan_capacity(spec, replicas);
+    for (int h = first; h < last; ++h) {
+      const double work = work_replica_seconds(p, b.input[h], b.output[h]);
+      ledger.add_hour(work, b.serverless_usd[h], b.input[h] + b.output[h], step_plan);
+      if (replicas >= spec.autoscale->max_replicas && work > step_plan.replicas * 3600.0 * p.max_utilization) {
+        autoscaled_hours_at_max_[c] += 1.0;
+      }
+    }
+  }
+}
+
+const MonthProfile& TrialSimulator::profile(int w, int month) {
+  const WorkloadPlan& wp = plan_.workloads[w];
+  if (wp.shape_certain) return wp.profiles[month];
+  profile_scratch_[w] = month_profile(workloads_[w].shape, workloads_[w].weekend_factor, plan_.calendars[month]);
+  return profile_scratch_[w];
+}
+
+RequestTokens TrialSimulator::simulate_month(int w, int month, double& requests) {
+  const WorkloadPlan& wp = plan_.workloads[w];
+  WorkloadDraw& d = workloads_[w];
+  const MonthProfile& prof = profile(w, month);
+  const double volume = d.requests_per_month * std::pow(1.0 + d.growth, month);
+  const std::int64_t context = plan_.models[wp.model].spec->context_tokens;
+  const ModelDraw& model = models_[wp.model];
+  RequestTokens total;
+  requests = 0;
+
+  if (wp.hourly) {
+    HourlyBuffers& buffers = hourly_[wp.model];
+    const double burst_shape = d.burstiness > 0 ? 1.0 / (d.burstiness * d.burstiness) : 0.0;
+    const long first_hour = static_cast<long>(month) * plan_.hours_per_month;
+    for (int h = 0; h < plan_.hours_per_month; ++h) {
+      double rate = volume * prof.weight(first_hour + h);
+      if (burst_shape > 0) rate *= sample_gamma(burst_shape, 1.0 / burst_shape, d.traffic_rng);
+      const double n = sample_poisson(rate, d.traffic_rng);
+      const RequestTokens s = sample_token_sums(n, d.moments, d.input, d.output, context, d.token_rng);
+      buffers.input[h] += s.input;
+      buffers.output[h] += s.output;
+      buffers.serverless_usd[h] += serverless_cost_usd(model.prices, s.input, s.output, d.cached_share);
+      buffers.requests[h] += n;
+      requests += n;
+      total.input += s.input;
+      total.output += s.output;
+    }
+    return total;
+  }
+
+  // Only the month's total is needed: the sum of the hourly Poisson(rate_h x G_h) counts is
+  // Poisson(volume x Y), Y = sum w_h G_h, of mean 1 and variance cv^2 sum w_h^2; Y is drawn from a
+  // Gamma with those two moments.
+  double factor = 1.0;
+  if (d.burstiness > 0) {
+    const double variance = d.burstiness * d.burstiness * prof.sum_squared_weights;
+    factor = sample_gamma(1.0 / variance, variance, d.traffic_rng);
+  }
+  requests = sample_poisson(volume * factor, d.traffic_rng);
+  return sample_token_sums(requests, d.moments, d.input, d.output, context, d.token_rng);
+}
+
+void TrialSimulator::size_trial(std::int64_t trial, std::vector<double>& peak_needed) {
+  draw_parameters(trial, false);
+  std::fill(peaks_.begin(), peaks_.end(), 0.0);
+  std::fill(peak_requests_.begin(), peak_requests_.end(), 0.0);
+  const auto t = static_cast<std::uint64_t>(trial);
+  for (int month = 0; month < plan_.months; ++month) {
+    for (std::size_t m = 0; m < plan_.models.size(); ++m) {
+      if (!plan_.models[m].hourly) continue;
+      clear_hours(m);
+      for (int w : plan_.models[m].workloads) {
+        workloads_[w].traffic_rng = make_stream(plan_.seed, t, StreamPurpose::traffic, w, month);
+        workloads_[w].token_rng = make_stream(plan_.seed, t, StreamPurpose::tokens, w, month);
+        double requests = 0;
+        simulate_month(w, month, requests);
+      }
+      for (int c : plan_.models[m].capacity) {
+        const CapacityParams& p = capacity_[c];
+        for (int h = 0; h < plan_.hours_per_month; ++h) {
+          peaks_[c] = std::max(peaks_[c], work_replica_seconds(p, hourly_[m].input[h], hourly_[m].output[h]));
+          peak_requests_[c] = std::max(peak_requests_[c], hourly_[m].requests[h]);
+        }
+      }
+    }
+  }
+  for (std::size_t c = 0; c < peak_needed.size(); ++c) peak_needed[c] = peak_need(static_cast<int>(c));
+}
+
+void TrialSimulator::run_trial(std::int64_t trial, TrialColumns& cols) {
+  draw_parameters(trial, true);
+  const auto t = static_cast<std::uint64_t>(trial);
+
+  for (std::size_t c = 0; c < plan_.capacity.size(); ++c) {
+    ledgers_[c] = CapacityLedger(plan_.capacity[c].plan, capacity_[c], plan_.capacity[c].spec->overflow);
+    peaks_[c] = 0.0;
+    peak_requests_[c] = 0.0;
+    autoscaled_hours_at_max_[c] = 0.0;
+  }
+
+  auto add = [&](const CostColumns& cc, int month, double usd) {
+    cols.at(cc.total, trial) += usd;
+    if (cc.first_month >= 0) cols.at(cc.month(month), trial) += usd;
+  };
+
+  for (int month = 0; month < plan_.months; ++month) {
+    for (std::size_t m = 0; m < plan_.models.size(); ++m) {
+      const ModelPlan& mp = plan_.models[m];
+      if (mp.hourly) {
+        clear_hours(m);
+      }
+      const ModelDraw& model = models_[m];
+      for (int w : mp.workloads) {
+        const WorkloadPlan& wp = plan_.workloads[w];
+        WorkloadDraw& d = workloads_[w];
+        d.traffic_rng = make_stream(plan_.seed, t, StreamPurpose::traffic, w, month);
+        d.token_rng = make_stream(plan_.seed, t, StreamPurpose::tokens, w, month);
+        double requests = 0;
+        const RequestTokens s = simulate_month(w, month, requests);
+        const double serverless = serverless_cost_usd(model.prices, s.input, s.output, d.cached_share);
+        cols.at(wp.requests_col, trial) += requests;
+        cols.at(wp.input_col, trial) += s.input;
+        cols.at(wp.output_col, trial) += s.output;
+        cols.at(mp.tokens_col, trial) += s.input + s.output;
+        add(wp.serverless, month, serverless);
+        add(mp.serverless, month, serverless);
+        add(plan_.total_serverless, month, serverless);
+        if (mp.batch) {
+          const double batch = wp.batch ? batch_cost_usd(serverless, model.batch_discount) : serverless;
+          if (wp.batch) {
+            add(wp.batch_cost, month, batch);
+            cols.at(mp.batch_peak_day_first_month + month, trial) += (s.input + s.output) * profile(w, month).max_day_share;
+          }
+          add(mp.batch_cost, month, batch);
+        }
+        if (plan_.any_batch) add(plan_.total_batch, month, mp.batch ? 0.0 : serverless);
+      }
+      for (int c : mp.capacity) {
+        const double overflow_before = ledgers_[c].overflow_usd();
+        serve_month(c, m);
+        const double month_usd =
+            ledgers_[c].close_month(capacity_[c].monthly_minimum_usd) + ledgers_[c].overflow_usd() - overflow_before;
+        add(plan_.capacity[c].cost, month, month_usd);
+      }
+    }
+  }
+
+  // Batch totals per model were added per workload; the scenario total takes each model's batch plan.
+  if (plan_.any_batch) {
+    for (const ModelPlan& mp : plan_.models) {
+      if (!mp.batch) continue;
+      cols.at(plan_.total_batch.total, trial) += cols.at(mp.batch_cost.total, trial);
+      if (plan_.total_batch.first_month >= 0) {
+        for (int month = 0; month < plan_.months; ++month) {
+          cols.at(plan_.total_batch.month(month), trial) += cols.at(mp.batch_cost.month(month), trial);
+        }
+      }
+    }
+  }
+
+  for (std::size_t c = 0; c < plan_.capacity.size(); ++c) {
+    const CapacityOptionPlan& option = plan_.capacity[c];
+    const CapacityLedger& ledger = ledgers_[c];
+    const double capacity_seconds = ledger.full_capacity_seconds();
+    cols.at(option.utilization_col, trial) = capacity_seconds > 0 ? ledger.served_work() / capacity_seconds : 0.0;
+    cols.at(option.overflow_share_col, trial) =
+        ledger.total_work() > 0 ? ledger.overflow_work() / ledger.total_work() : 0.0;
+    const double served_mtok = (ledger.total_tokens() - ledger.dropped_tokens()) / tokens_per_mtok;
+    cols.at(option.usd_per_mtok_col, trial) = served_mtok > 0 ? cols.at(option.cost.total, trial) / served_mtok : 0.0;
+    cols.at(option.peak_needed_col, trial) = peak_need(static_cast<int>(c));
+    cols.at(option.reservation_usd_col, trial) = ledger.capacity_usd();
+    if (option.slo_rate_col >= 0) {
+      const ServiceProfile& service = services_[c];
+      cols.at(option.slo_rate_col, trial) = peak_requests_[c] / 3600.0;
+      cols.at(option.slo_service_col, trial) = service.mean_service_s();
+      cols.at(option.slo_scv_col, trial) = service.service_scv();
+      cols.at(option.slo_prefill_p95_col, trial) = service.prefill_p95_s();
+    }
+    if (option.autoscale_replica_hours_col >= 0) {
+      // The fixed reservation it replaces: the plan's GPUs every hour, at least the minimum.
+      const double fixed_usd = plan_.months * (std::max(option.fixed_plan.gpus * capacity_[c].usd_per_gpu_hour *
+                                                             plan_.hours_per_month,
+                                                         capacity_[c].monthly_minimum_usd) +
+                                                capacity_[c].fixed_usd_per_month);
+      cols.at(option.autoscale_replica_hours_col, trial) = ledger.full_capacity_seconds() / 3600.0;
+      cols.at(option.autoscale_saved_col, trial) = fixed_usd - ledger.capacity_usd();
+      cols.at(option.autoscale_hours_at_max_col, trial) = autoscaled_hours_at_max_[c];
+    }
+    // At 100% utilization the replicas work every second; a token costs this trial's mix of
+    // prefill and decode work (work per token = total work / total tokens).
+    const double work_per_token = ledger.total_tokens() > 0 ? ledger.total_work() / ledger.total_tokens() : 0.0;
+    cols.at(option.full_capacity_mtok_col, trial) =
+        work_per_token > 0 ? capacity_seconds / work_per_token / tokens_per_mtok : 0.0;
+  }
+}
+
+}  // namespace tokencast::detail

@@ -1,0 +1,68 @@
+#pragma once
+// One trial: draws its parameters (per trial) and traffic (per hour or per month), and prices
+// the tokens in every mode. Owns scratch buffers sized once, so a trial allocates nothing.
+#include <vector>
+
+#include "run_plan.hpp"
+#include "tokencast/queueing.hpp"
+
+namespace tokencast::detail {
+
+class TrialSimulator {
+ public:
+  explicit TrialSimulator(const RunPlan& plan);
+
+  // Sizing pass: only the hourly work of models with capacity options; writes each option's
+  // peak-hour replicas needed into `peak_needed[option]`.
+  void size_trial(std::int64_t trial, std::vector<double>& peak_needed);
+  // Full pass: writes every output column of `trial`.
+  void run_trial(std::int64_t trial, TrialColumns& columns);
+
+ private:
+  struct WorkloadDraw {
+    double requests_per_month = 0, growth = 0, burstiness = 0, cached_share = 0;
+    Dist input, output;
+    TokenMoments moments;
+    DailyShape shape{};
+    double weekend_factor = 1;
+    Rng traffic_rng, token_rng;
+  };
+  struct ModelDraw {
+    ServerlessPrices prices;
+    double batch_discount = 0;
+  };
+  // Per model with capacity: one month of hourly sums.
+  struct HourlyBuffers {
+    std::vector<double> input, output, serverless_usd, requests;
+  };
+
+  void draw_parameters(std::int64_t trial, bool all_workloads);
+  void draw_services();
+  void clear_hours(std::size_t model);
+  // Replicas an option needs for its peak hour so far (utilization rule, and the SLO rule).
+  double peak_need(int option);
+  // Replicas meeting the option's SLO for `requests_in_hour` arrivals in an hour.
+  int slo_replicas(int option, double requests_in_hour, int min_replicas, int max_replicas);
+  // Replicas an autoscaling option runs for an hour of this work and traffic.
+  int autoscale_replicas(int option, double work, double requests);
+  // Passes the model's month of hours through the option's ledger.
+  void serve_month(int option, std::size_t model);
+  const MonthProfile& profile(int w, int month);
+  // Samples workload w's month: hourly into the model's buffers, or as a monthly total.
+  RequestTokens simulate_month(int w, int month, double& requests);
+
+  const RunPlan& plan_;
+  std::vector<WorkloadDraw> workloads_;
+  std::vector<ModelDraw> models_;
+  std::vector<CapacityParams> capacity_;
+  std::vector<CapacityLedger> ledgers_;
+  std::vector<double> peaks_;  // peak-hour work of each option, replica-seconds
+  std::vector<HourlyBuffers> hourly_;  // by model index (empty for models without capacity)
+  std::vector<MonthProfile> profile_scratch_;  // by workload, for uncertain shapes
+  std::vector<ServiceProfile> services_;   // by option: this trial's request mix on its replicas
+  std::vector<double> peak_requests_;      // by option: busiest hour's requests
+  std::vector<std::vector<double>> slo_rate_limits_;  // by option and replicas: memo, 0 = unknown
+  std::vector<double> autoscaled_hours_at_max_;
+};
+
+}  // namespace tokencast::detail

@@ -1,0 +1,35 @@
+#pragma once
+// Pieces of the tokencast.result/1 JSON shared by its sections.
+#include <cmath>
+
+#include <nlohmann/json.hpp>
+
+#include "tokencast/results.hpp"
+
+namespace tokencast::json_parts {
+
+using Json = nlohmann::ordered_json;
+
+// JSON has no NaN or infinity: such a value becomes null.
+inline Json number(double value) { return std::isfinite(value) ? Json(value) : Json(nullptr); }
+
+inline Json summary_json(const Summary& s) {
+  Json j = Json::object();
+  j["mean"] = number(s.mean);
+  j["sd"] = number(s.sd);
+  j["p5"] = number(s.p5);
+  j["p50"] = number(s.p50);
+  j["p95"] = number(s.p95);
+  j["p99"] = number(s.p99);
+  j["min"] = number(s.min);
+  j["max"] = number(s.max);
+  j["mean_se"] = number(s.mean_se);
+  return j;
+}
+
+Json breakeven_json(const BreakevenResult& breakeven);
+Json groups_json(const std::vector<GroupBreakdown>& groups, int months);
+Json slo_json(const SloSizing& slo);
+Json autoscale_json(const AutoscaleResult& autoscale);
+
+}  // namespace tokencast::json_parts

@@ -1,0 +1,19 @@
+#pragma once
+// Human-readable numbers for the terminal table (and later the HTML report). Machine outputs
+// (JSON, CSV) never go through these: they keep full precision.
+#include <string>
+#include <string_view>
+
+namespace tokencast {
+
+// "$12,000" (whole dollars from $100 up), "$0.60" (cents below $100), "<$0.01" for a positive
+// amount that rounds to zero cents, "-$1,234" for negatives, "n/a" when not finite.
+std::string format_usd(double usd);
+// Rounded to a whole number with thousands separators: "1,234,568"; "n/a" when not finite.
+std::string format_count(double count);
+// A fraction as a percentage with one decimal: 0.1234 -> "12.3%"; "n/a" when not finite.
+std::string format_percent(double fraction);
+// Inserts "," every three digits into the integer part of a plain decimal ("-1234.5" -> "-1,234.5").
+std::string group_thousands(std::string_view decimal);
+
+}  // namespace tokencast

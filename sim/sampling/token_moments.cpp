@@ -1,0 +1,187 @@
+#include "tokencast/token_moments.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+
+#include <boost/math/quadrature/gauss_kronrod.hpp>
+#include <boost/math/special_functions/erf.hpp>
+#include <boost/math/special_functions/gamma.hpp>
+#include <boost/random/normal_distribution.hpp>
+#include <boost/random/poisson_distribution.hpp>
+
+namespace tokencast {
+namespace {
+
+// Beyond this probability of reaching half the context, the context cut enters the moments.
+constexpr double negligible_probability = 1e-12;
+
+double round_tokens(double x, double hi) { return std::clamp(std::nearbyint(x), 1.0, hi); }
+
+double normal_cdf(double z) { return 0.5 * boost::math::erfc(-z / std::numbers::sqrt2); }
+
+// First two moments of min(X, b), the "limited expected values" E[min(X,b)] and E[min(X,b)^2],
+// for a distribution on [0, inf): closed forms for the lognormal and the gamma, otherwise
+// lo + int_lo^b S(x) dx and lo^2 + int_lo^b 2x S(x) dx with S the survival function
+// (fixed and empirical counts are handled exactly by token_count_moments).
+struct Limited {
+  double m1 = 0, m2 = 0;
+};
+
+Limited limited_moments(const Dist& d, double b) {
+  const double mean = d.mean(), variance = d.variance();
+  switch (d.kind()) {
+    case DistKind::lognormal: {
+      const double s2 = std::log1p(variance / (mean * mean));
+      const double s = std::sqrt(s2), mu = std::log(mean) - 0.5 * s2, lb = std::log(b);
+      const double tail = 1.0 - normal_cdf((lb - mu) / s);
+      return {mean * normal_cdf((lb - mu - s2) / s) + b * tail,
+              std::exp(2 * mu + 2 * s2) * normal_cdf((lb - mu - 2 * s2) / s) + b * b * tail};
+    }
+    case DistKind::gamma: {
+      const double k = mean * mean / variance, theta = variance / mean, x = b / theta;
+      const double tail = boost::math::gamma_q(k, x);
+      return {k * theta * boost::math::gamma_p(k + 1, x) + b * tail,
+              k * (k + 1) * theta * theta * boost::math::gamma_p(k + 2, x) + b * b * tail};
+    }
+    default: {
+      const Interval support = d.support();
+      const double lo = std::max(0.0, support.lo);
+      const double hi = std::min(b, support.hi);
+      Limited r{lo, lo * lo};
+      if (hi > lo) {
+        using boost::math::quadrature::gauss_kronrod;
+        r.m1 += gauss_kronrod<double, 61>::integrate([&](double x) { return 1.0 - d.cdf(x); }, lo, hi, 12, 1e-12);
+        r.m2 += gauss_kronrod<double, 61>::integrate([&](double x) { return 2.0 * x * (1.0 - d.cdf(x)); }, lo, hi,
+                                                      12, 1e-12);
+      }
+      return r;
+    }
+  }
+}
+
+// Moments of the token count min(max(round(X), 1), b): the limited moments, plus the floor (values
+// below 0.5 round to 0 and are lifted to 1) and, for continuous X, Sheppard's 1/12 for rounding.
+void token_count_moments(const Dist& d, double b, double& mean, double& variance) {
+  if (d.kind() == DistKind::fixed || d.kind() == DistKind::empirical) {
+    // Round the values themselves: exact.
+    const auto values = d.values();
+    if (values.empty()) {
+      mean = round_tokens(d.mean(), b);
+      variance = 0;
+      return;
+    }
+    double m1 = 0, m2 = 0, previous = 0;
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      const double w = d.cumulative_weights()[i] - previous;
+      previous = d.cumulative_weights()[i];
+      const double v = round_tokens(values[i], b);
+      m1 += w * v;
+      m2 += w * v * v;
+    }
+    mean = m1;
+    variance = std::max(0.0, m2 - m1 * m1);
+    return;
+  }
+  Limited r = limited_moments(d, b);
+  const double floor_mass = d.cdf(0.5);
+  r.m1 += floor_mass;  // round(X) = 0 becomes 1: adds 1 to the count and to its square
+  r.m2 += floor_mass;
+  mean = r.m1;
+  variance = std::max(0.0, r.m2 - r.m1 * r.m1) + 1.0 / 12.0;
+}
+
+}  // namespace
+
+RequestTokens sample_request_tokens(const Dist& input, const Dist& output, std::int64_t context_tokens,
+                                    Rng& rng) {
+  const double context = static_cast<double>(context_tokens);
+  RequestTokens t;
+  const double raw_input = input.sample(rng);
+  t.output = round_tokens(output.sample(rng), context - 1.0);
+  t.input = round_tokens(raw_input, context - t.output);
+  return t;
+}
+
+TokenMoments token_moments(const Dist& input, const Dist& output, std::int64_t context_tokens) {
+  const double context = static_cast<double>(context_tokens);
+  TokenMoments m;
+  token_count_moments(output, context - 1.0, m.output_mean, m.output_variance);
+  const bool coupled = input.cdf(context / 2.0) < 1.0 - negligible_probability ||
+                       output.cdf(context / 2.0) < 1.0 - negligible_probability;
+  if (!coupled) {
+    token_count_moments(input, context - 1.0, m.input_mean, m.input_variance);
+    return m;
+  }
+  // The input is cut at context - output: average its limited moments over the output's
+  // distribution, E[g(O)] = int_0^1 g(Q_O(u)) du, adaptively (the integrand moves only in the
+  // output's upper tail).
+  auto conditional = [&](double u, int moment) {
+    const double o = round_tokens(output.quantile(u), context - 1.0);
+    double mean = 0, variance = 0;
+    token_count_moments(input, context - o, mean, variance);
+    return moment == 1 ? mean : variance + mean * mean;
+  };
+  using boost::math::quadrature::gauss_kronrod;
+  const double m1 = gauss_kronrod<double, 31>::integrate([&](double u) { return conditional(u, 1); }, 0.0, 1.0, 10, 1e-10);
+  const double m2 = gauss_kronrod<double, 31>::integrate([&](double u) { return conditional(u, 2); }, 0.0, 1.0, 10, 1e-10);
+  m.input_mean = m1;
+  m.input_variance = std::max(0.0, m2 - m1 * m1);
+  return m;
+}
+
+double sample_gamma(double shape, double scale, Rng& rng) {
+  if (shape < 1.0) {
+    // Boost by one and scale back: Gamma(a) = Gamma(a + 1) * U^(1/a).
+    const double u = (static_cast<double>(rng() >> 11) + 0.5) * 0x1.0p-53;
+    return sample_gamma(shape + 1.0, scale, rng) * std::pow(u, 1.0 / shape);
+  }
+  // Marsaglia & Tsang (2000): one normal and one uniform per try, acceptance above 95%.
+  const double d = shape - 1.0 / 3.0;
+  const double c = 1.0 / std::sqrt(9.0 * d);
+  boost::random::normal_distribution<double> normal;
+  for (;;) {
+    double x, v;
+    do {
+      x = normal(rng);
+      v = 1.0 + c * x;
+    } while (v <= 0.0);
+    v = v * v * v;
+    const double u = (static_cast<double>(rng() >> 11) + 0.5) * 0x1.0p-53;
+    const double x2 = x * x;
+    if (u < 1.0 - 0.0331 * x2 * x2) return d * v * scale;
+    if (std::log(u) < 0.5 * x2 + d * (1.0 - v + std::log(v))) return d * v * scale;
+  }
+}
+
+double sample_poisson(double mean, Rng& rng) {
+  if (!(mean > 0)) return 0.0;
+  boost::random::poisson_distribution<std::int64_t, double> poisson(mean);
+  return static_cast<double>(poisson(rng));
+}
+
+RequestTokens sample_token_sums(double requests, const TokenMoments& moments, const Dist& input,
+                                const Dist& output, std::int64_t context_tokens, Rng& rng) {
+  RequestTokens sum;
+  if (requests <= exact_sum_threshold) {
+    for (int r = 0; r < static_cast<int>(requests); ++r) {
+      const RequestTokens t = sample_request_tokens(input, output, context_tokens, rng);
+      sum.input += t.input;
+      sum.output += t.output;
+    }
+    return sum;
+  }
+  // A Gamma with the sum's exact mean n*mu and variance n*sigma^2: positive and right-skewed
+  // like the sum itself.
+  auto gamma_sum = [&](double mean, double variance) {
+    const double total_mean = requests * mean;
+    if (variance <= 0) return total_mean;
+    const double total_variance = requests * variance;
+    return sample_gamma(total_mean * total_mean / total_variance, total_variance / total_mean, rng);
+  };
+  sum.input = gamma_sum(moments.input_mean, moments.input_variance);
+  sum.output = gamma_sum(moments.output_mean, moments.output_variance);
+  return sum;
+}
+
+}  // namespace tokencast

@@ -1,0 +1,29 @@
+#include "tokencast/errors.hpp"
+
+#include <utility>
+
+namespace tokencast {
+namespace {
+
+// "FILE:LINE:COL: error: KEY.PATH: MESSAGE", leaving out the parts that are unknown.
+std::string format_input_error(const SourcePosition& where, const std::string& key_path,
+                               const std::string& message) {
+  std::string text = where.file;
+  if (where.line > 0) {
+    text += ':' + std::to_string(where.line) + ':' + std::to_string(where.column);
+  }
+  text += ": error: ";
+  if (!key_path.empty()) text += key_path + ": ";
+  text += message;
+  return text;
+}
+
+}  // namespace
+
+InputError::InputError(SourcePosition where, std::string key_path, std::string message)
+    : std::runtime_error(format_input_error(where, key_path, message)),
+      where_(std::move(where)),
+      key_path_(std::move(key_path)),
+      message_(std::move(message)) {}
+
+}  // namespace tokencast

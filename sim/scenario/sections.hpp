@@ -1,0 +1,44 @@
+#pragma once
+// Readers of the [[model]], [[workload]], [[dedicated]] and [[gpu_cluster]] sections of a scenario.
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "tokencast/catalog.hpp"
+#include "tokencast/scenario.hpp"
+#include "toml_reader.hpp"
+
+namespace tokencast::loader {
+
+// The models a scenario may name: its [[model]] tables merged over the catalog.
+class ModelRegistry {
+ public:
+  explicit ModelRegistry(const Catalog& catalog) : catalog_(catalog) {}
+
+  // Reads the [[model]] tables of `root`.
+  void read(const TableReader& root);
+
+  // Throws at `node` (the value naming `id`, at `path`) unless `id` is a [[model]] or catalog id,
+  // listing similar ids.
+  void require_known(std::string_view file, const toml::node& node, const std::string& path,
+                     const std::string& id) const;
+
+  // The merged spec of a known id.
+  ModelSpec spec(const std::string& id) const;
+
+ private:
+  const Catalog& catalog_;
+  std::vector<ModelSpec> declared_;
+};
+
+// The calendar of `months` months of `hours_per_month` hours decides whether a weekend_factor of 0
+// could leave a month without any traffic.
+std::vector<WorkloadSpec> read_workloads(const TableReader& root, const ModelRegistry& models,
+                                         int months, int hours_per_month);
+
+// [[dedicated]] then [[gpu_cluster]] options; each must serve a model some workload uses.
+std::vector<CapacitySpec> read_capacity(const TableReader& root, const ModelRegistry& models,
+                                        const Catalog& catalog,
+                                        const std::vector<WorkloadSpec>& workloads);
+
+}  // namespace tokencast::loader

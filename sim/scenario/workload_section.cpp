@@ -1,0 +1,179 @@
+#include <algorithm>
+#include <limits>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include "quantity_parser.hpp"
+#include "sections.hpp"
+#include "tokencast/traffic.hpp"
+
+namespace tokencast::loader {
+namespace {
+
+constexpr std::string_view kWorkloadKeys[] = {"name",         "model",         "requests_per_month",
+                                              "input_tokens", "output_tokens", "cached_input_share",
+                                              "batchable",    "traffic",       "tags"};
+
+constexpr std::string_view kTrafficKeys[] = {"daily_peak_to_mean", "peak_hour",  "hourly_weights",
+                                             "weekend_factor",     "burstiness", "monthly_growth"};
+
+constexpr double kMaxRequestsPerMonth = 1e12;
+constexpr std::size_t kHoursPerDay = 24;
+
+std::array<double, kHoursPerDay> read_hourly_weights(const TableReader& traffic,
+                                                     const toml::node& node) {
+  const std::string path = traffic.path_of("hourly_weights");
+  const auto* array = node.as_array();
+  if (array == nullptr) {
+    fail_at(traffic.file(), node, path,
+            fmt::format("got {}, expected an array of 24 numbers, one per hour", type_name(node)));
+  }
+  if (array->size() != kHoursPerDay) {
+    fail_at(
+        traffic.file(), node, path,
+        fmt::format("got {} numbers, expected exactly 24, one per hour of the day", array->size()));
+  }
+  std::array<double, kHoursPerDay> weights{};
+  for (std::size_t hour = 0; hour < kHoursPerDay; ++hour) {
+    const toml::node& element = *array->get(hour);
+    const std::string element_at = element_path(path, hour);
+    weights[hour] = read_finite_number(traffic.file(), element, element_at, "a plain number");
+    if (weights[hour] < 0.0) {
+      fail_at(traffic.file(), element, element_at,
+              fmt::format("must be >= 0 (got {})", format_number(weights[hour])));
+    }
+  }
+  if (std::all_of(weights.begin(), weights.end(), [](double w) { return w == 0.0; })) {
+    fail_at(traffic.file(), node, path, "all 24 weights are 0, expected at least one > 0");
+  }
+  return weights;
+}
+
+// The first month (0-based) none of whose hours is a weekday hour of positive weight, if any: with
+// a weekend_factor of 0 such a month would have no traffic to spread its requests over.
+std::optional<int> month_without_weekday_traffic(const TrafficSpec& spec, int months,
+                                                 int hours_per_month) {
+  for (int month = 0; month < months; ++month) {
+    bool has_traffic = false;
+    const long first = static_cast<long>(month) * hours_per_month;
+    for (long hour = first; hour < first + hours_per_month && !has_traffic; ++hour) {
+      const bool weighted =
+          !spec.hourly_weights ||
+          (*spec.hourly_weights)[static_cast<std::size_t>(hour_of_day(hour))] > 0.0;
+      has_traffic = weighted && !is_weekend(hour);
+    }
+    if (!has_traffic) return month;
+  }
+  return std::nullopt;
+}
+
+TrafficSpec read_traffic(const TableReader& traffic, int months, int hours_per_month) {
+  traffic.reject_unknown_keys(kTrafficKeys);
+  TrafficSpec spec;
+  if (const toml::node* weights = traffic.find("hourly_weights")) {
+    for (const std::string_view shape_key : {"daily_peak_to_mean", "peak_hour"}) {
+      if (traffic.find(shape_key) != nullptr) {
+        traffic.fail_key(shape_key,
+                         "cannot be combined with hourly_weights, which give the whole "
+                         "daily shape");
+      }
+    }
+    spec.hourly_weights = read_hourly_weights(traffic, *weights);
+  }
+  if (auto ratio =
+          optional_quantity(traffic, "daily_peak_to_mean", ValueRange{1.0, 24.0, false, true})) {
+    spec.daily_peak_to_mean = *ratio;
+  }
+  if (auto hour = optional_quantity(traffic, "peak_hour", ValueRange{0.0, 24.0, false, true})) {
+    spec.peak_hour = *hour;
+  }
+  if (auto factor = optional_quantity(traffic, "weekend_factor", ValueRange::non_negative())) {
+    spec.weekend_factor = *factor;
+    if (factor->support().lo <= 0.0) {
+      if (const auto month = month_without_weekday_traffic(spec, months, hours_per_month)) {
+        traffic.fail_key(
+            "weekend_factor",
+            fmt::format("can be 0, which leaves month {} (hours {}..{}) without traffic: it "
+                        "has no weekday hour{}; use a weekend_factor > 0",
+                        *month + 1, *month * hours_per_month, (*month + 1) * hours_per_month - 1,
+                        spec.hourly_weights ? " of positive hourly weight" : ""));
+      }
+    }
+  }
+  if (auto cv = optional_quantity(traffic, "burstiness", ValueRange{0.0, 10.0, false, false})) {
+    spec.burstiness = *cv;
+  }
+  if (auto growth =
+          optional_quantity(traffic, "monthly_growth", ValueRange{-1.0, 10.0, true, false})) {
+    spec.monthly_growth = *growth;
+  }
+  return spec;
+}
+
+std::map<std::string, std::string> read_tags(const TableReader& tags) {
+  std::map<std::string, std::string> out;
+  for (const auto& [key, value] : tags.table()) {
+    const auto* text = value.as_string();
+    if (text == nullptr) {
+      fail_at(tags.file(), value, tags.path_of(key.str()),
+              fmt::format("got {}, expected a string", type_name(value)));
+    }
+    out.emplace(std::string(key.str()), text->get());
+  }
+  return out;
+}
+
+WorkloadSpec read_workload(const TableReader& table, const ModelRegistry& models, int months,
+                           int hours_per_month) {
+  table.reject_unknown_keys(kWorkloadKeys);
+  WorkloadSpec spec;
+  spec.name = table.required_string("name");
+  spec.model = table.required_string("model");
+  models.require_known(table.file(), *table.find("model"), table.path_of("model"), spec.model);
+  spec.requests_per_month = required_quantity(
+      table, "requests_per_month", ValueRange{0.0, kMaxRequestsPerMonth, true, false, true});
+  spec.input_tokens = required_quantity(table, "input_tokens", ValueRange::non_negative());
+  spec.output_tokens = required_quantity(table, "output_tokens", ValueRange::non_negative());
+  if (auto share =
+          optional_quantity(table, "cached_input_share", ValueRange{0.0, 1.0, false, false})) {
+    spec.cached_input_share = *share;
+  }
+  spec.batchable = table.boolean("batchable").value_or(false);
+  if (const toml::table* traffic = table.subtable("traffic")) {
+    spec.traffic = read_traffic(TableReader(table.file(), *traffic, table.path_of("traffic")),
+                                months, hours_per_month);
+  }
+  if (const toml::table* tags = table.subtable("tags")) {
+    spec.tags = read_tags(TableReader(table.file(), *tags, table.path_of("tags")));
+  }
+  return spec;
+}
+
+}  // namespace
+
+std::vector<WorkloadSpec> read_workloads(const TableReader& root, const ModelRegistry& models,
+                                         int months, int hours_per_month) {
+  const std::vector<TableReader> tables = root.array_of_tables("workload");
+  if (tables.empty()) {
+    const toml::node* node = root.find("workload");
+    const std::string why = "a scenario needs at least one [[workload]] table";
+    if (node == nullptr) root.fail_missing("workload", why);
+    fail_at(root.file(), *node, "workload", why);
+  }
+  std::vector<WorkloadSpec> workloads;
+  for (const TableReader& table : tables) {
+    WorkloadSpec spec = read_workload(table, models, months, hours_per_month);
+    for (std::size_t earlier = 0; earlier < workloads.size(); ++earlier) {
+      if (workloads[earlier].name == spec.name) {
+        table.fail_key("name",
+                       fmt::format("duplicate workload name '{}' (also used by workload[{}])",
+                                   spec.name, earlier));
+      }
+    }
+    workloads.push_back(std::move(spec));
+  }
+  return workloads;
+}
+
+}  // namespace tokencast::loader

@@ -1,0 +1,129 @@
+#include <catch2/catch.hpp>
+
+#include <cmath>
+
+#include "tokencast/token_moments.hpp"
+
+using namespace tokencast;
+
+namespace {
+
+struct Moments {
+  double mean = 0, variance = 0;
+};
+
+// Sample mean and variance of f() over n draws.
+template <class F>
+Moments sample_moments(int n, F f) {
+  double sum = 0, squares = 0;
+  for (int i = 0; i < n; ++i) {
+    const double x = f();
+    sum += x;
+    squares += x * x;
+  }
+  const double mean = sum / n;
+  return {mean, (squares - n * mean * mean) / (n - 1)};
+}
+
+// |sample mean - mean| within 5 standard errors.
+void check_mean(const Moments& s, double mean, double variance, int n) {
+  CHECK(std::abs(s.mean - mean) < 5.0 * std::sqrt(variance / n));
+}
+
+}  // namespace
+
+TEST_CASE("one request's moments without the cut: closed form plus Sheppard's 1/12", "[tokens]") {
+  const Dist in = Dist::lognormal(std::log(3000.0), 0.6);
+  const Dist out = Dist::gamma(1.0 / 0.64, 1000.0 * 0.64);  // mean 1000, cv 0.8
+  const TokenMoments m = token_moments(in, out, 131072);
+  // The floor (P(gamma < 0.5) ~ 1e-5 lifted to 1 token) and the context cut (P(lognormal > 131071)
+  // ~ 1e-10) move the moments by less than 1e-7 of their closed forms.
+  CHECK(m.input_mean == Approx(3000.0 * std::exp(0.18)).epsilon(1e-7));
+  CHECK(m.input_variance == Approx(3000.0 * 3000.0 * std::exp(0.36) * std::expm1(0.36) + 1.0 / 12.0).epsilon(1e-6));
+  CHECK(m.output_mean == Approx(1000.0).epsilon(1e-7));
+  CHECK(m.output_variance == Approx(640000.0 + 1.0 / 12.0).epsilon(1e-7));
+
+  // Against the sampled, rounded requests: 400k draws, mean within 5 SE, variance within 5 SE of
+  // the sample variance (SE ~ sd^2 sqrt((kurtosis - 1) / n), kurtosis of gamma(1.5625) = 3 + 6/1.5625).
+  const int n = 400000;
+  Rng rng(5);
+  const auto outputs = sample_moments(n, [&] { return sample_request_tokens(in, out, 131072, rng).output; });
+  check_mean(outputs, m.output_mean, m.output_variance, n);
+  const double kurtosis = 3.0 + 6.0 / 1.5625;
+  CHECK(std::abs(outputs.variance - m.output_variance) < 5.0 * m.output_variance * std::sqrt((kurtosis - 1.0) / n));
+}
+
+TEST_CASE("fixed and empirical token counts have exact moments", "[tokens]") {
+  const std::vector<double> values{100, 250.4, 1000};
+  const std::vector<double> cumulative{0.5, 0.75, 1.0};
+  const TokenMoments m = token_moments(Dist::fixed(3000.4), Dist::empirical(values, cumulative), 131072);
+  CHECK(m.input_mean == 3000.0);
+  CHECK(m.input_variance == 0.0);
+  // rounded values 100, 250, 1000 with weights 1/2, 1/4, 1/4
+  const double mean = 0.5 * 100 + 0.25 * 250 + 0.25 * 1000;
+  const double second = 0.5 * 1e4 + 0.25 * 62500 + 0.25 * 1e6;
+  CHECK(m.output_mean == Approx(mean).epsilon(1e-14));
+  CHECK(m.output_variance == Approx(second - mean * mean).epsilon(1e-12));
+}
+
+TEST_CASE("the context cut: the quadrature matches a simulation of the cut requests", "[tokens]") {
+  // Context 4096 cuts a long-tailed input often (P(in + out > 4096) is several percent).
+  const Dist in = Dist::lognormal(std::log(2000.0), 0.7);
+  const Dist out = Dist::lognormal(std::log(600.0), 0.5);
+  const std::int64_t context = 4096;
+  const TokenMoments m = token_moments(in, out, context);
+  CHECK(m.input_mean < Dist::lognormal(std::log(2000.0), 0.7).mean());
+
+  const int n = 400000;
+  Rng rng(11);
+  const auto ins = sample_moments(n, [&] {
+    const auto t = sample_request_tokens(in, out, context, rng);
+    REQUIRE(t.input + t.output <= context);
+    REQUIRE(t.input >= 1);
+    return t.input;
+  });
+  // The quadrature's own error (256 nodes, midpoint rule) is well below 0.2% of the mean.
+  CHECK(std::abs(ins.mean - m.input_mean) < 5.0 * std::sqrt(m.input_variance / n) + 0.002 * m.input_mean);
+  CHECK(ins.variance == Approx(m.input_variance).epsilon(0.02));
+}
+
+TEST_CASE("token sums have the exact mean and variance on both sides of the threshold", "[tokens]") {
+  const Dist in = Dist::lognormal(std::log(1000.0), 0.8);
+  const Dist out = Dist::gamma(2.0, 150.0);
+  const TokenMoments m = token_moments(in, out, 131072);
+  for (double requests : {5.0, 32.0, 33.0, 5000.0}) {
+    const int n = 40000;
+    Rng rng(3);
+    const auto sums = sample_moments(n, [&] { return sample_token_sums(requests, m, in, out, 131072, rng).input; });
+    const double mean = requests * m.input_mean, variance = requests * m.input_variance;
+    INFO("requests = " << requests);
+    check_mean(sums, mean, variance, n);
+    // Variance within 5 SE; the sum's kurtosis is close to 3 + excess/requests, bounded here by 3 + 60/requests.
+    const double kurtosis = 3.0 + 60.0 / requests;
+    CHECK(std::abs(sums.variance - variance) < 5.0 * variance * std::sqrt((kurtosis - 1.0) / n));
+  }
+  Rng rng(1);
+  CHECK(sample_token_sums(0, m, in, out, 131072, rng).input == 0.0);
+}
+
+TEST_CASE("Gamma and Poisson variates have the right mean and variance", "[tokens]") {
+  for (double shape : {0.3, 1.0, 4.5, 1e4}) {
+    const int n = 200000;
+    Rng rng(9);
+    const double scale = 2.0;
+    const auto s = sample_moments(n, [&] { return sample_gamma(shape, scale, rng); });
+    const double mean = shape * scale, variance = shape * scale * scale;
+    INFO("shape = " << shape);
+    check_mean(s, mean, variance, n);
+    const double kurtosis = 3.0 + 6.0 / shape;
+    CHECK(std::abs(s.variance - variance) < 5.0 * variance * std::sqrt((kurtosis - 1.0) / n));
+  }
+  for (double mean : {0.5, 7.0, 1e3, 1e9}) {
+    const int n = 200000;
+    Rng rng(10);
+    const auto s = sample_moments(n, [&] { return sample_poisson(mean, rng); });
+    INFO("mean = " << mean);
+    check_mean(s, mean, mean, n);
+    CHECK(std::abs(s.variance - mean) < 5.0 * mean * std::sqrt((2.0 + 1.0 / mean) / n));
+  }
+}
