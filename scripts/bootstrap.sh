@@ -7,7 +7,7 @@ packages=(g++ cmake make pkg-config libtbb-dev libboost-dev libboost-math-dev li
           libbenchmark-dev libcli11-dev nlohmann-json3-dev libfmt-dev)
 for arg in "$@"; do
   case "$arg" in
-    --with-browser) packages+=(chromium) ;;
+    --with-browser) packages+=(chromium python3) ;;
     --with-fuzzing) packages+=(clang libclang-rt-14-dev) ;;
     --with-python) packages+=(python3 python3-numpy) ;;
     *) echo "bootstrap: unknown option $arg" >&2; exit 2 ;;

@@ -89,10 +89,15 @@ def check_dom(path):
         rects = [w for w in re.findall(r'<rect\b[^>]*\bwidth="([0-9.]+)"', drawn) if float(w) > 0]
         if not paths and not rects:
             problems.append(f"SVG '{name}' draws no marks")
-        if re.search(r'="[^"]*\b(nan|inf|NaN|Infinity)\b', svg):
+        if re.search(r'\s(?:x|y|x1|x2|y1|y2|width|height|d|viewBox|transform)="[^"]*(?i:nan|inf)', svg):
             problems.append(f"SVG '{name}' has a non-finite attribute")
     if "<script" in dom:
         problems.append("DOM has a <script>")
+    # Headless Chromium does not log a missing file:// image or style sheet, so look for any
+    # reference leaving the page: the report must be self-contained.
+    for ref in re.findall(r'\b(?:src|href|xlink:href)="([^"]*)"', dom) + re.findall(r"url\(([^)]*)\)", dom):
+        if not ref.strip("'\" ").startswith("#"):
+            problems.append(f"reference outside the page: {ref}")
     return problems
 
 def check_png(path):
@@ -185,7 +190,6 @@ else
   done
 fi
 
-checked=$(( ${#@} ))
 if [[ $failures -gt 0 ]]; then
   echo "report_browser: $failures failed"
   exit 1

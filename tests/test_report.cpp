@@ -61,7 +61,7 @@ Quantity pert(double min, double mode, double max) {
 
 constexpr const char* llama = "meta-llama/Llama-3.3-70B-Instruct-Turbo";
 
-Scenario synthetic_scenario(int months) {
+Scenario synthetic_scenario(int months, bool capacity_details = false) {
   Scenario s;
   s.name = "Evil <b>&\" scenario";
   s.file = "scenarios/synthetic.toml";
@@ -98,9 +98,18 @@ Scenario synthetic_scenario(int months) {
   d.gpus_per_replica = 2;
   d.prefill_tokens_per_s = 14000;
   d.decode_tokens_per_s = pert(3000, 4500, 6000);
+  if (capacity_details) {
+    d.max_concurrency = 64;
+    d.slo_ttft_p95_s = 2.5;
+    d.autoscale = CapacitySpec::Autoscale{2, 8, 1};
+    d.monthly_minimum_usd = 5000;
+    d.commitment_months = 3;
+  }
   s.capacity.push_back(d);
   CapacitySpec g = d;
   g.kind = CapacityKind::gpu_cluster;
+  g.slo_ttft_p95_s.reset();
+  g.autoscale.reset();
   g.name = "cluster";
   g.replicas = 4;
   g.fixed_usd_per_month = 15000;
@@ -267,7 +276,7 @@ void check_well_formed(const std::string& html) {
 }  // namespace
 
 TEST_CASE("report: one month, all optional sections", "[report]") {
-  const Scenario scenario = synthetic_scenario(1);
+  const Scenario scenario = synthetic_scenario(1, true);
   const std::string html = render_html_report(scenario, synthetic_result(1, {true, true, true}));
   check_well_formed(html);
   for (const char* heading : {">Scenario</h2>", ">Cost by model and mode</h2>", ">Cost by workload</h3>", ">Total cost</h3>",
@@ -306,6 +315,11 @@ TEST_CASE("report: one month, all optional sections", "[report]") {
   CHECK(html.find("hourly weights") != std::string::npos);
   CHECK(html.find("auto (at least 1)") != std::string::npos);
   CHECK(html.find("fixed: 4") != std::string::npos);
+  CHECK(html.find("<span class=\"tag\">feature=summaries</span>") != std::string::npos);
+  CHECK(html.find("TTFT ≤ 2.5 s") != std::string::npos);
+  CHECK(html.find("2 – 8 replicas, every 1 h") != std::string::npos);
+  CHECK(html.find("3 months") != std::string::npos);
+  CHECK(html.find(">$5,000<") != std::string::npos);  // monthly minimum
   // The cheapest mode is marked.
   CHECK(count(html, "★ cheapest") == 1);
   // One bar per bin: 1 total + 4 modes of one model, 24 bins each.
@@ -331,6 +345,8 @@ TEST_CASE("report: twelve months without optional sections", "[report]") {
   CHECK(html.find("id=\"groups\"") == std::string::npos);
   CHECK(html.find("Latency objective") == std::string::npos);
   CHECK(html.find("Autoscaling") == std::string::npos);
+  CHECK(html.find("latency objective (p95)") == std::string::npos);
+  CHECK(html.find("commitment") == std::string::npos);
   // Capacity recommendations still shown: the model has options.
   CHECK(count(html, ">Capacity recommendations</h2>") == 1);
 }

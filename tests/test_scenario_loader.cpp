@@ -121,6 +121,11 @@ std::string dedicated_with(const std::string& lines) {
 
 const std::string kTokens = "input_tokens = 100\noutput_tokens = 50\n";
 
+// The required lines of a capacity option priced from the catalog; lines after it start at 15 in
+// dedicated_with.
+const std::string kPricedOption =
+    "gpu = \"H100-80GB\"\nprefill_tokens_per_s = 1\ndecode_tokens_per_s = 1\n";
+
 // A valid scenario but for its one workload's model id, on line 5 from column 9.
 std::string workload_of_model(const std::string& model) {
   return "[scenario]\nname = \"t\"\n[[workload]]\nname = \"w\"\nmodel = \"" + model +
@@ -557,6 +562,14 @@ decode_tokens_per_s = 2500
   CHECK(c.overflow == OverflowPolicy::serverless);
   CHECK(c.gpus_per_node == 8);
   CHECK(c.fixed_usd_per_month.constant() == 0.0);
+  CHECK(c.max_concurrency == 0);
+  CHECK_FALSE(c.slo_wait_p95_s.has_value());
+  CHECK_FALSE(c.slo_ttft_p95_s.has_value());
+  CHECK_FALSE(c.has_slo());
+  CHECK_FALSE(c.autoscale.has_value());
+  CHECK(c.monthly_minimum_usd.is_constant());
+  CHECK(c.monthly_minimum_usd.constant() == 0.0);
+  CHECK(c.commitment_months == 0);
 }
 
 TEST_CASE("capacity options read every key; gpu gives the catalog price unless one is written",
@@ -608,6 +621,101 @@ overflow = "serverless"
   CHECK(c.overflow == OverflowPolicy::drop);
   CHECK(c.gpus_per_node == 4);
   CHECK(c.fixed_usd_per_month.constant() == 2500.0);
+}
+
+TEST_CASE("latency objectives, autoscaling and commitment terms are read on both option kinds",
+          "[loader]") {
+  const Scenario s = load(kBase + R"([[dedicated]]
+name = "dedicated"
+model = "acme/small-model"
+gpu = "H100-80GB"
+prefill_tokens_per_s = 20000
+decode_tokens_per_s = 2500
+replicas = "auto"
+max_concurrency = 32
+slo = { wait_p95_s = 2.0, ttft_p95_s = 3.5 }
+autoscale = { min_replicas = 2, max_replicas = 8, step_minutes = 120 }
+monthly_minimum_usd = 20000
+commitment_months = 12
+
+[[gpu_cluster]]
+name = "cluster"
+model = "acme/small-model"
+gpu = "A100-80GB"
+prefill_tokens_per_s = 20000
+decode_tokens_per_s = 2500
+max_concurrency = 4096.0
+slo = { ttft_p95_s = 1 }
+autoscale = { max_replicas = 100000 }
+monthly_minimum_usd = { dist = "pert", min = 1000, mode = 1500, max = 3000 }
+)");
+  REQUIRE(s.capacity.size() == 2);
+  const CapacitySpec& d = s.capacity[0];
+  CHECK_FALSE(d.replicas.has_value());  // "auto" stays the fixed reservation compared with
+  CHECK(d.max_concurrency == 32);
+  REQUIRE(d.slo_wait_p95_s.has_value());
+  CHECK(*d.slo_wait_p95_s == 2.0);
+  REQUIRE(d.slo_ttft_p95_s.has_value());
+  CHECK(*d.slo_ttft_p95_s == 3.5);
+  CHECK(d.has_slo());
+  REQUIRE(d.autoscale.has_value());
+  CHECK(d.autoscale->min_replicas == 2);
+  CHECK(d.autoscale->max_replicas == 8);
+  CHECK(d.autoscale->step_hours == 2);
+  CHECK(d.monthly_minimum_usd.constant() == 20000.0);
+  CHECK(d.commitment_months == 12);
+
+  const CapacitySpec& c = s.capacity[1];
+  CHECK(c.kind == CapacityKind::gpu_cluster);
+  CHECK(c.max_concurrency == 4096);
+  CHECK_FALSE(c.slo_wait_p95_s.has_value());
+  REQUIRE(c.slo_ttft_p95_s.has_value());
+  CHECK(*c.slo_ttft_p95_s == 1.0);
+  REQUIRE(c.autoscale.has_value());
+  CHECK(c.autoscale->min_replicas == 1);
+  CHECK(c.autoscale->max_replicas == 100000);
+  CHECK(c.autoscale->step_hours == 1);
+  REQUIRE(c.monthly_minimum_usd.node() != nullptr);
+  CHECK(c.monthly_minimum_usd.node()->kind == DistKind::pert);
+  CHECK(constant_param(c.monthly_minimum_usd, 0) == 1000.0);
+  CHECK(constant_param(c.monthly_minimum_usd, 2) == 3000.0);
+  CHECK(c.commitment_months == 0);
+}
+
+TEST_CASE("the new capacity keys accept their bounds and stand alone", "[loader]") {
+  const std::string option = kPricedOption;
+  SECTION("max_concurrency without an slo sets no objective") {
+    const CapacitySpec c = load(dedicated_with(option + "max_concurrency = 1\n")).capacity.at(0);
+    CHECK(c.max_concurrency == 1);
+    CHECK_FALSE(c.has_slo());
+  }
+  SECTION("an slo written as a [dedicated.slo] table") {
+    const CapacitySpec c =
+        load(dedicated_with(option + "max_concurrency = 8\n[dedicated.slo]\nwait_p95_s = 0.25\n"))
+            .capacity.at(0);
+    REQUIRE(c.slo_wait_p95_s.has_value());
+    CHECK(*c.slo_wait_p95_s == 0.25);
+    CHECK_FALSE(c.slo_ttft_p95_s.has_value());
+  }
+  SECTION("a day-long step and min_replicas equal to max_replicas") {
+    const CapacitySpec c =
+        load(dedicated_with(option +
+                            "autoscale = { min_replicas = 3, max_replicas = 3, "
+                            "step_minutes = 1440 }\n"))
+            .capacity.at(0);
+    REQUIRE(c.autoscale.has_value());
+    CHECK(c.autoscale->min_replicas == 3);
+    CHECK(c.autoscale->max_replicas == 3);
+    CHECK(c.autoscale->step_hours == 24);
+    CHECK_FALSE(c.replicas.has_value());
+  }
+  SECTION("commitment_months alone, at its upper bound, and a zero minimum") {
+    const CapacitySpec c =
+        load(dedicated_with(option + "commitment_months = 120\nmonthly_minimum_usd = 0\n"))
+            .capacity.at(0);
+    CHECK(c.commitment_months == 120);
+    CHECK(c.monthly_minimum_usd.constant() == 0.0);
+  }
 }
 
 TEST_CASE("capacity of a model declared in [[model]] puts it in the used models", "[loader]") {
@@ -1052,6 +1160,105 @@ TEST_CASE("bad scenarios name the key path, position and problem", "[loader]") {
     const InputError error = error_of(c.text);
     INFO("error: " << error.what());
     CHECK(error.where().file == "t.toml");
+    CHECK(error.key_path() == c.key_path);
+    CHECK(error.where().line == c.line);
+    CHECK(error.where().column == c.column);
+    CHECK_THAT(error.message(), Catch::Contains(c.fragment));
+  }
+}
+
+TEST_CASE("bad latency, autoscaling and commitment keys name the key path, position and problem",
+          "[loader]") {
+  // Option lines from line 12; the keys under test start at line 15.
+  const std::string option = kPricedOption;
+  const std::string cluster =
+      kBase + "[[gpu_cluster]]\nname = \"c\"\nmodel = \"acme/small-model\"\n" + option;
+  const std::vector<BadCase> cases = {
+      // max_concurrency
+      {dedicated_with(option + "max_concurrency = 0\n"), "dedicated[0].max_concurrency", 15, 19,
+       "out of range (got 0, expected an integer in 1..4096)"},
+      {cluster + "max_concurrency = 4097\n", "gpu_cluster[0].max_concurrency", 15, 19,
+       "out of range (got 4097, expected an integer in 1..4096)"},
+      {dedicated_with(option + "max_concurrency = 2.5\n"), "dedicated[0].max_concurrency", 15, 19,
+       "got 2.5, expected an integer in 1..4096"},
+      // slo
+      {dedicated_with(option + "slo = { wait_p95_s = 2.0 }\n"), "dedicated[0].slo", 15, 7,
+       "needs max_concurrency (sequences per replica) to model queueing"},
+      {cluster + "slo = { ttft_p95_s = 3.0 }\n", "gpu_cluster[0].slo", 15, 7,
+       "needs max_concurrency (sequences per replica) to model queueing"},
+      {dedicated_with(option + "max_concurrency = 8\nslo = { wait_p95 = 2.0 }\n"),
+       "dedicated[0].slo.wait_p95", 16, 9, "unknown key 'wait_p95' (did you mean 'wait_p95_s'?)"},
+      {dedicated_with(option + "max_concurrency = 8\nslo = { latency = 2.0 }\n"),
+       "dedicated[0].slo.latency", 16, 9,
+       "unknown key 'latency' (an slo takes wait_p95_s and ttft_p95_s, in seconds)"},
+      {dedicated_with(option + "max_concurrency = 8\nslo = {}\n"), "dedicated[0].slo", 16, 7,
+       "got an empty table, expected at least one of wait_p95_s, ttft_p95_s"},
+      {dedicated_with(option + "max_concurrency = 8\nslo = { wait_p95_s = -1.0 }\n"),
+       "dedicated[0].slo.wait_p95_s", 16, 22, "out of range (got -1, expected a number > 0)"},
+      {dedicated_with(option + "max_concurrency = 8\nslo = { ttft_p95_s = 0 }\n"),
+       "dedicated[0].slo.ttft_p95_s", 16, 22, "out of range (got 0, expected a number > 0)"},
+      {dedicated_with(option + "max_concurrency = 8\nslo = { ttft_p95_s = inf }\n"),
+       "dedicated[0].slo.ttft_p95_s", 16, 22, "got inf, expected a finite number"},
+      {dedicated_with(option + "max_concurrency = 8\n" +
+                      "slo = { wait_p95_s = { dist = \"fixed\", value = 1 } }\n"),
+       "dedicated[0].slo.wait_p95_s", 16, 22, "cannot be a distribution"},
+      {dedicated_with(option + "max_concurrency = 8\nslo = 2.0\n"), "dedicated[0].slo", 16, 7,
+       "got float, expected a table such as { wait_p95_s = 2.0, ttft_p95_s = 3.0 }"},
+      // autoscale
+      {dedicated_with(option + "autoscale = { min_replicas = 4, max_replicas = 2 }\n"),
+       "dedicated[0].autoscale.max_replicas", 15, 48,
+       "less than min_replicas (got 2, expected an integer in 4..100000)"},
+      {dedicated_with(option + "autoscale = { min_replicas = 2 }\n"),
+       "dedicated[0].autoscale.max_replicas", 15, 13, "missing required key"},
+      {dedicated_with(option + "autoscale = { max_replicas = 0 }\n"),
+       "dedicated[0].autoscale.max_replicas", 15, 30,
+       "out of range (got 0, expected an integer in 1..100000)"},
+      {dedicated_with(option + "autoscale = { min_replicas = 0, max_replicas = 2 }\n"),
+       "dedicated[0].autoscale.min_replicas", 15, 30,
+       "out of range (got 0, expected an integer in 1..100000)"},
+      {dedicated_with(option + "autoscale = { max_replicas = 8, step_minutes = 30 }\n"),
+       "dedicated[0].autoscale.step_minutes", 15, 48,
+       "step_minutes must be a multiple of 60 (traffic is simulated hour by hour) (got 30, "
+       "expected 60, 120, ..., 1440)"},
+      {dedicated_with(option + "autoscale = { max_replicas = 8, step_minutes = 90 }\n"),
+       "dedicated[0].autoscale.step_minutes", 15, 48, "must be a multiple of 60"},
+      {dedicated_with(option + "autoscale = { max_replicas = 8, step_minutes = 0 }\n"),
+       "dedicated[0].autoscale.step_minutes", 15, 48,
+       "out of range (got 0, expected a multiple of 60 in 60..1440)"},
+      {dedicated_with(option + "autoscale = { max_replicas = 8, step_minutes = 1500 }\n"),
+       "dedicated[0].autoscale.step_minutes", 15, 48,
+       "out of range (got 1500, expected a multiple of 60 in 60..1440)"},
+      {dedicated_with(option + "autoscale = { max_replicas = 8, step_minute = 60 }\n"),
+       "dedicated[0].autoscale.step_minute", 15, 33,
+       "unknown key 'step_minute' (did you mean 'step_minutes'?)"},
+      {dedicated_with(option + "replicas = 3\nautoscale = { max_replicas = 8 }\n"),
+       "dedicated[0].autoscale", 16, 13,
+       "autoscale sizes replicas itself; remove replicas = 3 or autoscale"},
+      {cluster + "autoscale = true\n", "gpu_cluster[0].autoscale", 15, 13,
+       "got boolean, expected a table such as { min_replicas = 1, max_replicas = 8, "
+       "step_minutes = 60 }"},
+      // commitment terms
+      {dedicated_with(option + "commitment_months = -1\n"), "dedicated[0].commitment_months", 15,
+       21, "out of range (got -1, expected an integer in 0..120)"},
+      {cluster + "commitment_months = 121\n", "gpu_cluster[0].commitment_months", 15, 21,
+       "out of range (got 121, expected an integer in 0..120)"},
+      {cluster + "monthly_minimum_usd = -5\n", "gpu_cluster[0].monthly_minimum_usd", 15, 23,
+       "must be >= 0 (got -5)"},
+      {dedicated_with(option +
+                      "monthly_minimum_usd = { dist = \"uniform\", min = -10, max = 10 }\n"),
+       "dedicated[0].monthly_minimum_usd", 15, 23,
+       "must be >= 0 (got a uniform(min=-10, max=10) whose support reaches -10)"},
+      {dedicated_with(option + "monthly_minumum_usd = 5\n"), "dedicated[0].monthly_minumum_usd",
+       15, 1, "unknown key 'monthly_minumum_usd' (did you mean 'monthly_minimum_usd'?)"},
+      {cluster + "commitment_month = 12\n", "gpu_cluster[0].commitment_month", 15, 1,
+       "unknown key 'commitment_month' (did you mean 'commitment_months'?)"},
+      {dedicated_with(option + "max_concurency = 8\n"), "dedicated[0].max_concurency", 15, 1,
+       "unknown key 'max_concurency' (did you mean 'max_concurrency'?)"},
+  };
+  for (const BadCase& c : cases) {
+    INFO("scenario:\n" << c.text);
+    const InputError error = error_of(c.text);
+    INFO("error: " << error.what());
     CHECK(error.key_path() == c.key_path);
     CHECK(error.where().line == c.line);
     CHECK(error.where().column == c.column);

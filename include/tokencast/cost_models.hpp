@@ -57,6 +57,8 @@ struct CapacityPlan {
 // Reservation for `replicas_required` replicas (at least min_replicas). A gpu_cluster rents whole
 // nodes and runs as many replicas as the nodes' GPUs hold.
 CapacityPlan plan_capacity(const CapacitySpec& spec, int replicas_required);
+// The same without the min_replicas floor (an autoscaling step has its own bounds).
+CapacityPlan plan_replicas(const CapacitySpec& spec, int replicas);
 // Replicas needed to hold `peak_work` replica-seconds in one hour at the utilisation target.
 double replicas_needed(double peak_work_replica_seconds, double max_utilization);
 

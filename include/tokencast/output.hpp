@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tokencast/capacity_check.hpp"
 #include "tokencast/results.hpp"
 
 namespace tokencast {
@@ -16,6 +17,10 @@ std::string format_table(const RunResult& result);
 std::string format_breakeven_table(const RunResult& result);
 // Cost percentiles per tag value, one table per --group-by key.
 std::string format_group_tables(const RunResult& result);
+// Capacity sizing per option (replicas by utilization and by latency objective) and, when
+// `checks` holds simulations, the analytic predictions beside the simulated peak hour.
+std::string format_capacity_table(const RunResult& result, const std::vector<PoolCheck>& checks);
+nlohmann::ordered_json capacity_checks_json(const std::vector<PoolCheck>& checks);
 nlohmann::ordered_json to_json(const RunResult& result);
 std::string format_json(const RunResult& result);  // to_json, indented 2, trailing newline
 // Long form: one row per statistic, columns section,name,model,mode,metric,month,statistic,value.

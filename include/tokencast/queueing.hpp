@@ -8,10 +8,12 @@
 // c = R x max_concurrency servers: M/G/c for Poisson arrivals, approximated by Allen-Cunneen, and
 // checked against a discrete-event simulation of the same pool.
 #include <cstdint>
+#include <functional>
 #include <optional>
 
 #include "tokencast/distribution.hpp"
 #include "tokencast/random.hpp"
+#include "tokencast/token_moments.hpp"
 
 namespace tokencast {
 
@@ -92,5 +94,8 @@ inline constexpr int pool_simulation_batches = 20;
 // each arrival takes the earliest-free slot: wait = max(0, free - arrival). Token counts per
 // request come from tokencast::sample_request_tokens(input, output, context, rng) (token_moments.hpp).
 PoolSimulationResult simulate_pool(const PoolSimulationConfig& config, const Dist& input, const Dist& output, Rng& rng);
+// The same with each request's tokens drawn by `sample_request` (a mix of workloads, say).
+using RequestSampler = std::function<RequestTokens(Rng&)>;
+PoolSimulationResult simulate_pool(const PoolSimulationConfig& config, const RequestSampler& sample_request, Rng& rng);
 
 }  // namespace tokencast

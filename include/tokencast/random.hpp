@@ -62,6 +62,7 @@ enum class StreamPurpose : std::uint64_t {
   workload_parameters = 2,  // per-trial draws of volume, growth, traffic and token parameters
   traffic = 3,              // request counts (Poisson, burst factors)
   tokens = 4,               // token sums and per-request token draws
+  capacity_check = 5,       // replications of the peak-hour pool simulation
 };
 
 // The stream for one (seed, trial, purpose, entity); `entity` is e.g. a workload index and

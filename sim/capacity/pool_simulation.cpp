@@ -85,6 +85,12 @@ double batch_means_se(const std::array<double, N>& sums, const std::array<double
 
 PoolSimulationResult simulate_pool(const PoolSimulationConfig& config, const Dist& input, const Dist& output,
                                    Rng& rng) {
+  return simulate_pool(
+      config, [&](Rng& r) { return sample_request_tokens(input, output, config.context_tokens, r); }, rng);
+}
+
+PoolSimulationResult simulate_pool(const PoolSimulationConfig& config, const RequestSampler& sample_request,
+                                   Rng& rng) {
   require(config.replicas >= 1 && config.max_concurrency >= 1,
           "simulate_pool: replicas and max_concurrency must be >= 1");
   const long long slot_count = static_cast<long long>(config.replicas) * config.max_concurrency;
@@ -117,7 +123,7 @@ PoolSimulationResult simulate_pool(const PoolSimulationConfig& config, const Dis
   double busy_slot_s = 0, wait_sum = 0, waited = 0;
 
   for (double t = next_gap(rng); t < end_s; t += next_gap(rng)) {
-    const RequestTokens tokens = sample_request_tokens(input, output, config.context_tokens, rng);
+    const RequestTokens tokens = sample_request(rng);
     const double prefill_s = tokens.input / config.prefill_tokens_per_s;
     const double service_s = prefill_s + tokens.output * per_output_token_s;
     const double begin = std::max(slot_free_s.front(), t);

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "tokencast/breakeven.hpp"
+#include "tokencast/capacity_check.hpp"
 #include "tokencast/catalog.hpp"
 #include "tokencast/errors.hpp"
 #include "tokencast/engine.hpp"
@@ -81,6 +82,34 @@ int breakeven_command(const BreakevenArgs& args, const std::atomic<bool>& cancel
   grid.points = args.grid_points;
   const RunResult result = run_breakeven(scenario, run_options(args.run, cancel), grid);
   write_outputs(args.run, scenario, result, format_breakeven_table);
+  return 0;
+}
+
+int capacity_command(const CapacityArgs& args, const std::atomic<bool>& cancel) {
+  const Scenario scenario = load(args.run.scenario);
+  if (scenario.capacity.empty()) {
+    throw InputError({scenario.file, 0, 0}, "", "the scenario has no [[dedicated]] or [[gpu_cluster]] option to size");
+  }
+  const RunResult result = run_scenario(scenario, run_options(args.run, cancel));
+  std::vector<PoolCheck> checks;
+  if (args.simulate) {
+    bool any = false;
+    for (const auto& option : scenario.capacity) any = any || option.max_concurrency > 0;
+    if (!any) {
+      throw InputError({scenario.file, 0, 0}, "",
+                       "--simulate needs a capacity option with max_concurrency (sequences per replica)");
+    }
+    checks = check_capacity(scenario, result, args.replications, args.arrival_scv, result.seed);
+  }
+  std::string text;
+  if (args.run.format == "json") {
+    nlohmann::ordered_json j = to_json(result);
+    j["capacity_checks"] = capacity_checks_json(checks);
+    text = j.dump(2) + "\n";
+  } else {
+    text = format_capacity_table(result, checks);
+  }
+  emit(text, args.run.output);
   return 0;
 }
 

@@ -32,6 +32,14 @@ struct CatalogArgs {
 
 int run_command(const RunArgs& args, const std::atomic<bool>& cancel);
 int breakeven_command(const BreakevenArgs& args, const std::atomic<bool>& cancel);
+struct CapacityArgs {
+  RunArgs run;
+  bool simulate = false;
+  int replications = 10;
+  double arrival_scv = 1.0;
+};
+
+int capacity_command(const CapacityArgs& args, const std::atomic<bool>& cancel);
 int validate_command(const std::string& scenario_path);
 int catalog_command(const CatalogArgs& args);
 

@@ -53,6 +53,24 @@ int main(int argc, char** argv) {
   breakeven_cmd->add_option("--output,-o", breakeven.run.output, "Write to FILE (atomically) instead of standard output");
   breakeven_cmd->add_option("--report", breakeven.run.report, "Also write a self-contained HTML report to FILE");
 
+  CapacityArgs capacity;
+  auto* capacity_cmd = app.add_subcommand(
+      "capacity", "Replicas each capacity option needs, by utilization and by latency objective (queueing model)");
+  capacity_cmd->add_option("scenario", capacity.run.scenario, "Scenario TOML file (default: the embedded quickstart)");
+  capacity_cmd->add_option("--trials", capacity.run.trials, "Number of Monte Carlo trials (overrides the scenario)")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{10'000'000}));
+  capacity_cmd->add_option("--seed", capacity.run.seed, "Random seed (overrides the scenario)");
+  capacity_cmd->add_option("--threads", capacity.run.threads, "Worker threads (default: all cores)")->check(CLI::Range(1, 1024));
+  capacity_cmd->add_flag("--simulate", capacity.simulate,
+                         "Check the queueing approximation with a discrete-event simulation of the peak hour");
+  capacity_cmd->add_option("--replications", capacity.replications, "Simulated peak hours (default 10)")
+      ->check(CLI::Range(1, 1000));
+  capacity_cmd->add_option("--arrival-scv", capacity.arrival_scv,
+                           "Squared coefficient of variation of interarrival times (1: Poisson; >1: bursty)")
+      ->check(CLI::Range(0.0, 100.0));
+  capacity_cmd->add_option("--format", capacity.run.format, "Output format")->check(CLI::IsMember({"table", "json"}));
+  capacity_cmd->add_option("--output,-o", capacity.run.output, "Write to FILE (atomically) instead of standard output");
+
   std::string validate_path;
   auto* validate_cmd = app.add_subcommand("validate", "Check a scenario file and report what it defines");
   validate_cmd->add_option("scenario", validate_path, "Scenario TOML file")->required();
@@ -73,6 +91,7 @@ int main(int argc, char** argv) {
   try {
     if (*run_cmd) return run_command(run, interrupted);
     if (*breakeven_cmd) return breakeven_command(breakeven, interrupted);
+    if (*capacity_cmd) return capacity_command(capacity, interrupted);
     if (*validate_cmd) return validate_command(validate_path);
     if (*catalog_cmd) return catalog_command(catalog);
   } catch (const tokencast::InputError& e) {

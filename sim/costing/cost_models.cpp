@@ -6,8 +6,11 @@
 namespace tokencast {
 
 CapacityPlan plan_capacity(const CapacitySpec& spec, int replicas_required) {
+  return plan_replicas(spec, std::max(replicas_required, spec.min_replicas));
+}
+
+CapacityPlan plan_replicas(const CapacitySpec& spec, int replicas) {
   CapacityPlan plan;
-  const int replicas = std::max(replicas_required, spec.min_replicas);
   if (spec.kind == CapacityKind::dedicated) {
     plan.replicas = replicas;
     plan.gpus = replicas * spec.gpus_per_replica;

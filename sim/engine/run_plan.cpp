@@ -102,7 +102,7 @@ RunPlan make_run_plan(const Scenario& scenario, std::int64_t trials, std::uint64
     option.peak_needed_col = cols.add();
     option.reservation_usd_col = cols.add();
     option.full_capacity_mtok_col = cols.add();
-    if (option.spec->has_slo() && option.spec->max_concurrency > 0) {
+    if (option.spec->max_concurrency > 0) {
       option.slo_rate_col = cols.add();
       option.slo_service_col = cols.add();
       option.slo_scv_col = cols.add();

@@ -192,7 +192,7 @@ void TrialSimulator::serve_month(int c, std::size_t model) {
     for (int h = first; h < last; ++h) {
       replicas = std::max(replicas, autoscale_replicas(c, work_replica_seconds(p, b.input[h], b.output[h]), b.requests[h]));
     }
-    const CapacityPlan step_plan = plan_capacity(spec, replicas);
+    const CapacityPlan step_plan = plan_replicas(spec, replicas);
     for (int h = first; h < last; ++h) {
       const double work = work_replica_seconds(p, b.input[h], b.output[h]);
       ledger.add_hour(work, b.serverless_usd[h], b.input[h] + b.output[h], step_plan);

@@ -145,6 +145,10 @@ std::string plural(std::int64_t n, std::string_view noun) {
 }
 
 std::string capacity_cell(const CapacityResult& c) {
+  if (c.autoscale) {
+    return fmt::format("{}–{} auto ({} replica-h)", c.autoscale->min_replicas, c.autoscale->max_replicas,
+                       format_count(c.autoscale->replica_hours.p50));
+  }
   if (c.kind == CapacityKind::gpu_cluster) {
     return fmt::format("{} ({}, {})", c.plan.replicas, plural(c.plan.gpus, "GPU"), plural(c.plan.nodes, "node"));
   }

@@ -44,9 +44,11 @@ tr.group-start td { border-top: 1.5px solid #999; }
 tr.cheapest td { background: #fdf1d6; font-weight: 600; }
 .badge { color: #7a4f00; white-space: nowrap; }
 .range { color: #555; font-weight: normal; }
-.tag { display: inline-block; background: #eef4f8; border-radius: 3px; padding: 0 .3em; margin: 0 .2em .1em 0; font-size: .85em; }
+.id { white-space: nowrap; }
+ul.sources { font-size: .8rem; color: #444; margin: -.6rem 0 1.2rem; padding-left: 1.2rem; }
+.tag { white-space: nowrap; display: inline-block; background: #eef4f8; border-radius: 3px; padding: 0 .3em; margin: 0 .2em .1em 0; font-size: .85em; }
 code { font: .85em ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; background: #f3f3f3; padding: 0 .2em;
-       border-radius: 3px; overflow-wrap: anywhere; }
+       border-radius: 3px; overflow-wrap: break-word; }
 .warnings { border: 2px solid #D55E00; background: #fff3ea; padding: .3rem 1rem; margin: 1rem 0; border-radius: 4px; }
 .warnings h3 { margin: .4rem 0; color: #a33f00; }
 .charts { display: flex; flex-wrap: wrap; gap: 12px 28px; align-items: flex-start; }
@@ -107,11 +109,10 @@ std::string distributions_section(const RunResult& r, report::ChartIds& ids) {
   }
   std::string out = "<section id=\"distributions\"><h2>Cost distributions</h2>\n";
   if (charts.empty()) return out + "<p>This result carries no histograms.</p></section>\n";
-  out += escape_html(fmt::format("How the {} spreads over the trials: bars count trials per cost bin; the lines mark the "
-                                 "5th, 50th and 95th percentiles.",
-                                 report::horizon_label(r.months)))
-             .insert(0, "<p class=\"muted\">")
-             .append("</p>\n");
+  out += fmt::format("<p class=\"muted\">{}</p>\n",
+                     escape_html(fmt::format("How the {} spreads over the trials: bars count trials per cost bin; the "
+                                             "lines mark the 5th, 50th and 95th percentiles.",
+                                             report::horizon_label(r.months))));
   return out + "<div class=\"charts\">\n" + charts + "</div></section>\n";
 }
 

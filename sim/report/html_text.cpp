@@ -22,6 +22,15 @@ std::string escape_html(std::string_view text) {
   return out;
 }
 
+std::string model_html(std::string_view id) {
+  std::string out = "<span class=\"id\">";
+  for (char c : escape_html(id)) {
+    out += c;
+    if (c == '/') out += "<wbr>";
+  }
+  return out + "</span>";
+}
+
 std::string mode_label(std::string_view mode) {
   if (mode == "gpu_cluster") return "GPU cluster";
   if (mode == "cheapest_plan") return "cheapest plan";

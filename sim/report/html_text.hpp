@@ -11,6 +11,9 @@ namespace tokencast::report {
 // Escapes &, <, >, " and ' so any text is safe inside elements and quoted attributes.
 std::string escape_html(std::string_view text);
 
+// A model id that may break only after its "/" ("org/<wbr>Model-Name"), escaped.
+std::string model_html(std::string_view id);
+
 // "cost mode" labels: "gpu_cluster" -> "GPU cluster", "cheapest_plan" -> "cheapest plan".
 std::string mode_label(std::string_view mode);
 

@@ -240,7 +240,7 @@ std::string volume_figure(ChartIds& ids, const VolumeCurve& curve, const Scenari
   }
   legend.push_back({"p5–p95", std::string(palette::grey), Swatch::band});
   const std::string title = fmt::format("Monthly cost by volume: {}", curve.model);
-  SvgChart chart(ids.next(), wide_width, 360, title, legend);
+  SvgChart chart(ids.next(), wide_width, 360, title, legend, 1);
   const double x_lo = points.empty() ? 1 : points.front()->requests_per_month;
   const double x_hi = points.empty() ? 10 : points.back()->requests_per_month;
   chart.x = Scale::log(log_domain(x_lo, x_hi), chart.left(), chart.right());
@@ -252,8 +252,12 @@ std::string volume_figure(ChartIds& ids, const VolumeCurve& curve, const Scenari
     if (s.mode != "batch") chart.band(s.xs, s.p5, s.p95, mode_colour(s.mode), 0.18);
   }
   for (const ModeSeries& s : series) chart.polyline(s.xs, s.p50, mode_colour(s.mode), 2.5, s.mode == "batch");
-  const auto here = std::find_if(points.begin(), points.end(), [](const VolumePoint* p) { return p->multiplier == 1.0; });
-  if (here != points.end()) chart.vline((*here)->requests_per_month, palette::black, true, "this scenario", 0, "middle");
+  // Volume scales with the multiplier, so any point tells where the scenario itself (x1) sits.
+  if (!points.empty() && points.front()->multiplier > 0) {
+    const double scenario_volume = points.front()->requests_per_month / points.front()->multiplier;
+    chart.vline(scenario_volume, palette::black, true, fmt::format("this scenario: {}", volume_label(scenario_volume)), 0,
+                "middle");
+  }
 
   // P(option cheaper than serverless) on the same x axis.
   std::vector<LegendEntry> p_legend;
@@ -296,8 +300,10 @@ std::string volume_figure(ChartIds& ids, const VolumeCurve& curve, const Scenari
       line += "the probability of being cheaper does not cross 50% inside the volumes tried";
     }
     if (b.requests_per_month_10 || b.requests_per_month_90) {
-      const auto show = [](const std::optional<double>& v) { return v ? format_count(*v) : std::string("outside the grid"); };
-      line += escape_html(fmt::format("; 10% at {}, 90% at {}", show(b.requests_per_month_10), show(b.requests_per_month_90)));
+      const auto show = [](const std::optional<double>& v) {
+        return v ? fmt::format("at {}", format_count(*v)) : std::string("not reached inside the grid");
+      };
+      line += escape_html(fmt::format("; 10% {}, 90% {}", show(b.requests_per_month_10), show(b.requests_per_month_90)));
     }
     notes += line + ".</li>";
   }

@@ -32,7 +32,7 @@ std::string quantity_html(const Quantity& q, Unit unit) {
     case Unit::usd: {
       std::string digits = trimmed(v, 6);
       if (const auto point = digits.find('.'); point != std::string::npos && digits.size() - point - 1 < 2) digits += '0';
-      return escape_html("$" + group_thousands(digits));
+      return escape_html(fmt::format("${}", group_thousands(digits)));
     }
     case Unit::count: return std::fabs(v - std::round(v)) < 1e-9 ? format_count(v) : group_thousands(trimmed(v, 4));
     case Unit::fraction: return escape_html(trimmed(v * 100, 2) + "%");
@@ -46,7 +46,7 @@ std::string tags_html(const std::map<std::string, std::string>& tags) {
   for (const auto& [key, value] : tags) {
     out += fmt::format("<span class=\"tag\">{}={}</span> ", escape_html(key), escape_html(value));
   }
-  return out.empty() ? "—" : out;
+  return out;
 }
 
 std::string fact(std::string_view term, const std::string& value_html) {
@@ -71,30 +71,36 @@ std::string run_facts(const Scenario& scenario, const RunResult& r) {
 std::string models_table(const Scenario& scenario) {
   HtmlTable t;
   t.headers = {"model", "input $/1M tokens", "cached input $/1M", "output $/1M tokens", "batch discount", "context tokens",
-               "prices from"};
+               "prices"};
   t.numeric = {false, true, true, true, true, true, false};
+  // Sources are long free text: listed under the table so the columns stay narrow.
+  std::string sources;
   for (const ModelSpec& m : scenario.models) {
-    std::string origin = m.from_catalog ? "catalog" : "scenario";
-    if (!m.source.empty()) origin += ": " + m.source;
-    if (!m.as_of.empty()) origin += ", " + m.as_of;
-    t.add({escape_html(m.id), quantity_html(m.input_usd_per_mtok, Unit::usd),
+    t.add({model_html(m.id), quantity_html(m.input_usd_per_mtok, Unit::usd),
            m.cached_input_usd_per_mtok ? quantity_html(*m.cached_input_usd_per_mtok, Unit::usd) : "as input",
            quantity_html(m.output_usd_per_mtok, Unit::usd),
            m.batch_discount ? quantity_html(*m.batch_discount, Unit::fraction) : "no batch mode",
-           format_count(static_cast<double>(m.context_tokens)), escape_html(origin)});
+           format_count(static_cast<double>(m.context_tokens)),
+           escape_html(fmt::format("{}{}", m.from_catalog ? "catalog" : "scenario", m.as_of.empty() ? "" : ", " + m.as_of))});
+    if (!m.source.empty() || !m.note.empty()) {
+      sources += fmt::format("<li>{}: {}{}</li>", model_html(m.id), escape_html(m.source),
+                             m.note.empty() ? "" : escape_html(fmt::format(" (note: {})", m.note)));
+    }
   }
-  return t.render("Models and serverless prices");
+  std::string out = t.render("Models and serverless prices");
+  if (!sources.empty()) out += "<ul class=\"sources\">" + sources + "</ul>\n";
+  return out;
 }
 
 std::string workloads_table(const Scenario& scenario) {
   HtmlTable t;
-  t.headers = {"workload", "model", "requests / month", "input tokens / request", "output tokens / request", "cached input share",
-               "batchable", "tags"};
-  t.numeric = {false, false, true};
+  t.headers = {"workload and tags", "model", "requests / month", "input tokens / request", "output tokens / request",
+               "cached input share", "batchable"};
   for (const WorkloadSpec& w : scenario.workloads) {
-    t.add({escape_html(w.name), escape_html(w.model), quantity_html(w.requests_per_month, Unit::count),
+    const std::string tags = w.tags.empty() ? "" : "<br>" + tags_html(w.tags);
+    t.add({escape_html(w.name) + tags, model_html(w.model), quantity_html(w.requests_per_month, Unit::count),
            quantity_html(w.input_tokens, Unit::count), quantity_html(w.output_tokens, Unit::count),
-           quantity_html(w.cached_input_share, Unit::fraction), w.batchable ? "yes" : "no", tags_html(w.tags)});
+           quantity_html(w.cached_input_share, Unit::fraction), w.batchable ? "yes" : "no"});
   }
   return t.render("Workloads");
 }
@@ -128,8 +134,10 @@ std::string capacity_table(const Scenario& scenario) {
   };
   const auto is_cluster = [](const CapacitySpec& c) { return c.kind == CapacityKind::gpu_cluster; };
   row("kind", [](const CapacitySpec& c) { return escape_html(mode_label(to_string(c.kind))); });
-  row("model", [](const CapacitySpec& c) { return escape_html(c.model); });
-  row("GPU (catalog)", [](const CapacitySpec& c) { return c.gpu.empty() ? std::string("—") : escape_html(c.gpu); });
+  row("model", [](const CapacitySpec& c) { return model_html(c.model); });
+  if (std::any_of(scenario.capacity.begin(), scenario.capacity.end(), [](const CapacitySpec& c) { return !c.gpu.empty(); })) {
+    row("GPU (catalog)", [](const CapacitySpec& c) { return c.gpu.empty() ? std::string("—") : escape_html(c.gpu); });
+  }
   row("$ per GPU-hour", [](const CapacitySpec& c) { return quantity_html(c.usd_per_gpu_hour, Unit::usd); });
   row("GPUs per replica", [](const CapacitySpec& c) { return escape_html(std::to_string(c.gpus_per_replica)); });
   if (any_cluster) {

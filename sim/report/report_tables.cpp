@@ -34,7 +34,7 @@ std::string models_table(const RunResult& r) {
   for (const ModelResult& m : r.models) {
     bool first = true;
     for (const ModeCost& cost : m.costs) {
-      std::vector<std::string> cells{first ? escape_html(m.model) : "", escape_html(mode_label(cost.mode))};
+      std::vector<std::string> cells{first ? model_html(m.model) : "", escape_html(mode_label(cost.mode))};
       for (std::string& cell : cost_cells(cost.total_usd)) cells.push_back(std::move(cell));
       const bool cheapest = cost.mode == m.cheapest;
       cells.push_back(cheapest ? "<span class=\"badge\">★ cheapest (mean)</span>" : "");
@@ -54,7 +54,7 @@ std::string workloads_table(const RunResult& r) {
   for (const WorkloadResult& w : r.workloads) {
     bool first = true;
     for (const ModeCost& cost : w.costs) {
-      std::vector<std::string> cells{first ? escape_html(w.name) : "", first ? escape_html(w.model) : "",
+      std::vector<std::string> cells{first ? escape_html(w.name) : "", first ? model_html(w.model) : "",
                                      first ? format_count(w.requests.p50) : "", escape_html(mode_label(cost.mode))};
       for (std::string& cell : cost_cells(cost.total_usd)) cells.push_back(std::move(cell));
       t.add(std::move(cells), first ? "group-start" : "");
@@ -105,10 +105,10 @@ std::string sizing_text(const Scenario& scenario, const CapacityResult& c) {
   const CapacitySpec* spec = spec_of(scenario, c);
   if (c.auto_sized) {
     const std::string quantile = spec ? format_percent(spec->capacity_quantile) : std::string("chosen");
-    return fmt::format("auto: the peak hour needs {:.2f} replicas at the {} quantile of trials", c.sizing_replicas_needed,
+    return fmt::format("auto: peak hour needs {:.2f} replicas at the {} quantile of trials", c.sizing_replicas_needed,
                        quantile);
   }
-  return fmt::format("fixed; the peak hour needs {:.2f} (p50), {:.2f} (p95)", c.peak_replicas_needed.p50,
+  return fmt::format("fixed; peak hour needs {:.2f} (p50) to {:.2f} (p95) replicas", c.peak_replicas_needed.p50,
                      c.peak_replicas_needed.p95);
 }
 
@@ -192,10 +192,9 @@ std::string capacity_section(const Scenario& scenario, const RunResult& result) 
 std::string groups_section(const RunResult& result) {
   if (result.groups.empty()) return {};
   std::string out = "<section id=\"groups\"><h2>Breakdowns by tag</h2>\n";
-  out += escape_html(fmt::format("{} per tag value; sums are taken inside each trial before percentiles.",
-                                 horizon_label(result.months)))
-             .insert(0, "<p class=\"muted\">")
-             .append("</p>\n");
+  out += fmt::format("<p class=\"muted\">{}</p>\n",
+                     escape_html(fmt::format("Cost{} per tag value; sums are taken inside each trial before percentiles.",
+                                             result.months > 1 ? fmt::format(" over {} months", result.months) : "")));
   for (const GroupBreakdown& g : result.groups) {
     std::vector<std::string> modes;
     for (const GroupBreakdown::Entry& e : g.entries) {
@@ -215,7 +214,7 @@ std::string groups_section(const RunResult& result) {
     for (const GroupBreakdown::Entry& e : g.entries) {
       std::string workloads;
       for (const std::string& w : e.workloads) workloads += (workloads.empty() ? "" : ", ") + escape_html(w);
-      std::vector<std::string> cells{escape_html(e.value), workloads};
+      std::vector<std::string> cells{fmt::format("<span class=\"id\">{}</span>", escape_html(e.value)), workloads};
       for (const std::string& mode : modes) {
         const ModeCost* c = find_cost(e.costs, mode);
         cells.push_back(c ? usd_html(c->total_usd.p50) : "—");

@@ -331,7 +331,7 @@ void SvgChart::vline(double x_value, std::string_view colour, bool dashed, std::
   if (anchor == "middle") tx = std::clamp(sx, w / 2 + 2, width_ - w / 2 - 2);
   if (anchor == "start") tx = std::min(sx + 3, width_ - w - 2);
   if (anchor == "end") tx = std::max(sx - 3, w + 2);
-  const double ty = top_ - 4 - label_row * label_row_height;
+  const double ty = top_ - 9 - label_row * label_row_height;  // clear of the top y tick label
   overlay_ += fmt::format("<text x=\"{}\" y=\"{}\" text-anchor=\"{}\" class=\"mark-label\">{}</text>", coord(tx), coord(ty),
                           anchor, escape_html(label));
 }

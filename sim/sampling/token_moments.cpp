@@ -13,17 +13,20 @@
 namespace tokencast {
 namespace {
 
-// Beyond this probability of reaching half the context, the context cut enters the moments.
-constexpr double negligible_probability = 1e-12;
+// The context cut enters the moments only when it could move them by more than this share.
+constexpr double negligible_share = 1e-10;
+
+// Double precision throughout: the default policy promotes to long double, several times slower.
+using Fast = boost::math::policies::policy<boost::math::policies::promote_double<false>>;
 
 double round_tokens(double x, double hi) { return std::clamp(std::nearbyint(x), 1.0, hi); }
 
-double normal_cdf(double z) { return 0.5 * boost::math::erfc(-z / std::numbers::sqrt2); }
+double normal_cdf(double z) { return 0.5 * boost::math::erfc(-z / std::numbers::sqrt2, Fast()); }
 
 // First two moments of min(X, b), the "limited expected values" E[min(X,b)] and E[min(X,b)^2],
 // for a distribution on [0, inf): closed forms for the lognormal and the gamma, otherwise
 // lo + int_lo^b S(x) dx and lo^2 + int_lo^b 2x S(x) dx with S the survival function
-// (fixed and empirical counts are handled exactly by token_count_moments).
+// (fixed and empirical distributions: exact sums).
 struct Limited {
   double m1 = 0, m2 = 0;
 };
@@ -40,9 +43,26 @@ Limited limited_moments(const Dist& d, double b) {
     }
     case DistKind::gamma: {
       const double k = mean * mean / variance, theta = variance / mean, x = b / theta;
-      const double tail = boost::math::gamma_q(k, x);
-      return {k * theta * boost::math::gamma_p(k + 1, x) + b * tail,
-              k * (k + 1) * theta * theta * boost::math::gamma_p(k + 2, x) + b * b * tail};
+      const double tail = boost::math::gamma_q(k, x, Fast());
+      return {k * theta * boost::math::gamma_p(k + 1, x, Fast()) + b * tail,
+              k * (k + 1) * theta * theta * boost::math::gamma_p(k + 2, x, Fast()) + b * b * tail};
+    }
+    case DistKind::fixed:
+    case DistKind::empirical: {
+      if (d.values().empty()) {
+        const double v = std::min(mean, b);
+        return {v, v * v};
+      }
+      Limited r;
+      double previous = 0;
+      for (std::size_t i = 0; i < d.values().size(); ++i) {
+        const double w = d.cumulative_weights()[i] - previous;
+        previous = d.cumulative_weights()[i];
+        const double v = std::min(d.values()[i], b);
+        r.m1 += w * v;
+        r.m2 += w * v * v;
+      }
+      return r;
     }
     default: {
       const Interval support = d.support();
@@ -91,6 +111,20 @@ void token_count_moments(const Dist& d, double b, double& mean, double& variance
   variance = std::max(0.0, r.m2 - r.m1 * r.m1) + 1.0 / 12.0;
 }
 
+// Input + output can exceed the context only if one of them exceeds half of it. The cut moves the
+// input's moments by at most what lies above context/2 (E[X; X > c/2], E[X^2; X > c/2]) plus the
+// input's moments times P(output > c/2): below negligible_share of the moments, it is ignored.
+bool cut_matters(const Dist& input, const Dist& output, double context) {
+  const double half = context / 2.0;
+  if (input.support().hi <= half && output.support().hi <= half) return false;
+  const double m1 = input.mean(), m2 = input.variance() + m1 * m1;
+  const Limited below = limited_moments(input, half);
+  const double output_tail = 1.0 - output.cdf(half);
+  const double shift1 = (m1 - below.m1) + m1 * output_tail;
+  const double shift2 = (m2 - below.m2) + m2 * output_tail;
+  return shift1 > negligible_share * m1 || shift2 > negligible_share * m2;
+}
+
 }  // namespace
 
 RequestTokens sample_request_tokens(const Dist& input, const Dist& output, std::int64_t context_tokens,
@@ -107,9 +141,7 @@ TokenMoments token_moments(const Dist& input, const Dist& output, std::int64_t c
   const double context = static_cast<double>(context_tokens);
   TokenMoments m;
   token_count_moments(output, context - 1.0, m.output_mean, m.output_variance);
-  const bool coupled = input.cdf(context / 2.0) < 1.0 - negligible_probability ||
-                       output.cdf(context / 2.0) < 1.0 - negligible_probability;
-  if (!coupled) {
+  if (!cut_matters(input, output, context)) {
     token_count_moments(input, context - 1.0, m.input_mean, m.input_variance);
     return m;
   }

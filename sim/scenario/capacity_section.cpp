@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -12,16 +13,28 @@ constexpr std::string_view kDedicatedKeys[] = {
     "name",     "model",      "usd_per_gpu_hour",  "gpu",
     "gpus_per_replica",       "prefill_tokens_per_s", "decode_tokens_per_s",
     "max_utilization",        "replicas",          "capacity_quantile",
-    "min_replicas",           "overflow"};
+    "min_replicas",           "overflow",          "max_concurrency",
+    "slo",                    "autoscale",         "monthly_minimum_usd",
+    "commitment_months"};
 
 constexpr std::string_view kClusterKeys[] = {
     "name",     "model",      "usd_per_gpu_hour",  "gpu",
     "gpus_per_replica",       "prefill_tokens_per_s", "decode_tokens_per_s",
     "max_utilization",        "replicas",          "capacity_quantile",
-    "min_replicas",           "overflow",          "gpus_per_node",
-    "fixed_usd_per_month"};
+    "min_replicas",           "overflow",          "max_concurrency",
+    "slo",                    "autoscale",         "monthly_minimum_usd",
+    "commitment_months",      "gpus_per_node",     "fixed_usd_per_month"};
+
+constexpr std::string_view kSloKeys[] = {"wait_p95_s", "ttft_p95_s"};
+constexpr std::string_view kAutoscaleKeys[] = {"min_replicas", "max_replicas", "step_minutes"};
 
 constexpr IntRange kReplicaRange{1, 100000};
+constexpr IntRange kConcurrencyRange{1, 4096};
+constexpr IntRange kCommitmentRange{0, 120};
+// Traffic is simulated hour by hour, so an autoscaling step is a whole number of hours, at most
+// a day.
+constexpr int kMinutesPerHour = 60;
+constexpr int kMaxStepMinutes = 24 * kMinutesPerHour;
 
 std::string_view section_name(CapacityKind kind) {
   return kind == CapacityKind::dedicated ? "dedicated" : "gpu_cluster";
@@ -86,6 +99,95 @@ void read_overflow(const TableReader& table, CapacitySpec& spec) {
   }
 }
 
+// The table at `key`, or nothing when absent; `example` shows the expected form in type errors.
+std::optional<TableReader> inline_table(const TableReader& table, std::string_view key,
+                                        std::string_view example) {
+  const toml::node* node = table.find(key);
+  if (node == nullptr) return std::nullopt;
+  const auto* sub = node->as_table();
+  if (sub == nullptr) {
+    fail_at(table.file(), *node, table.path_of(key),
+            fmt::format("got {}, expected a table such as {}", type_name(*node), example));
+  }
+  return TableReader(table.file(), *sub, table.path_of(key));
+}
+
+// Latency targets are met by queueing requests on max_concurrency slots per replica, so an slo
+// without it could not be sized.
+void read_latency_objective(const TableReader& table, CapacitySpec& spec) {
+  if (const auto concurrency = table.integer("max_concurrency", kConcurrencyRange)) {
+    spec.max_concurrency = static_cast<int>(*concurrency);
+  }
+  const auto slo = inline_table(table, "slo", "{ wait_p95_s = 2.0, ttft_p95_s = 3.0 }");
+  if (!slo) return;
+  slo->reject_unknown_keys(kSloKeys, "an slo takes wait_p95_s and ttft_p95_s, in seconds");
+  if (slo->table().empty()) {
+    table.fail_key("slo", "got an empty table, expected at least one of wait_p95_s, ttft_p95_s");
+  }
+  spec.slo_wait_p95_s = slo->plain_number("wait_p95_s", ValueRange::positive());
+  spec.slo_ttft_p95_s = slo->plain_number("ttft_p95_s", ValueRange::positive());
+  if (spec.max_concurrency == 0) {
+    table.fail_key("slo",
+                   "needs max_concurrency (sequences per replica) to model queueing; add "
+                   "max_concurrency = N to this option");
+  }
+}
+
+int read_step_hours(const TableReader& autoscale) {
+  const toml::node* node = autoscale.find("step_minutes");
+  if (node == nullptr) return 1;
+  const std::int64_t minutes = *autoscale.integer("step_minutes", IntRange{});
+  const std::string path = autoscale.path_of("step_minutes");
+  if (minutes <= 0 || minutes > kMaxStepMinutes) {
+    fail_at(autoscale.file(), *node, path,
+            fmt::format("out of range (got {}, expected a multiple of 60 in {}..{})", minutes,
+                        kMinutesPerHour, kMaxStepMinutes));
+  }
+  if (minutes % kMinutesPerHour != 0) {
+    fail_at(autoscale.file(), *node, path,
+            fmt::format("step_minutes must be a multiple of 60 (traffic is simulated hour by "
+                        "hour) (got {}, expected 60, 120, ..., {})",
+                        minutes, kMaxStepMinutes));
+  }
+  return static_cast<int>(minutes / kMinutesPerHour);
+}
+
+void read_autoscale(const TableReader& table, CapacitySpec& spec) {
+  const auto autoscale =
+      inline_table(table, "autoscale", "{ min_replicas = 1, max_replicas = 8, step_minutes = 60 }");
+  if (!autoscale) return;
+  if (spec.replicas) {
+    table.fail_key("autoscale",
+                   fmt::format("autoscale sizes replicas itself; remove replicas = {} or autoscale",
+                               *spec.replicas));
+  }
+  autoscale->reject_unknown_keys(kAutoscaleKeys);
+  CapacitySpec::Autoscale scale;
+  scale.min_replicas =
+      static_cast<int>(autoscale->integer("min_replicas", kReplicaRange).value_or(1));
+  const auto max_replicas = autoscale->integer("max_replicas", kReplicaRange);
+  if (!max_replicas) autoscale->fail_missing("max_replicas", "the most replicas to scale up to");
+  if (*max_replicas < scale.min_replicas) {
+    autoscale->fail_key(
+        "max_replicas",
+        fmt::format("less than min_replicas (got {}, expected {})", *max_replicas,
+                    IntRange{scale.min_replicas, kReplicaRange.hi}.describe()));
+  }
+  scale.max_replicas = static_cast<int>(*max_replicas);
+  scale.step_hours = read_step_hours(*autoscale);
+  spec.autoscale = scale;
+}
+
+// commitment_months only matters with a monthly_minimum_usd, but a term alone is not an error:
+// it may be written before the minimum is known.
+void read_commitment(const TableReader& table, CapacitySpec& spec) {
+  if (auto minimum = optional_quantity(table, "monthly_minimum_usd", ValueRange::non_negative())) {
+    spec.monthly_minimum_usd = *minimum;
+  }
+  spec.commitment_months =
+      static_cast<int>(table.integer("commitment_months", kCommitmentRange).value_or(0));
+}
+
 CapacitySpec read_option(const TableReader& table, CapacityKind kind, const ModelRegistry& models,
                          const Catalog& catalog) {
   if (kind == CapacityKind::dedicated) {
@@ -120,6 +222,9 @@ CapacitySpec read_option(const TableReader& table, CapacityKind kind, const Mode
   spec.capacity_quantile =
       table.plain_number("capacity_quantile", ValueRange{0.0, 1.0, true, true}).value_or(0.95);
   read_overflow(table, spec);
+  read_latency_objective(table, spec);
+  read_autoscale(table, spec);
+  read_commitment(table, spec);
   if (kind == CapacityKind::gpu_cluster) {
     spec.gpus_per_node =
         static_cast<int>(table.integer("gpus_per_node", IntRange{1, 64}).value_or(8));

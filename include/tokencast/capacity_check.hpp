@@ -1,0 +1,38 @@
+#pragma once
+// Checks the analytic latency sizing of each capacity option against a discrete-event simulation
+// of its replica pool over the peak hour (`tokencast capacity --simulate`).
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "tokencast/queueing.hpp"
+#include "tokencast/results.hpp"
+#include "tokencast/scenario.hpp"
+
+namespace tokencast {
+
+struct PoolCheck {
+  std::string model;
+  std::string option;
+  CapacityKind kind = CapacityKind::dedicated;
+  int replicas = 0;
+  int max_concurrency = 0;
+  double arrival_rate_per_s = 0;  // the sizing peak: capacity_quantile of the trials' busiest hour
+  double arrival_scv = 1;
+  QueueEstimate analytic;         // Allen-Cunneen at these replicas
+  double analytic_ttft_p95_s = 0;
+  // Simulated: means over replications (each a peak hour with freshly drawn parameters), with the
+  // standard error of the mean wait across replications.
+  int replications = 0;
+  std::int64_t requests = 0;
+  double mean_wait_s = 0, mean_wait_se_s = 0, wait_probability = 0;
+  double wait_p50_s = 0, wait_p95_s = 0, wait_p99_s = 0;
+  double ttft_p50_s = 0, ttft_p95_s = 0, ttft_p99_s = 0;
+  double utilization = 0;
+};
+
+// One check per option with max_concurrency (options without it have no queueing model).
+std::vector<PoolCheck> check_capacity(const Scenario& scenario, const RunResult& result, int replications,
+                                      double arrival_scv, std::uint64_t seed);
+
+}  // namespace tokencast

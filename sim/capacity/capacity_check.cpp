@@ -1,0 +1,108 @@
+#include "tokencast/capacity_check.hpp"
+
+#include <cmath>
+
+#include "tokencast/random.hpp"
+
+namespace tokencast {
+namespace {
+
+const CapacityResult* find_option(const RunResult& result, const CapacitySpec& spec) {
+  for (const ModelResult& m : result.models) {
+    if (m.model != spec.model) continue;
+    const auto& option = spec.kind == CapacityKind::dedicated ? m.dedicated : m.gpu_cluster;
+    if (option && option->name == spec.name) return &*option;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+std::vector<PoolCheck> check_capacity(const Scenario& scenario, const RunResult& result, int replications,
+                                      double arrival_scv, std::uint64_t seed) {
+  std::vector<PoolCheck> checks;
+  for (std::size_t c = 0; c < scenario.capacity.size(); ++c) {
+    const CapacitySpec& spec = scenario.capacity[c];
+    const CapacityResult* sized = find_option(result, spec);
+    if (spec.max_concurrency <= 0 || sized == nullptr || !sized->slo) continue;
+    const SloSizing& slo = *sized->slo;
+
+    PoolCheck check;
+    check.model = spec.model;
+    check.option = spec.name;
+    check.kind = spec.kind;
+    check.replicas = sized->plan.replicas;
+    check.max_concurrency = spec.max_concurrency;
+    check.arrival_rate_per_s = slo.peak_arrival_rate_per_s;
+    check.arrival_scv = arrival_scv;
+    check.analytic = allen_cunneen(check.replicas * spec.max_concurrency, check.arrival_rate_per_s,
+                                   slo.mean_service_s, arrival_scv, slo.service_scv);
+    check.analytic_ttft_p95_s = slo.ttft_p95_s - slo.wait_p95_s + check.analytic.wait_p95_s;
+    if (!(check.arrival_rate_per_s > 0)) {
+      checks.push_back(check);
+      continue;
+    }
+
+    const ModelSpec* model = nullptr;
+    for (const ModelSpec& m : scenario.models) {
+      if (m.id == spec.model) model = &m;
+    }
+    std::vector<const WorkloadSpec*> workloads;
+    for (const WorkloadSpec& w : scenario.workloads) {
+      if (w.model == spec.model) workloads.push_back(&w);
+    }
+
+    std::vector<double> mean_waits;
+    for (int r = 0; r < replications; ++r) {
+      // Each replication draws the uncertain figures afresh, as one trial would.
+      Rng rng = make_stream(seed, static_cast<std::uint64_t>(r), StreamPurpose::capacity_check, c);
+      std::vector<Dist> inputs, outputs;
+      std::vector<double> cumulative;
+      double total = 0;
+      for (const WorkloadSpec* w : workloads) {
+        total += w->requests_per_month.draw(rng);
+        cumulative.push_back(total);
+        inputs.push_back(w->input_tokens.resolve(rng));
+        outputs.push_back(w->output_tokens.resolve(rng));
+      }
+      PoolSimulationConfig config;
+      config.replicas = check.replicas;
+      config.max_concurrency = spec.max_concurrency;
+      config.arrival_rate_per_s = check.arrival_rate_per_s;
+      config.arrival_scv = arrival_scv;
+      config.prefill_tokens_per_s = spec.prefill_tokens_per_s.draw(rng);
+      config.decode_tokens_per_s = spec.decode_tokens_per_s.draw(rng);
+      config.context_tokens = model->context_tokens;
+      // A request comes from each workload in proportion to its volume.
+      const RequestSampler mix = [&](Rng& g) {
+        const double u = g.uniform01() * total;
+        std::size_t i = 0;
+        while (i + 1 < cumulative.size() && u >= cumulative[i]) ++i;
+        return sample_request_tokens(inputs[i], outputs[i], config.context_tokens, g);
+      };
+      const PoolSimulationResult sim = simulate_pool(config, mix, rng);
+      const double k = 1.0 / replications;
+      check.requests += sim.requests;
+      check.mean_wait_s += k * sim.mean_wait_s;
+      check.wait_probability += k * sim.wait_probability;
+      check.wait_p50_s += k * sim.wait_p50_s;
+      check.wait_p95_s += k * sim.wait_p95_s;
+      check.wait_p99_s += k * sim.wait_p99_s;
+      check.ttft_p50_s += k * sim.ttft_p50_s;
+      check.ttft_p95_s += k * sim.ttft_p95_s;
+      check.ttft_p99_s += k * sim.ttft_p99_s;
+      check.utilization += k * sim.utilization;
+      mean_waits.push_back(sim.mean_wait_s);
+    }
+    check.replications = replications;
+    if (replications > 1) {
+      double squares = 0;
+      for (double w : mean_waits) squares += (w - check.mean_wait_s) * (w - check.mean_wait_s);
+      check.mean_wait_se_s = std::sqrt(squares / (replications - 1) / replications);
+    }
+    checks.push_back(check);
+  }
+  return checks;
+}
+
+}  // namespace tokencast

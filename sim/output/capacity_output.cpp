@@ -1,0 +1,109 @@
+// Terminal table and JSON of `tokencast capacity`.
+#include <fmt/format.h>
+
+#include "json_parts.hpp"
+#include "number_format.hpp"
+#include "tokencast/output.hpp"
+
+namespace tokencast {
+namespace {
+
+std::string seconds(double s) {
+  if (!std::isfinite(s)) return "unstable";
+  return s < 10 ? fmt::format("{:.3f} s", s) : fmt::format("{:.1f} s", s);
+}
+
+}  // namespace
+
+std::string format_capacity_table(const RunResult& result, const std::vector<PoolCheck>& checks) {
+  std::string out = fmt::format("Capacity for \"{}\": {} trials, seed {}\n", result.scenario_name,
+                                format_count(static_cast<double>(result.trials)), result.seed);
+  for (const ModelResult& m : result.models) {
+    for (const auto* option : {&m.dedicated, &m.gpu_cluster}) {
+      if (!*option) continue;
+      const CapacityResult& c = **option;
+      out += fmt::format("\n{} '{}' on {}\n", to_string(c.kind), c.name, m.model);
+      out += fmt::format("  reserved replicas        {} ({} GPUs{}), {}\n", c.plan.replicas, c.plan.gpus,
+                         c.kind == CapacityKind::gpu_cluster ? fmt::format(", {} nodes", c.plan.nodes) : "",
+                         c.auto_sized ? "sized automatically" : "fixed in the scenario");
+      out += fmt::format("  peak-hour replicas needed p50 {:.2f}, p95 {:.2f} (utilization rule)\n",
+                         c.peak_replicas_needed.p50, c.peak_replicas_needed.p95);
+      out += fmt::format("  utilization p50 {}, overflow share p50 {}\n", format_percent(c.utilization.p50),
+                         format_percent(c.overflow_share.p50));
+      if (c.slo) {
+        const SloSizing& s = *c.slo;
+        out += fmt::format("  queueing: peak {:.3f} requests/s, mean service {}, service scv {:.2f}\n",
+                           s.peak_arrival_rate_per_s, seconds(s.mean_service_s), s.service_scv);
+        out += fmt::format("  fewest replicas meeting the objective: {}; at {} replicas: P(wait) {}, wait p95 {}, "
+                           "TTFT p95 {}\n",
+                           s.replicas, c.plan.replicas, format_percent(s.wait_probability), seconds(s.wait_p95_s),
+                           seconds(s.ttft_p95_s));
+      }
+      if (c.autoscale) {
+        const AutoscaleResult& a = *c.autoscale;
+        out += fmt::format("  autoscale {}..{} replicas every {} h: replica-hours p50 {}, saved vs fixed p50 {}, "
+                           "hours at max overflowing p50 {}\n",
+                           a.min_replicas, a.max_replicas, a.step_hours, format_count(a.replica_hours.p50),
+                           format_usd(a.saved_usd.p50), format_count(a.hours_at_max_overflowing.p50));
+      }
+      for (const PoolCheck& check : checks) {
+        if (check.option != c.name || check.replications == 0) continue;
+        out += fmt::format("  simulated peak hour ({} replications, {} requests, arrival scv {:.2f}):\n",
+                           check.replications, format_count(static_cast<double>(check.requests)), check.arrival_scv);
+        out += fmt::format("    {:<18} {:>12} {:>12}\n", "", "analytic", "simulated");
+        out += fmt::format("    {:<18} {:>12} {:>12}\n", "P(wait)", format_percent(check.analytic.wait_probability),
+                           format_percent(check.wait_probability));
+        out += fmt::format("    {:<18} {:>12} {:>12}\n", "mean wait", seconds(check.analytic.mean_wait_s),
+                           seconds(check.mean_wait_s) + fmt::format(" ±{:.2g}", check.mean_wait_se_s));
+        out += fmt::format("    {:<18} {:>12} {:>12}\n", "wait p50 / p99", "-",
+                           seconds(check.wait_p50_s) + " / " + seconds(check.wait_p99_s));
+        out += fmt::format("    {:<18} {:>12} {:>12}\n", "wait p95", seconds(check.analytic.wait_p95_s),
+                           seconds(check.wait_p95_s));
+        out += fmt::format("    {:<18} {:>12} {:>12}\n", "TTFT p95", seconds(check.analytic_ttft_p95_s),
+                           seconds(check.ttft_p95_s));
+        out += fmt::format("    {:<18} {:>12} {:>12}\n", "TTFT p50 / p99", "-",
+                           seconds(check.ttft_p50_s) + " / " + seconds(check.ttft_p99_s));
+        out += fmt::format("    {:<18} {:>12} {:>12}\n", "utilization", format_percent(check.analytic.utilization),
+                           format_percent(check.utilization));
+      }
+    }
+  }
+  return out;
+}
+
+nlohmann::ordered_json capacity_checks_json(const std::vector<PoolCheck>& checks) {
+  using json_parts::number;
+  nlohmann::ordered_json j = nlohmann::ordered_json::array();
+  for (const PoolCheck& c : checks) {
+    j.push_back({{"model", c.model},
+                 {"option", c.option},
+                 {"kind", to_string(c.kind)},
+                 {"replicas", c.replicas},
+                 {"max_concurrency", c.max_concurrency},
+                 {"arrival_rate_per_s", number(c.arrival_rate_per_s)},
+                 {"arrival_scv", number(c.arrival_scv)},
+                 {"analytic",
+                  {{"stable", c.analytic.stable},
+                   {"utilization", number(c.analytic.utilization)},
+                   {"wait_probability", number(c.analytic.wait_probability)},
+                   {"mean_wait_s", number(c.analytic.mean_wait_s)},
+                   {"wait_p95_s", number(c.analytic.wait_p95_s)},
+                   {"ttft_p95_s", number(c.analytic_ttft_p95_s)}}},
+                 {"simulated",
+                  {{"replications", c.replications},
+                   {"requests", c.requests},
+                   {"wait_probability", number(c.wait_probability)},
+                   {"mean_wait_s", number(c.mean_wait_s)},
+                   {"mean_wait_se_s", number(c.mean_wait_se_s)},
+                   {"wait_p50_s", number(c.wait_p50_s)},
+                   {"wait_p95_s", number(c.wait_p95_s)},
+                   {"wait_p99_s", number(c.wait_p99_s)},
+                   {"ttft_p50_s", number(c.ttft_p50_s)},
+                   {"ttft_p95_s", number(c.ttft_p95_s)},
+                   {"ttft_p99_s", number(c.ttft_p99_s)},
+                   {"utilization", number(c.utilization)}}}});
+  }
+  return j;
+}
+
+}  // namespace tokencast
