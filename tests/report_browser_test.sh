@@ -7,6 +7,7 @@
 #   report_browser_test.sh --check FILE.html...          check existing report files
 #
 # Exit 0: all pass; 1: a check failed; 77: no Chromium (or python3) here, skipped (ctest SKIP_RETURN_CODE).
+# REPORT_SCREENSHOT_DIR=DIR keeps each report's screenshot there as NAME.png.
 set -u
 
 CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
@@ -160,6 +161,9 @@ check_report() {
     if ! problems=$(python3 "$WORK/check.py" "$base.dom.html" "$base.png" 2>&1); then
       fail "$label: $problems"
     fi
+  fi
+  if [[ -n "${REPORT_SCREENSHOT_DIR:-}" && -s "$base.png" ]]; then
+    mkdir -p "$REPORT_SCREENSHOT_DIR" && cp "$base.png" "$REPORT_SCREENSHOT_DIR/$(basename "$html" .html).png"
   fi
   local charts
   charts=$(grep -o "<svg" "$base.dom.html" 2>/dev/null | wc -l)

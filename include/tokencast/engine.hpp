@@ -18,11 +18,21 @@ struct RunOptions {
   // Scales every workload's volume (break-even volume curves); the same trials are drawn at every
   // multiplier (common random numbers).
   double volume_multiplier = 1.0;
+  // Draw every request's tokens individually and every workload hour by hour: the reference for
+  // the hourly-sum and monthly approximations (small volumes only).
+  bool exact = false;
+  // When > 0: add trials until the relative standard error of every reported p50 and p95 is
+  // below this, up to max_trials (starting from `trials`).
+  double precision = 0;
+  std::int64_t max_trials = 1'000'000;
   // Tag keys to break costs down by (RunResult::groups).
   std::vector<std::string> group_by;
   // Polled between blocks of trials; when it becomes true the run throws Interrupted.
   const std::atomic<bool>* cancel = nullptr;
 };
+
+// Memory a run may take for its per-trial results; larger runs are refused (ResourceLimitError).
+inline constexpr double max_run_bytes = 8.0 * (1 << 30);
 
 RunResult run_scenario(const Scenario& scenario, const RunOptions& options = {});
 

@@ -150,6 +150,15 @@ struct RunResult {
   std::vector<ModeCost> total;  // serverless, batch (when any model has it), cheapest_plan
   std::vector<GroupBreakdown> groups;      // one per --group-by key
   std::optional<BreakevenResult> breakeven;
+  // Set when the run added trials to reach a precision target (--precision).
+  struct Precision {
+    double target = 0;             // relative standard error asked for
+    double achieved = 0;           // largest relative SE of a reported p50 or p95
+    std::int64_t max_trials = 0;
+    bool reached = false;
+  };
+  std::optional<Precision> precision;
+  bool exact = false;  // every request drawn individually (--exact)
   std::vector<std::string> warnings;
 
   const ModeCost* total_cost(std::string_view mode) const;

@@ -1,6 +1,7 @@
 #pragma once
 // Statistics of one output over the trials.
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <vector>
 
@@ -14,7 +15,13 @@ struct Summary {
   double min = 0, max = 0;
   double mean_se = 0;  // Monte Carlo standard error of the mean: sd / sqrt(n)
   std::int64_t n = 0;
+  // Standard errors of p50 and p95 by sectioning (set in precision runs; see percentile_se).
+  std::optional<double> p50_se, p95_se;
 };
+
+// Standard error of the q-quantile of `values` by sectioning: the values, in trial order, are cut
+// into `sections` equal runs; SE = sd(quantile of each run) / sqrt(sections).
+double percentile_se(std::span<const double> values, double q, int sections = 20);
 
 // Equal-width bins over [lo, hi]; counts[i] values fell in bin i (the last bin includes hi).
 struct Histogram {

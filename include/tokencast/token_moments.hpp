@@ -32,9 +32,11 @@ RequestTokens sample_request_tokens(const Dist& input, const Dist& output, std::
 // variance 1/12 for continuous distributions.
 TokenMoments token_moments(const Dist& input, const Dist& output, std::int64_t context_tokens);
 
-// Token sums of `requests` requests (a whole number >= 0).
+// Token sums of `requests` requests (a whole number >= 0), drawn request by request up to
+// `exact_below` requests (exact mode: infinity).
 RequestTokens sample_token_sums(double requests, const TokenMoments& moments, const Dist& input,
-                                const Dist& output, std::int64_t context_tokens, Rng& rng);
+                                const Dist& output, std::int64_t context_tokens, Rng& rng,
+                                double exact_below = exact_sum_threshold);
 
 // A Gamma(shape, scale) variate (Marsaglia-Tsang, with Boost.Random's normal and uniform).
 double sample_gamma(double shape, double scale, Rng& rng);

@@ -44,6 +44,9 @@ RunOptions run_options(const RunArgs& args, const std::atomic<bool>& cancel) {
   options.threads = args.threads;
   options.cancel = &cancel;
   options.group_by = args.group_by;
+  options.exact = args.exact;
+  options.precision = args.precision;
+  options.max_trials = args.max_trials;
   return options;
 }
 

@@ -18,6 +18,9 @@ struct RunArgs {
   std::string output;  // empty: stdout
   std::string report;  // HTML report file, when asked
   std::vector<std::string> group_by;
+  bool exact = false;
+  double precision = 0;
+  std::int64_t max_trials = 1'000'000;
 };
 
 struct BreakevenArgs {

@@ -37,6 +37,13 @@ int main(int argc, char** argv) {
   run_cmd->add_option("--output,-o", run.output, "Write to FILE (atomically) instead of standard output");
   run_cmd->add_option("--report", run.report, "Also write a self-contained HTML report to FILE");
   run_cmd->add_option("--group-by", run.group_by, "Break costs down by this workload tag (repeatable)");
+  run_cmd->add_flag("--exact", run.exact,
+                    "Draw every request individually (reference for the hourly-sum approximation; small volumes)");
+  run_cmd->add_option("--precision", run.precision,
+                      "Add trials until every reported p50 and p95 has a relative standard error below REL (e.g. 0.005)")
+      ->check(CLI::Range(1e-6, 0.5));
+  run_cmd->add_option("--max-trials", run.max_trials, "Upper bound on trials for --precision (default 1000000)")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{10'000'000}));
 
   BreakevenArgs breakeven;
   auto* breakeven_cmd = app.add_subcommand(

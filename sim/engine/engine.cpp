@@ -27,6 +27,9 @@ using detail::RunPlan;
 using detail::TrialColumns;
 using detail::TrialSimulator;
 
+constexpr double max_exact_requests = 2e10;
+constexpr std::uint64_t seed_for_estimates = 0x5eed;
+
 // Runs body(simulator, trial) for every trial in parallel; a trial's outputs depend only on its
 // index, so the partition does not matter.
 template <class Body>
@@ -118,10 +121,16 @@ SloSizing slo_sizing(const RunPlan& plan, const detail::CapacityOptionPlan& opti
   return s;
 }
 
-ModeCost mode_cost(const TrialColumns& cols, const CostColumns& cc, int months, std::string mode) {
+void add_percentile_se(Summary& s, std::span<const double> values) {
+  s.p50_se = percentile_se(values, 0.50);
+  s.p95_se = percentile_se(values, 0.95);
+}
+
+ModeCost mode_cost(bool with_se, const TrialColumns& cols, const CostColumns& cc, int months, std::string mode) {
   ModeCost cost;
   cost.mode = std::move(mode);
   cost.total_usd = summarize(cols.column(cc.total));
+  if (with_se) add_percentile_se(cost.total_usd, cols.column(cc.total));
   cost.histogram = make_histogram(cols.column(cc.total));
   if (cc.first_month >= 0) {
     for (int m = 0; m < months; ++m) cost.monthly_usd.push_back(summarize(cols.column(cc.month(m))));
@@ -232,8 +241,35 @@ namespace detail {
 RunPlan simulate(const Scenario& scenario, const RunOptions& options) {
   const std::int64_t trials = options.trials.value_or(scenario.trials);
   if (trials < 1) throw ResourceLimitError("the number of trials must be at least 1");
-  RunPlan plan = make_run_plan(scenario, trials, options.seed.value_or(scenario.seed));
+  RunPlan plan = make_run_plan(scenario, trials, options.seed.value_or(scenario.seed), options.exact);
   plan.volume_multiplier = options.volume_multiplier;
+  if (options.exact) {
+    // Every request is drawn: refuse runs that would take hours (about 20 ns a request a core).
+    Rng probe(seed_for_estimates);
+    double requests = 0;
+    for (const auto& w : scenario.workloads) {
+      double sum = 0;
+      for (int i = 0; i < 64; ++i) sum += w.requests_per_month.draw(probe);
+      requests += sum / 64 * scenario.months;
+    }
+    const double total = requests * static_cast<double>(trials) * options.volume_multiplier;
+    if (total > max_exact_requests) {
+      throw ResourceLimitError(fmt::format(
+          "--exact draws every request: about {:.3g} requests for {} trials, more than the {:.0e} limit; use at most "
+          "{} trials, or the default mode (hourly sums, docs/cost-model.md)",
+          total, trials, max_exact_requests,
+          std::max<std::int64_t>(1, static_cast<std::int64_t>(max_exact_requests / std::max(1.0, total / trials)))));
+    }
+  }
+  // Refuse up front what would not fit, rather than be killed half-way.
+  const double bytes = estimated_column_bytes(plan);
+  if (bytes > max_run_bytes) {
+    const double per_trial = bytes / static_cast<double>(trials);
+    throw ResourceLimitError(fmt::format(
+        "{} trials of this scenario need about {:.1f} GiB of memory for the per-trial results, more than the "
+        "{:.0f} GiB limit; use at most {} trials (--trials), or fewer months or workloads",
+        trials, bytes / (1 << 30), max_run_bytes / (1 << 30), static_cast<std::int64_t>(max_run_bytes / per_trial)));
+  }
 
   std::optional<tbb::global_control> thread_limit;
   if (options.threads > 0) {
@@ -247,9 +283,61 @@ RunPlan simulate(const Scenario& scenario, const RunOptions& options) {
 
 }  // namespace detail
 
+namespace {
+
+// The largest relative standard error (sectioning) of a reported cost p50 or p95.
+double worst_relative_se(const RunPlan& plan) {
+  std::vector<int> columns{plan.total_serverless.total};
+  if (plan.any_batch) columns.push_back(plan.total_batch.total);
+  for (const auto& w : plan.workloads) {
+    columns.push_back(w.serverless.total);
+    if (w.batch) columns.push_back(w.batch_cost.total);
+  }
+  for (const auto& m : plan.models) {
+    columns.push_back(m.serverless.total);
+    if (m.batch) columns.push_back(m.batch_cost.total);
+  }
+  for (const auto& c : plan.capacity) columns.push_back(c.cost.total);
+  double worst = 0;
+  for (int column : columns) {
+    const auto values = plan.columns.column(column);
+    std::vector<double> sorted(values.begin(), values.end());
+    std::sort(sorted.begin(), sorted.end());
+    for (const double q : {0.50, 0.95}) {
+      const double p = std::abs(quantile_sorted(sorted, q));
+      if (p > 0) worst = std::max(worst, percentile_se(values, q) / p);
+    }
+  }
+  return worst;
+}
+
+// Runs, and when a precision is asked, reruns with more trials until every reported p50 and p95
+// has a relative standard error below it (trial streams depend only on the index, so each rerun
+// extends the previous one).
+RunPlan simulate_to_precision(const Scenario& scenario, const RunOptions& options,
+                              std::optional<RunResult::Precision>& precision) {
+  if (!(options.precision > 0)) return detail::simulate(scenario, options);
+  RunOptions o = options;
+  std::int64_t trials = std::min(options.trials.value_or(scenario.trials), options.max_trials);
+  for (;;) {
+    o.trials = trials;
+    RunPlan plan = detail::simulate(scenario, o);
+    const double worst = worst_relative_se(plan);
+    precision = RunResult::Precision{options.precision, worst, options.max_trials, worst <= options.precision};
+    if (precision->reached || trials >= options.max_trials) return plan;
+    // The standard error falls as 1/sqrt(trials): aim 10% past the target.
+    const double factor = 1.1 * (worst / options.precision) * (worst / options.precision);
+    trials = std::min(options.max_trials, std::max(trials * 2, static_cast<std::int64_t>(std::ceil(trials * factor))));
+  }
+}
+
+}  // namespace
+
 RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   const auto start = std::chrono::steady_clock::now();
-  const RunPlan plan = detail::simulate(scenario, options);
+  std::optional<RunResult::Precision> precision;
+  const RunPlan plan = simulate_to_precision(scenario, options, precision);
+  const bool with_se = precision.has_value();
   const std::int64_t trials = plan.trials;
   const TrialColumns& cols = plan.columns;
   RunResult result;
@@ -261,6 +349,8 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   result.threads = options.threads > 0 ? options.threads : tbb::info::default_concurrency();
   result.months = plan.months;
   result.hours_per_month = plan.hours_per_month;
+  result.precision = precision;
+  result.exact = options.exact;
 
   for (const auto& wp : plan.workloads) {
     WorkloadResult w;
@@ -270,8 +360,8 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     w.requests = summarize(cols.column(wp.requests_col));
     w.input_tokens = summarize(cols.column(wp.input_col));
     w.output_tokens = summarize(cols.column(wp.output_col));
-    w.costs.push_back(mode_cost(cols, wp.serverless, plan.months, "serverless"));
-    if (wp.batch) w.costs.push_back(mode_cost(cols, wp.batch_cost, plan.months, "batch"));
+    w.costs.push_back(mode_cost(with_se, cols, wp.serverless, plan.months, "serverless"));
+    if (wp.batch) w.costs.push_back(mode_cost(with_se, cols, wp.batch_cost, plan.months, "batch"));
     result.workloads.push_back(std::move(w));
   }
 
@@ -285,10 +375,10 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     m.model = mp.spec->id;
     for (int w : mp.workloads) m.workloads.push_back(plan.workloads[w].spec->name);
     std::vector<const CostColumns*> mode_columns;
-    m.costs.push_back(mode_cost(cols, mp.serverless, plan.months, "serverless"));
+    m.costs.push_back(mode_cost(with_se, cols, mp.serverless, plan.months, "serverless"));
     mode_columns.push_back(&mp.serverless);
     if (mp.batch) {
-      m.costs.push_back(mode_cost(cols, mp.batch_cost, plan.months, "batch"));
+      m.costs.push_back(mode_cost(with_se, cols, mp.batch_cost, plan.months, "batch"));
       mode_columns.push_back(&mp.batch_cost);
     }
     for (CapacityKind kind : {CapacityKind::dedicated, CapacityKind::gpu_cluster}) {
@@ -296,7 +386,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
         const auto& option = plan.capacity[c];
         if (option.spec->kind != kind) continue;
         const bool dedicated = kind == CapacityKind::dedicated;
-        m.costs.push_back(mode_cost(cols, option.cost, plan.months, dedicated ? "dedicated" : "gpu_cluster"));
+        m.costs.push_back(mode_cost(with_se, cols, option.cost, plan.months, dedicated ? "dedicated" : "gpu_cluster"));
         mode_columns.push_back(&option.cost);
         (dedicated ? m.dedicated : m.gpu_cluster) = capacity_result(plan, option);
         if (option.spec->commitment_months > plan.months) {
@@ -348,11 +438,12 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     result.models.push_back(std::move(m));
   }
 
-  result.total.push_back(mode_cost(cols, plan.total_serverless, plan.months, "serverless"));
-  if (plan.any_batch) result.total.push_back(mode_cost(cols, plan.total_batch, plan.months, "batch"));
+  result.total.push_back(mode_cost(with_se, cols, plan.total_serverless, plan.months, "serverless"));
+  if (plan.any_batch) result.total.push_back(mode_cost(with_se, cols, plan.total_batch, plan.months, "batch"));
   ModeCost cheapest;
   cheapest.mode = "cheapest_plan";
   cheapest.total_usd = summarize(cheapest_total);
+  if (with_se) add_percentile_se(cheapest.total_usd, cheapest_total);
   cheapest.histogram = make_histogram(cheapest_total);
   for (const auto& month : cheapest_monthly) cheapest.monthly_usd.push_back(summarize(month));
   result.total.push_back(std::move(cheapest));

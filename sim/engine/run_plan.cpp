@@ -1,6 +1,7 @@
 #include "run_plan.hpp"
 
 #include <cmath>
+#include <limits>
 #include <stdexcept>
 
 namespace tokencast::detail {
@@ -19,8 +20,9 @@ bool traffic_shape_certain(const TrafficSpec& t) {
 
 }  // namespace
 
-RunPlan make_run_plan(const Scenario& scenario, std::int64_t trials, std::uint64_t seed) {
+RunPlan make_run_plan(const Scenario& scenario, std::int64_t trials, std::uint64_t seed, bool exact) {
   RunPlan plan;
+  if (exact) plan.exact_below = std::numeric_limits<double>::infinity();
   plan.scenario = &scenario;
   plan.trials = trials;
   plan.seed = seed;
@@ -47,6 +49,9 @@ RunPlan make_run_plan(const Scenario& scenario, std::int64_t trials, std::uint64
     plan.capacity.push_back(option);
   }
 
+  if (exact) {
+    for (auto& model : plan.models) model.hourly = true;
+  }
   Rng unused(0);
   for (std::size_t w = 0; w < scenario.workloads.size(); ++w) {
     const WorkloadSpec& spec = scenario.workloads[w];

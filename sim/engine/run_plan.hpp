@@ -66,6 +66,7 @@ struct RunPlan {
   std::int64_t trials = 0;
   std::uint64_t seed = 0;
   double volume_multiplier = 1.0;
+  double exact_below = exact_sum_threshold;  // requests drawn one by one up to this many
   int months = 1;
   int hours_per_month = 730;
   std::vector<MonthCalendar> calendars;
@@ -81,7 +82,8 @@ struct RunPlan {
 // The daily shape a traffic spec gives for drawn peak_to_mean and peak_hour.
 DailyShape daily_shape_of(const TrafficSpec& traffic, double peak_to_mean, double peak_hour);
 
-RunPlan make_run_plan(const Scenario& scenario, std::int64_t trials, std::uint64_t seed);
+// `exact`: every workload on the hourly path and every request drawn (the reference mode).
+RunPlan make_run_plan(const Scenario& scenario, std::int64_t trials, std::uint64_t seed, bool exact = false);
 
 // Bytes the run's trial columns will take.
 double estimated_column_bytes(const RunPlan& plan);

@@ -228,7 +228,7 @@ RequestTokens TrialSimulator::simulate_month(int w, int month, double& requests)
       double rate = volume * prof.weight(first_hour + h);
       if (burst_shape > 0) rate *= sample_gamma(burst_shape, 1.0 / burst_shape, d.traffic_rng);
       const double n = sample_poisson(rate, d.traffic_rng);
-      const RequestTokens s = sample_token_sums(n, d.moments, d.input, d.output, context, d.token_rng);
+      const RequestTokens s = sample_token_sums(n, d.moments, d.input, d.output, context, d.token_rng, plan_.exact_below);
       buffers.input[h] += s.input;
       buffers.output[h] += s.output;
       buffers.serverless_usd[h] += serverless_cost_usd(model.prices, s.input, s.output, d.cached_share);

@@ -97,6 +97,13 @@ nlohmann::ordered_json to_json(const RunResult& result) {
   run["months"] = result.months;
   run["hours_per_month"] = result.hours_per_month;
   run["elapsed_s"] = number(result.elapsed_s);
+  if (result.exact) run["exact"] = true;
+  if (result.precision) {
+    run["precision"] = Json{{"target_relative_se", number(result.precision->target)},
+                            {"achieved_relative_se", number(result.precision->achieved)},
+                            {"max_trials", result.precision->max_trials},
+                            {"reached", result.precision->reached}};
+  }
   j["run"] = std::move(run);
 
   Json workloads = Json::array();

@@ -24,6 +24,8 @@ inline Json summary_json(const Summary& s) {
   j["min"] = number(s.min);
   j["max"] = number(s.max);
   j["mean_se"] = number(s.mean_se);
+  if (s.p50_se) j["p50_se"] = number(*s.p50_se);
+  if (s.p95_se) j["p95_se"] = number(*s.p95_se);
   return j;
 }
 

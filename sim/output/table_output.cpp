@@ -140,6 +140,12 @@ std::string mode_label(std::string_view mode) {
 
 std::string usd_range(const Summary& s) { return fmt::format("{} – {}", format_usd(s.p5), format_usd(s.p95)); }
 
+// "$7,710", or "$7,710 ±12" when the run measured the p50's standard error.
+std::string usd_with_se(const Summary& s) {
+  if (!s.p50_se) return format_usd(s.p50);
+  return fmt::format("{} ±{}", format_usd(s.p50), group_thousands(fmt::format("{:.0f}", *s.p50_se)));
+}
+
 std::string plural(std::int64_t n, std::string_view noun) {
   return fmt::format("{} {}{}", format_count(static_cast<double>(n)), noun, n == 1 ? "" : "s");
 }
@@ -171,6 +177,14 @@ std::string header_section(const RunResult& r) {
   if (r.months > 1) {
     out += fmt::format("Costs are totals over {} months ({} hours each).\n", r.months, r.hours_per_month);
   }
+  if (r.exact) out += "Exact mode: every request's tokens drawn individually.\n";
+  if (r.precision) {
+    out += fmt::format("Precision: largest relative standard error of a p50 or p95 is {:.3f}% ({} {:.3f}%{}); "
+                       "p50 ±standard error by sectioning.\n",
+                       100 * r.precision->achieved, r.precision->reached ? "target" : "NOT reached: target",
+                       100 * r.precision->target,
+                       r.precision->reached ? "" : fmt::format(", stopped at --max-trials {}", r.precision->max_trials));
+  }
   return out;
 }
 
@@ -181,7 +195,7 @@ std::string models_section(const RunResult& r) {
     table.add_span(fmt::format("{}  (workloads: {})", m.model, fmt::join(m.workloads, ", ")));
     table.add_header();
     for (const ModeCost& cost : m.costs) {
-      std::vector<std::string> row{mode_label(cost.mode), format_usd(cost.total_usd.p50), usd_range(cost.total_usd)};
+      std::vector<std::string> row{mode_label(cost.mode), usd_with_se(cost.total_usd), usd_range(cost.total_usd)};
       const CapacityResult* capacity = capacity_of(m, cost.mode);
       if (capacity) {
         row.push_back(capacity_cell(*capacity));
@@ -228,7 +242,7 @@ std::string total_section(const RunResult& r) {
   TextTable table(std::move(columns), 2, 2);
   table.add_header();
   for (const ModeCost& cost : r.total) {
-    std::vector<std::string> row{mode_label(cost.mode), format_usd(cost.total_usd.p50), usd_range(cost.total_usd)};
+    std::vector<std::string> row{mode_label(cost.mode), usd_with_se(cost.total_usd), usd_range(cost.total_usd)};
     if (r.months > 1) {
       const bool has_months = !cost.monthly_usd.empty();
       row.push_back(has_months ? format_usd(cost.monthly_usd.front().p50) : "-");

@@ -70,6 +70,9 @@ footer { margin-top: 3rem; border-top: 1px solid #ccc; padding-top: .6rem; font-
   main { max-width: none; padding: 0; }
   nav.toc { display: none; }
   .table-wrap { overflow: visible; }
+  table { font-size: 8pt; }
+  th, td { padding: .15rem .3rem; }
+  .tag, tbody th { white-space: normal; }
   tr { break-inside: avoid; page-break-inside: avoid; }
   tr.cheapest td, .warnings, code, .tag { background: none; }
   figure.small { max-width: 48%; }

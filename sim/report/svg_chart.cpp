@@ -144,9 +144,9 @@ Scale Scale::linear(Domain domain, double from, double to) {
 
 Scale Scale::log(Domain domain, double from, double to) {
   Scale s;
-  s.domain_ = log_domain(domain.lo, domain.hi);
-  // log_domain keeps given nice bounds; use the caller's exact bounds when already valid.
-  if (domain.lo > 0 && domain.hi > domain.lo && std::isfinite(domain.hi)) s.domain_ = domain;
+  // The caller's bounds when usable; otherwise (non-positive, equal, non-finite) widened ones.
+  const bool usable = domain.lo > 0 && domain.hi > domain.lo && std::isfinite(domain.hi);
+  s.domain_ = usable ? domain : log_domain(domain.lo, domain.hi);
   s.from_ = from;
   s.to_ = to;
   s.log_ = true;

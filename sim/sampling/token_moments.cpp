@@ -193,10 +193,11 @@ double sample_poisson(double mean, Rng& rng) {
 }
 
 RequestTokens sample_token_sums(double requests, const TokenMoments& moments, const Dist& input,
-                                const Dist& output, std::int64_t context_tokens, Rng& rng) {
+                                const Dist& output, std::int64_t context_tokens, Rng& rng, double exact_below) {
   RequestTokens sum;
-  if (requests <= exact_sum_threshold) {
-    for (int r = 0; r < static_cast<int>(requests); ++r) {
+  if (requests <= exact_below) {
+    const auto n = static_cast<std::int64_t>(requests);
+    for (std::int64_t r = 0; r < n; ++r) {
       const RequestTokens t = sample_request_tokens(input, output, context_tokens, rng);
       sum.input += t.input;
       sum.output += t.output;

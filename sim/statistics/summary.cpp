@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 namespace tokencast {
 
@@ -61,6 +62,23 @@ Histogram make_histogram(std::span<const double> values, int bins) {
     h.counts[bin] += 1.0;
   }
   return h;
+}
+
+double percentile_se(std::span<const double> values, double q, int sections) {
+  const std::size_t size = values.size() / static_cast<std::size_t>(sections);
+  if (sections < 2 || size < 2) return std::numeric_limits<double>::infinity();
+  std::vector<double> run(size), estimates;
+  for (int k = 0; k < sections; ++k) {
+    std::copy_n(values.begin() + static_cast<std::ptrdiff_t>(k * size), size, run.begin());
+    std::sort(run.begin(), run.end());
+    estimates.push_back(quantile_sorted(run, q));
+  }
+  double mean = 0;
+  for (double e : estimates) mean += e;
+  mean /= sections;
+  double squares = 0;
+  for (double e : estimates) squares += (e - mean) * (e - mean);
+  return std::sqrt(squares / (sections - 1)) / std::sqrt(static_cast<double>(sections));
 }
 
 }  // namespace tokencast
