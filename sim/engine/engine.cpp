@@ -327,7 +327,7 @@ RunPlan simulate_to_precision(const Scenario& scenario, const RunOptions& option
     if (precision->reached || trials >= options.max_trials) return plan;
     // The standard error falls as 1/sqrt(trials): aim 10% past the target.
     const double factor = 1.1 * (worst / options.precision) * (worst / options.precision);
-    trials = std::min(options.max_trials, std::max(trials * 2, static_cast<std::int64_t>(std::ceil(trials * factor))));
+    trials = std::min(options.max_trials, std::max(trials * 2, static_cast<std::int64_t>(std::ceil(static_cast<double>(trials) * factor))));
   }
 }
 
