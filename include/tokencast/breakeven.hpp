@@ -10,7 +10,7 @@ struct VolumeGridOptions {
   int points = 32;                   // log-spaced multipliers of the scenario's volume
   double min_multiplier = 1.0 / 20;
   double max_multiplier = 20.0;
-  double root_tolerance = 1e-3;      // relative, on the multiplier
+  double root_tolerance = 2e-3;      // relative, on the multiplier
 };
 
 // Monthly cost of every mode across the grid, re-sizing "auto" replicas at each point, with the
