@@ -47,7 +47,7 @@ struct AutoscaleResult {
   int min_replicas = 0, max_replicas = 0, step_hours = 1;
   Summary replica_hours;
   Summary saved_usd;               // fixed reservation's cost minus the autoscaled cost, per trial
-  Summary hours_at_max_overflowing;  // steps at max_replicas whose work still overflowed
+  Summary hours_at_max_overflowing;  // hours at max_replicas whose work still overflowed
 };
 
 struct CapacityResult {

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <map>
 
@@ -69,7 +70,8 @@ std::optional<double> crossing(VolumeGrid& grid, const std::vector<double>& mult
     if ((a < 0) == (b < 0)) continue;
     // Root-find in log(k), where the grid is even.
     auto f = [&](double log_k) { return grid.evaluate(std::exp(log_k)).probability_cheaper[option] - level; };
-    boost::math::tools::eps_tolerance<double> stop(static_cast<int>(-std::log2(tolerance)));
+    // Absolute in log(k): a relative tolerance on the multiplier itself.
+    const auto stop = [tolerance](double lo, double hi) { return std::abs(hi - lo) <= tolerance; };
     std::uintmax_t iterations = 30;
     try {
       const auto [lo, hi] = boost::math::tools::toms748_solve(f, std::log(multipliers[i]), std::log(multipliers[i + 1]),
@@ -159,9 +161,11 @@ std::vector<VolumeCurve> volume_curves(const Scenario& scenario, const RunOption
 }
 
 RunResult run_breakeven(const Scenario& scenario, const RunOptions& options, const VolumeGridOptions& grid) {
+  const auto start = std::chrono::steady_clock::now();
   RunResult result = run_scenario(scenario, options);
   if (!result.breakeven) result.breakeven.emplace();
   result.breakeven->volume = volume_curves(scenario, options, grid);
+  result.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
 }
 

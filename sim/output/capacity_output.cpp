@@ -26,8 +26,9 @@ std::string format_capacity_table(const RunResult& result, const std::vector<Poo
       out += fmt::format("  reserved replicas        {} ({} GPUs{}), {}\n", c.plan.replicas, c.plan.gpus,
                          c.kind == CapacityKind::gpu_cluster ? fmt::format(", {} nodes", c.plan.nodes) : "",
                          c.auto_sized ? "sized automatically" : "fixed in the scenario");
-      out += fmt::format("  peak-hour replicas needed p50 {:.2f}, p95 {:.2f} (utilization rule)\n",
-                         c.peak_replicas_needed.p50, c.peak_replicas_needed.p95);
+      out += fmt::format("  peak-hour replicas needed p50 {:.2f}, p95 {:.2f} ({})\n", c.peak_replicas_needed.p50,
+                         c.peak_replicas_needed.p95,
+                         c.slo ? "the larger of the utilization and latency rules" : "utilization rule");
       out += fmt::format("  utilization p50 {}, overflow share p50 {}\n", format_percent(c.utilization.p50),
                          format_percent(c.overflow_share.p50));
       if (c.slo) {
