@@ -96,7 +96,7 @@ TEST_CASE("capacity --simulate: the analytic TTFT p95 agrees with the simulated 
   CHECK(table.out.find("simulated peak hour") != std::string::npos);
 }
 
-TEST_CASE("--group-by breaks costs down by tag in the table and the JSON", "[cli][groups]") {
+TEST_CASE("group-by breaks costs down by tag in the table and the JSON", "[cli][groups]") {
   const std::string scenario = shell_quote(source_path("scenarios/multi-tenant-12-month.toml").string());
   const CliResult r = run_cli("run " + scenario + " --trials 100 --group-by tenant --format json");
   REQUIRE(r.exit_code == 0);
@@ -108,7 +108,7 @@ TEST_CASE("--group-by breaks costs down by tag in the table and the JSON", "[cli
   CHECK(table.out.find("By tenant") != std::string::npos);
 }
 
-TEST_CASE("--report writes a self-contained HTML file for run and breakeven", "[cli][report]") {
+TEST_CASE("the report option writes a self-contained HTML file for run and breakeven", "[cli][report]") {
   const fs::path dir = fs::temp_directory_path() / "tokencast-cli-report";
   fs::remove_all(dir);
   fs::create_directories(dir);

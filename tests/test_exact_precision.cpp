@@ -62,7 +62,7 @@ TEST_CASE("exact mode refuses runs that would draw too many requests", "[engine]
   CHECK_THROWS_AS(run_scenario(article(1'000'000), exact), ResourceLimitError);
 }
 
-TEST_CASE("--precision adds trials until every p50 and p95 is within the target", "[engine][precision]") {
+TEST_CASE("precision mode adds trials until every p50 and p95 is within the target", "[engine][precision]") {
   Scenario s = article(500);
   s.workloads[0].requests_per_month = pert(1.5e6, 2e6, 3e6);
   RunOptions options;
