@@ -39,12 +39,15 @@ void for_each_trial(const RunPlan& plan, const RunOptions& options, Body body) {
   tbb::parallel_for(
       tbb::blocked_range<std::int64_t>(0, plan.trials, 64),
       [&](const tbb::blocked_range<std::int64_t>& range) {
-        if (options.cancel && options.cancel->load(std::memory_order_relaxed)) {
-          context.cancel_group_execution();
-          return;
-        }
         TrialSimulator& simulator = simulators.local();
-        for (std::int64_t t = range.begin(); t != range.end(); ++t) body(simulator, t);
+        for (std::int64_t t = range.begin(); t != range.end(); ++t) {
+          // Polled every trial: the partitioner may hand a thread thousands of trials at once.
+          if (options.cancel && options.cancel->load(std::memory_order_relaxed)) {
+            context.cancel_group_execution();
+            return;
+          }
+          body(simulator, t);
+        }
       },
       context);
   if (options.cancel && options.cancel->load()) throw Interrupted();
