@@ -1,14 +1,31 @@
 // Engine throughput: trials per second on the embedded quickstart scenario and on each shipped
-// scenario, at 1 thread and at all threads. Performance claims live here, not in timed tests.
+// scenario, at 1 thread and at all threads; the cost per workload-hour of the hourly path (to set
+// beside bench_floor.cpp's floor); and how time per trial and peak memory grow with trials, months
+// and workloads. Performance claims live here and in docs/performance.md, not in timed tests.
 #include <benchmark/benchmark.h>
 
+#include <sys/resource.h>
+
+#include <cstdio>
+#include <fstream>
 #include <map>
 #include <string>
+
+#include <fmt/format.h>
 
 #include "tokencast/engine.hpp"
 #include "tokencast/scenario_loader.hpp"
 
 namespace {
+
+// CPU seconds of the whole process, every thread included (the benchmark's own CPU column counts
+// only the main thread). On a shared machine wall time includes waiting for a core; this does not.
+double process_cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  return static_cast<double>(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) +
+         1e-6 * static_cast<double>(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec);
+}
 
 void run_trials(benchmark::State& state, const tokencast::Scenario& scenario) {
   tokencast::RunOptions options;
@@ -23,6 +40,15 @@ void run_trials(benchmark::State& state, const tokencast::Scenario& scenario) {
                                                       benchmark::Counter::kIsRate);
 }
 
+const tokencast::Scenario& scenario_file(const std::string& path) {
+  static std::map<std::string, tokencast::Scenario> cache;
+  auto it = cache.find(path);
+  if (it == cache.end()) {
+    it = cache.emplace(path, tokencast::load_scenario_file(std::string(TOKENCAST_SOURCE_DIR) + "/" + path)).first;
+  }
+  return it->second;
+}
+
 void BM_quickstart(benchmark::State& state) {
   static const tokencast::Scenario scenario = tokencast::load_default_scenario();
   run_trials(state, scenario);
@@ -30,12 +56,7 @@ void BM_quickstart(benchmark::State& state) {
 BENCHMARK(BM_quickstart)->Args({2000, 1})->Args({2000, 2})->Unit(benchmark::kMillisecond)->UseRealTime();
 
 void BM_scenario(benchmark::State& state, const char* file) {
-  static std::map<std::string, tokencast::Scenario> cache;
-  auto it = cache.find(file);
-  if (it == cache.end()) {
-    it = cache.emplace(file, tokencast::load_scenario_file(std::string(TOKENCAST_SOURCE_DIR) + "/scenarios/" + file)).first;
-  }
-  run_trials(state, it->second);
+  run_trials(state, scenario_file(std::string("scenarios/") + file));
 }
 BENCHMARK_CAPTURE(BM_scenario, article_example, "article-example.toml")
     ->Args({20000, 2})->Unit(benchmark::kMillisecond)->UseRealTime();
@@ -43,6 +64,126 @@ BENCHMARK_CAPTURE(BM_scenario, multi_tenant_12_month, "multi-tenant-12-month.tom
     ->Args({500, 2})->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_CAPTURE(BM_scenario, chat_assistant_dedicated, "chat-assistant-dedicated.toml")
     ->Args({500, 2})->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// ---- cost per workload-hour -------------------------------------------------------------------
+
+// Workload-hours a run simulates hour by hour: trials x months x hours_per_month x the workloads
+// whose model has a capacity option (the others take the monthly path).
+double hourly_workload_hours(const tokencast::Scenario& s, std::int64_t trials) {
+  int hourly = 0;
+  for (const auto& w : s.workloads) {
+    for (const auto& c : s.capacity) {
+      if (c.model == w.model) {
+        ++hourly;
+        break;
+      }
+    }
+  }
+  return static_cast<double>(trials) * s.months * s.hours_per_month * hourly;
+}
+
+// The whole run (sizing pass, costing pass, the monthly-path workloads, summaries) divided by the
+// workload-hours above: wall time per workload-hour, comparable with bench_floor's per-hour cost
+// at 1 thread and showing the speed-up at 2. range(0) = trials, range(1) = threads.
+void BM_capacity_workload_hour(benchmark::State& state) {
+  const tokencast::Scenario& scenario = scenario_file("bench/scenarios/capacity-12-month.toml");
+  const double cpu_before = process_cpu_seconds();
+  run_trials(state, scenario);
+  const double cpu = process_cpu_seconds() - cpu_before;
+  const double hours = hourly_workload_hours(scenario, state.range(0)) * static_cast<double>(state.iterations());
+  state.counters["workload_hours"] = hourly_workload_hours(scenario, state.range(0));
+  // Rates use real time (UseRealTime): wall seconds per workload-hour, shown with an SI prefix
+  // ("95n" is 95 ns); cpu_s_per_workload_hour is the process's CPU time (all threads) per hour.
+  state.counters["s_per_workload_hour"] =
+      benchmark::Counter(hours, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["cpu_s_per_workload_hour"] = cpu / hours;
+}
+BENCHMARK(BM_capacity_workload_hour)->Args({200, 1})->Args({200, 2})->Unit(benchmark::kMillisecond)->UseRealTime();
+
+// ---- scaling: time per trial and peak memory --------------------------------------------------
+
+// A generated scenario: `workloads` workloads alternating between a plain model and one with
+// batch; with `hourly`, the plain model gets a dedicated option, so its workloads run hour by hour.
+std::string scaling_scenario(int months, int workloads, bool hourly) {
+  std::string toml = fmt::format(
+      "[scenario]\nname = \"scaling\"\nmonths = {}\nseed = 1\n\n"
+      "[[model]]\nid = \"bench/plain\"\ninput_usd_per_mtok = 0.88\noutput_usd_per_mtok = 0.88\n\n"
+      "[[model]]\nid = \"bench/batch\"\ninput_usd_per_mtok = 0.18\noutput_usd_per_mtok = 0.18\n"
+      "batch_discount = 0.5\n",
+      months);
+  for (int w = 0; w < workloads; ++w) {
+    toml += fmt::format(
+        "\n[[workload]]\nname = \"w{}\"\nmodel = \"{}\"\n"
+        "requests_per_month = {{ dist = \"pert\", min = 1.0e6, mode = 2.0e6, max = 4.0e6 }}\n"
+        "input_tokens = {{ dist = \"lognormal\", mean = 1200, cv = 0.9 }}\n"
+        "output_tokens = {{ dist = \"gamma\", mean = 300, cv = 0.6 }}\nbatchable = {}\n"
+        "traffic = {{ daily_peak_to_mean = 2.0, peak_hour = 14, weekend_factor = 0.6, burstiness = 0.2, "
+        "monthly_growth = {{ dist = \"uniform\", min = 0.0, max = 0.05 }} }}\n",
+        w, w % 2 == 0 ? "bench/plain" : "bench/batch", w % 2 == 1 ? "true" : "false");
+  }
+  if (hourly) {
+    toml +=
+        "\n[[dedicated]]\nname = \"plain-dedicated\"\nmodel = \"bench/plain\"\nusd_per_gpu_hour = 5.49\n"
+        "gpus_per_replica = 2\nprefill_tokens_per_s = 14000\ndecode_tokens_per_s = 4500\n";
+  }
+  return toml;
+}
+
+// A /proc/self/status field in MiB (kB there), or -1 when unreadable.
+double status_mib(const std::string& field) {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind(field + ":", 0) == 0) return std::stod(line.substr(field.size() + 1)) / 1024.0;
+  }
+  return -1;
+}
+
+// Writing 5 to clear_refs resets VmHWM to the current RSS (Linux >= 4.0), so each benchmark's
+// peak is its own and not the largest of the runs before it.
+void reset_peak_rss() {
+  if (std::FILE* f = std::fopen("/proc/self/clear_refs", "w")) {
+    std::fputs("5", f);
+    std::fclose(f);
+  }
+}
+
+// range: trials, months, workloads, threads, hourly (0/1). Counters: seconds per trial (real time)
+// and CPU seconds per trial (all threads), the process's peak resident memory during the run and
+// its resident memory before it.
+void BM_scaling(benchmark::State& state) {
+  const int months = static_cast<int>(state.range(1)), workloads = static_cast<int>(state.range(2));
+  const bool hourly = state.range(4) != 0;
+  const tokencast::Scenario scenario =
+      tokencast::load_scenario_text(scaling_scenario(months, workloads, hourly), "<scaling>");
+  tokencast::RunOptions options;
+  options.trials = state.range(0);
+  options.threads = static_cast<int>(state.range(3));
+  const double before_mib = status_mib("VmRSS");
+  reset_peak_rss();
+  const double cpu_before = process_cpu_seconds();
+  for (auto _ : state) {
+    auto result = tokencast::run_scenario(scenario, options);
+    benchmark::DoNotOptimize(result);
+  }
+  const double trials = static_cast<double>(state.iterations() * state.range(0));
+  state.counters["s_per_trial"] = benchmark::Counter(trials, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["cpu_s_per_trial"] = (process_cpu_seconds() - cpu_before) / trials;
+  state.counters["peak_rss_MiB"] = status_mib("VmHWM");
+  state.counters["rss_before_MiB"] = before_mib;
+}
+// Monthly path: trials x months x workloads.
+BENCHMARK(BM_scaling)
+    ->ArgNames({"trials", "months", "workloads", "threads", "hourly"})
+    ->ArgsProduct({{2000, 20000}, {12, 120}, {2, 8}, {1, 2}, {0}})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
+// Hourly path (half the workloads on a model with a dedicated option).
+BENCHMARK(BM_scaling)
+    ->ArgNames({"trials", "months", "workloads", "threads", "hourly"})
+    ->ArgsProduct({{50, 200}, {12, 120}, {2, 8}, {1, 2}, {1}})
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime();
 
 }  // namespace
 

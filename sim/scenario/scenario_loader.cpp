@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "nesting_scan.hpp"
 #include "sections.hpp"
 #include "tokencast/embedded_files.hpp"
 #include "toml_reader.hpp"
@@ -27,6 +28,7 @@ std::string size_limit_message(std::size_t bytes) {
 }
 
 toml::table parse_toml(std::string_view text, std::string_view file_name) {
+  loader::check_toml_nesting(text, file_name);
   try {
     return toml::parse(text, file_name);
   } catch (const toml::parse_error& error) {

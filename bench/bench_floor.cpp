@@ -1,0 +1,145 @@
+// The floor: the cheapest generation of the random variates one workload-hour of the hourly path
+// needs (docs/cost-model.md, "Traffic" and "Token sums"): a Gamma burst factor, a Poisson count of
+// large mean, and two Gamma token sums of large shape. No scenario, no bookkeeping: the engine's
+// cost per workload-hour (BM_capacity_workload_hour in bench_engine.cpp) divided by this is what
+// the engine spends beyond drawing its random numbers.
+//
+// Every variant draws from tokencast's own Rng (xoshiro256++). Normals come from Boost.Random's
+// ziggurat, Gammas from Marsaglia and Tsang on that normal. The Poisson of the floor is the normal
+// approximation with continuity correction, floor(mean + sqrt(mean) z + 0.5): one normal per hour,
+// and honest at these means (its skewness error 1/sqrt(mean) is 0.03 at 1e3 and falls from there).
+// BM_floor_ptrs swaps in Boost's PTRS (what tokencast draws), and BM_engine_primitives calls
+// tokencast's own sample_gamma and sample_poisson, so the three separate the Poisson's price from
+// the primitives' overhead. items_per_second = workload-hours per second.
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+
+#include <boost/random/normal_distribution.hpp>
+#include <boost/random/poisson_distribution.hpp>
+
+#include "tokencast/random.hpp"
+#include "tokencast/token_moments.hpp"
+
+namespace {
+
+using tokencast::Rng;
+
+// One workload-month per benchmark iteration, so the loop's overhead is amortised.
+constexpr int hours_per_iteration = 730;
+constexpr double burstiness = 0.2;
+
+// Per-request token moments of support-chat in bench/scenarios/capacity-12-month.toml: input
+// lognormal mean 1155, cv 0.96; output lognormal median 180, sigma 0.7.
+struct Moments {
+  double input_mean, input_variance, output_mean, output_variance;
+};
+Moments chat_moments() {
+  const double in_mean = 1155, in_sd = 0.96 * in_mean;
+  const double s2 = 0.7 * 0.7, out_mean = 180 * std::exp(0.5 * s2);
+  return {in_mean, in_sd * in_sd, out_mean, std::expm1(s2) * out_mean * out_mean};
+}
+
+double open_uniform(Rng& rng) { return (static_cast<double>(rng() >> 11) + 0.5) * 0x1.0p-53; }
+
+// Marsaglia & Tsang (2000) for shape >= 1 (every shape here is): one normal and one uniform per try,
+// accepted by the squeeze almost always at large shapes.
+double gamma_mt(double shape, Rng& rng, boost::random::normal_distribution<double>& normal) {
+  const double d = shape - 1.0 / 3.0;
+  const double c = 1.0 / std::sqrt(9.0 * d);
+  for (;;) {
+    double x, v;
+    do {
+      x = normal(rng);
+      v = 1.0 + c * x;
+    } while (v <= 0.0);
+    v = v * v * v;
+    const double u = open_uniform(rng);
+    const double x2 = x * x;
+    if (u < 1.0 - 0.0331 * x2 * x2) return d * v;
+    if (std::log(u) < 0.5 * x2 + d * (1.0 - v + std::log(v))) return d * v;
+  }
+}
+
+// The hour loop shared by every variant: `gamma(shape, rng)` is a unit-scale Gamma, `poisson(mean,
+// rng)` a count. range(0) is the hour's mean request count.
+template <class Gamma, class Poisson>
+void workload_hours(benchmark::State& state, Gamma gamma, Poisson poisson) {
+  Rng rng(0x5eed);
+  const Moments m = chat_moments();
+  const double mean_requests = static_cast<double>(state.range(0));
+  const double burst_shape = 1.0 / (burstiness * burstiness);
+  // A sum of n requests ~ Gamma(n mu^2 / sigma^2, sigma^2 / mu).
+  const double in_shape = m.input_mean * m.input_mean / m.input_variance, in_scale = m.input_variance / m.input_mean;
+  const double out_shape = m.output_mean * m.output_mean / m.output_variance,
+               out_scale = m.output_variance / m.output_mean;
+  double tokens = 0;
+  for (auto _ : state) {
+    for (int h = 0; h < hours_per_iteration; ++h) {
+      const double rate = mean_requests * gamma(burst_shape, rng) / burst_shape;
+      const double n = poisson(rate, rng);
+      if (n > 0) tokens += gamma(n * in_shape, rng) * in_scale + gamma(n * out_shape, rng) * out_scale;
+    }
+    benchmark::DoNotOptimize(tokens);
+  }
+  state.SetItemsProcessed(state.iterations() * hours_per_iteration);
+  // Seconds per workload-hour (CPU time), shown with an SI prefix: "61n" is 61 ns.
+  state.counters["s_per_workload_hour"] = benchmark::Counter(
+      static_cast<double>(state.iterations()) * hours_per_iteration, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+
+void BM_floor(benchmark::State& state) {
+  boost::random::normal_distribution<double> normal;
+  workload_hours(
+      state, [&](double shape, Rng& rng) { return gamma_mt(shape, rng, normal); },
+      [&](double mean, Rng& rng) { return std::max(0.0, std::floor(mean + std::sqrt(mean) * normal(rng) + 0.5)); });
+}
+BENCHMARK(BM_floor)->Arg(1000)->Arg(10000)->Arg(100000);
+
+void BM_floor_ptrs(benchmark::State& state) {
+  boost::random::normal_distribution<double> normal;
+  workload_hours(
+      state, [&](double shape, Rng& rng) { return gamma_mt(shape, rng, normal); },
+      [](double mean, Rng& rng) {
+        boost::random::poisson_distribution<std::int64_t, double> poisson(mean);
+        return static_cast<double>(poisson(rng));
+      });
+}
+BENCHMARK(BM_floor_ptrs)->Arg(1000)->Arg(10000)->Arg(100000);
+
+void BM_engine_primitives(benchmark::State& state) {
+  workload_hours(
+      state, [](double shape, Rng& rng) { return tokencast::sample_gamma(shape, 1.0, rng); },
+      [](double mean, Rng& rng) { return tokencast::sample_poisson(mean, rng); });
+}
+BENCHMARK(BM_engine_primitives)->Arg(1000)->Arg(10000)->Arg(100000);
+
+// The building blocks, for scale: raw 64-bit outputs and ziggurat normals (items = variates).
+void BM_xoshiro256pp(benchmark::State& state) {
+  Rng rng(1);
+  std::uint64_t x = 0;
+  for (auto _ : state) {
+    for (int i = 0; i < 1024; ++i) x ^= rng();
+    benchmark::DoNotOptimize(x);
+  }
+  state.SetItemsProcessed(state.iterations() * 1024);
+}
+BENCHMARK(BM_xoshiro256pp);
+
+void BM_normal_ziggurat(benchmark::State& state) {
+  Rng rng(1);
+  boost::random::normal_distribution<double> normal;
+  double x = 0;
+  for (auto _ : state) {
+    for (int i = 0; i < 1024; ++i) x += normal(rng);
+    benchmark::DoNotOptimize(x);
+  }
+  state.SetItemsProcessed(state.iterations() * 1024);
+}
+BENCHMARK(BM_normal_ziggurat);
+
+}  // namespace
+
+BENCHMARK_MAIN();
