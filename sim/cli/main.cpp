@@ -16,6 +16,15 @@ std::atomic<bool> interrupted{false};
 extern "C" void on_sigint(int) { interrupted.store(true); }
 
 constexpr int exit_bad_input = 2;
+
+// The scenario argument and the options every simulating subcommand shares.
+void add_simulation_options(CLI::App* command, tokencast::cli::RunArgs& args) {
+  command->add_option("scenario", args.scenario, "Scenario TOML file (default: the embedded quickstart scenario)");
+  command->add_option("--trials", args.trials, "Number of Monte Carlo trials (overrides the scenario)")
+      ->check(CLI::Range(std::int64_t{1}, std::int64_t{10'000'000}));
+  command->add_option("--seed", args.seed, "Random seed (overrides the scenario)");
+  command->add_option("--threads", args.threads, "Worker threads (default: all cores)")->check(CLI::Range(1, 1024));
+}
 constexpr int exit_interrupted = 130;
 
 }  // namespace
@@ -28,11 +37,7 @@ int main(int argc, char** argv) {
 
   RunArgs run;
   auto* run_cmd = app.add_subcommand("run", "Simulate a scenario and report cost percentiles per workload, model and mode");
-  run_cmd->add_option("scenario", run.scenario, "Scenario TOML file (default: the embedded quickstart scenario)");
-  run_cmd->add_option("--trials", run.trials, "Number of Monte Carlo trials (overrides the scenario)")
-      ->check(CLI::Range(std::int64_t{1}, std::int64_t{10'000'000}));
-  run_cmd->add_option("--seed", run.seed, "Random seed (overrides the scenario)");
-  run_cmd->add_option("--threads", run.threads, "Worker threads (default: all cores)")->check(CLI::Range(1, 1024));
+  add_simulation_options(run_cmd, run);
   run_cmd->add_option("--format", run.format, "Output format")->check(CLI::IsMember({"table", "json", "csv"}));
   run_cmd->add_option("--output,-o", run.output, "Write to FILE (atomically) instead of standard output");
   run_cmd->add_option("--report", run.report, "Also write a self-contained HTML report to FILE");
@@ -48,12 +53,7 @@ int main(int argc, char** argv) {
   BreakevenArgs breakeven;
   auto* breakeven_cmd = app.add_subcommand(
       "breakeven", "Utilization and volume break-even of each dedicated / GPU-cluster option against serverless");
-  breakeven_cmd->add_option("scenario", breakeven.run.scenario, "Scenario TOML file (default: the embedded quickstart)");
-  breakeven_cmd->add_option("--trials", breakeven.run.trials, "Number of Monte Carlo trials (overrides the scenario)")
-      ->check(CLI::Range(std::int64_t{1}, std::int64_t{10'000'000}));
-  breakeven_cmd->add_option("--seed", breakeven.run.seed, "Random seed (overrides the scenario)");
-  breakeven_cmd->add_option("--threads", breakeven.run.threads, "Worker threads (default: all cores)")
-      ->check(CLI::Range(1, 1024));
+  add_simulation_options(breakeven_cmd, breakeven.run);
   breakeven_cmd->add_option("--grid", breakeven.grid_points, "Volume grid points, log-spaced from 1/20x to 20x")
       ->check(CLI::Range(8, 400));
   breakeven_cmd->add_option("--format", breakeven.run.format, "Output format")->check(CLI::IsMember({"table", "json", "csv"}));
@@ -63,11 +63,7 @@ int main(int argc, char** argv) {
   CapacityArgs capacity;
   auto* capacity_cmd = app.add_subcommand(
       "capacity", "Replicas each capacity option needs, by utilization and by latency objective (queueing model)");
-  capacity_cmd->add_option("scenario", capacity.run.scenario, "Scenario TOML file (default: the embedded quickstart)");
-  capacity_cmd->add_option("--trials", capacity.run.trials, "Number of Monte Carlo trials (overrides the scenario)")
-      ->check(CLI::Range(std::int64_t{1}, std::int64_t{10'000'000}));
-  capacity_cmd->add_option("--seed", capacity.run.seed, "Random seed (overrides the scenario)");
-  capacity_cmd->add_option("--threads", capacity.run.threads, "Worker threads (default: all cores)")->check(CLI::Range(1, 1024));
+  add_simulation_options(capacity_cmd, capacity.run);
   capacity_cmd->add_flag("--simulate", capacity.simulate,
                          "Check the queueing approximation with a discrete-event simulation of the peak hour");
   capacity_cmd->add_option("--replications", capacity.replications, "Simulated peak hours (default 10)")
