@@ -34,13 +34,19 @@ TEST_CASE("a trial allocates nothing once its simulator exists", "[engine][alloc
     for (auto& option : plan.capacity) option.plan = plan_capacity(*option.spec, 2);
     plan.columns.allocate(trials);
     detail::TrialSimulator simulator(plan);
-    std::vector<double> peaks(plan.capacity.size());
-    simulator.size_trial(0, peaks);
+    // Both ways a trial runs: with its auto-sized options' hours kept, and costed directly.
+    std::vector<detail::DeferredCapacity> kept(plan.capacity.size());
+    simulator.run_trial(0, plan.columns, kept);
     simulator.run_trial(0, plan.columns);
 
     const long before = allocations.load();
     for (std::int64_t t = 1; t < trials; ++t) {
-      simulator.size_trial(t, peaks);
+      simulator.run_trial(t, plan.columns, kept);
+      for (std::size_t c = 0; c < kept.size(); ++c) {
+        if (!plan.capacity[c].spec->replicas && !plan.capacity[c].spec->autoscale) {
+          detail::cost_deferred(kept[c], plan.capacity[c], plan.months, plan.hours_per_month, t, plan.columns);
+        }
+      }
       simulator.run_trial(t, plan.columns);
     }
     CHECK(allocations.load() - before == 0);

@@ -230,7 +230,7 @@ TEST_CASE("JSON has exactly the documented keys, one month", "[output]") {
   CHECK(sorted(keys_of(j["scenario"])) == sorted({"name", "file", "catalog_as_of"}));
   CHECK(j["scenario"]["name"] == "output test");
   CHECK(j["scenario"]["catalog_as_of"] == "2026-07-16");
-  CHECK(sorted(keys_of(j["run"])) == sorted({"trials", "seed", "threads", "months", "hours_per_month", "elapsed_s"}));
+  CHECK(sorted(keys_of(j["run"])) == sorted({"trials", "seed", "threads", "months", "hours_per_month", "elapsed_s", "redrawn_trials"}));
   CHECK(j["run"]["trials"] == 1000);
   CHECK(j["run"]["seed"] == 42);
   CHECK(j["run"]["months"] == 1);

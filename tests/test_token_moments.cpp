@@ -1,6 +1,11 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
+
+#include <boost/math/distributions/normal.hpp>
+#include <boost/math/distributions/poisson.hpp>
+#include <boost/random/normal_distribution.hpp>
 
 #include "tokencast/token_moments.hpp"
 
@@ -125,5 +130,49 @@ TEST_CASE("Gamma and Poisson variates have the right mean and variance", "[token
     INFO("mean = " << mean);
     check_mean(s, mean, mean, n);
     CHECK(std::abs(s.variance - mean) < 5.0 * mean * std::sqrt((2.0 + 1.0 / mean) / n));
+  }
+}
+
+namespace {
+
+// The Cornish-Fisher transform sample_poisson applies to a standard normal z, from mean 300 on.
+double cornish_fisher(double mean, double z) {
+  const double s = std::sqrt(mean);
+  return mean + s * z + (z * z - 1.0) / 6.0 + z * (11.0 - 5.0 * z * z) / (72.0 * s);
+}
+
+}  // namespace
+
+TEST_CASE("large-mean Poisson variates are the rounded Cornish-Fisher transform of one normal", "[tokens]") {
+  for (double mean : {cornish_fisher_poisson_from, 2e3, 5e4}) {
+    INFO("mean = " << mean);
+    Rng rng(21), mirror(21);
+    boost::random::normal_distribution<double> normal;
+    for (int i = 0; i < 1000; ++i) {
+      const double expected = std::max(0.0, std::floor(cornish_fisher(mean, normal(mirror)) + 0.5));
+      REQUIRE(sample_poisson(mean, rng) == expected);
+    }
+  }
+}
+
+TEST_CASE("the Cornish-Fisher Poisson's CDF is within 0.04/mean of the exact Poisson CDF", "[tokens]") {
+  // P(round(X) <= k) = P(X < k + 1/2) = Phi(z_k) with X(z_k) = k + 1/2 (X is increasing in z over
+  // these |z| < 8); against Boost.Math's exact CDF at every k within 7 standard deviations.
+  // Measured sup differences: 1.13e-4 at 300, 3.4e-5 at 1000, 3.4e-6 at 10000 (1/mean).
+  for (double mean : {300.0, 1000.0, 10000.0}) {
+    INFO("mean = " << mean);
+    const boost::math::poisson_distribution<double> exact(mean);
+    const boost::math::normal_distribution<double> standard;
+    const double sd = std::sqrt(mean);
+    double worst = 0;
+    for (double k = std::floor(mean - 7 * sd); k <= std::ceil(mean + 7 * sd); k += 1.0) {
+      double lo = -8, hi = 8;
+      for (int i = 0; i < 100; ++i) {
+        const double mid = 0.5 * (lo + hi);
+        (cornish_fisher(mean, mid) < k + 0.5 ? lo : hi) = mid;
+      }
+      worst = std::max(worst, std::abs(boost::math::cdf(standard, 0.5 * (lo + hi)) - boost::math::cdf(exact, k)));
+    }
+    CHECK(worst < 0.04 / mean);
   }
 }

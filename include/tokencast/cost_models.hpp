@@ -24,8 +24,8 @@ inline double serverless_cost_usd(const ServerlessPrices& p, double input_tokens
                                   double cached_input_share) {
   const double cached = input_tokens * cached_input_share;
   return ((input_tokens - cached) * p.input_usd_per_mtok + cached * p.cached_input_usd_per_mtok +
-          output_tokens * p.output_usd_per_mtok) /
-         tokens_per_mtok;
+          output_tokens * p.output_usd_per_mtok) *
+         (1.0 / tokens_per_mtok);
 }
 
 inline double batch_cost_usd(double serverless_usd, double batch_discount) {
@@ -42,9 +42,20 @@ struct CapacityParams {
   double monthly_minimum_usd = 0;
 };
 
+// Replica-seconds of work per input (prefill) and per output (decode) token: hour loops multiply.
+struct WorkPerToken {
+  double input_s = 0, output_s = 0;
+};
+inline WorkPerToken work_per_token(const CapacityParams& p) {
+  return {1.0 / p.prefill_tokens_per_s, 1.0 / p.decode_tokens_per_s};
+}
+
 // Replica-seconds of work to serve these tokens.
+inline double work_replica_seconds(const WorkPerToken& w, double input_tokens, double output_tokens) {
+  return input_tokens * w.input_s + output_tokens * w.output_s;
+}
 inline double work_replica_seconds(const CapacityParams& p, double input_tokens, double output_tokens) {
-  return input_tokens / p.prefill_tokens_per_s + output_tokens / p.decode_tokens_per_s;
+  return work_replica_seconds(work_per_token(p), input_tokens, output_tokens);
 }
 
 // What is reserved: replicas, and the GPUs (and nodes, for a cluster) they occupy.
@@ -88,6 +99,15 @@ class CapacityLedger {
         dropped_tokens_ += tokens * share;
       }
     }
+  }
+
+  // `hours` hours of the plan in force whose `work` (together) all fits: what an hour below capacity
+  // adds, without the hour by hour detail.
+  void add_served_hours(int hours, double work, double tokens) {
+    month_gpu_hours_ += static_cast<double>(hours) * plan_.gpus;
+    full_capacity_seconds_ += static_cast<double>(hours) * plan_.replicas * 3600.0;
+    total_work_ += work;
+    total_tokens_ += tokens;
   }
 
   // Ends a month: bills its GPU-hours, at least `monthly_minimum_usd`, plus the fixed monthly

@@ -159,6 +159,9 @@ struct RunResult {
   };
   std::optional<Precision> precision;
   bool exact = false;  // every request drawn individually (--exact)
+  // Trials drawn a second time because an auto-sized option overflowed in an hour not kept for
+  // costing it after sizing (sim/engine/deferred_capacity.hpp): the price of one pass for the rest.
+  std::int64_t redrawn_trials = 0;
   std::vector<std::string> warnings;
 
   const ModeCost* total_cost(std::string_view mode) const;

@@ -52,7 +52,7 @@ RunOptions run_options(const RunArgs& args, const std::atomic<bool>& cancel) {
 
 // Renders every requested output before writing any, so a failure leaves no file behind.
 void write_outputs(const RunArgs& args, const Scenario& scenario, const RunResult& result,
-                   std::string (*table)(const RunResult&)) {
+                   std::string (*table)(const RunResult&), const std::atomic<bool>& cancel) {
   std::string text;
   if (args.format == "json") {
     text = format_json(result);
@@ -62,6 +62,8 @@ void write_outputs(const RunArgs& args, const Scenario& scenario, const RunResul
     text = table(result);
   }
   const std::string report = args.report.empty() ? std::string() : render_html_report(scenario, result);
+  // An interrupt while rendering still writes nothing.
+  if (cancel.load()) throw Interrupted();
   if (!args.report.empty()) write_file_atomically(args.report, report);
   emit(text, args.output);
 }
@@ -71,7 +73,7 @@ void write_outputs(const RunArgs& args, const Scenario& scenario, const RunResul
 int run_command(const RunArgs& args, const std::atomic<bool>& cancel) {
   const Scenario scenario = load(args.scenario);
   const RunResult result = run_scenario(scenario, run_options(args, cancel));
-  write_outputs(args, scenario, result, format_table);
+  write_outputs(args, scenario, result, format_table, cancel);
   return 0;
 }
 
@@ -84,7 +86,7 @@ int breakeven_command(const BreakevenArgs& args, const std::atomic<bool>& cancel
   VolumeGridOptions grid;
   grid.points = args.grid_points;
   const RunResult result = run_breakeven(scenario, run_options(args.run, cancel), grid);
-  write_outputs(args.run, scenario, result, format_breakeven_table);
+  write_outputs(args.run, scenario, result, format_breakeven_table, cancel);
   return 0;
 }
 
@@ -112,6 +114,7 @@ int capacity_command(const CapacityArgs& args, const std::atomic<bool>& cancel) 
   } else {
     text = format_capacity_table(result, checks);
   }
+  if (cancel.load()) throw Interrupted();
   emit(text, args.run.output);
   return 0;
 }

@@ -1,6 +1,9 @@
 #include "tokencast/engine.hpp"
 
 #include <algorithm>
+#include <atomic>
+#include <memory>
+#include <span>
 #include <chrono>
 #include <cmath>
 #include <optional>
@@ -54,35 +57,62 @@ void for_each_trial(const RunPlan& plan, const RunOptions& options, Body body) {
 }
 
 // Fixes each capacity option's reservation: a fixed count, or the fewest replicas whose capacity
-// covers the peak hour in capacity_quantile of the trials (one choice for the whole run).
-void size_capacity(RunPlan& plan, const RunOptions& options) {
-  const std::size_t n = plan.capacity.size();
-  bool any_auto = false;
-  for (const auto& option : plan.capacity) any_auto = any_auto || !option.spec->replicas;
-  std::vector<std::vector<double>> peaks;
-  if (any_auto) {
-    peaks.assign(n, std::vector<double>(static_cast<std::size_t>(plan.trials)));
-    tbb::enumerable_thread_specific<std::vector<double>> scratch([n] { return std::vector<double>(n); });
-    for_each_trial(plan, options, [&](TrialSimulator& simulator, std::int64_t t) {
-      auto& trial_peaks = scratch.local();
-      simulator.size_trial(t, trial_peaks);
-      for (std::size_t c = 0; c < n; ++c) peaks[c][static_cast<std::size_t>(t)] = trial_peaks[c];
-    });
-  }
-  for (std::size_t c = 0; c < n; ++c) {
-    auto& option = plan.capacity[c];
+// covers the peak hour in capacity_quantile of the trials (one choice for the whole run, read from
+// the trials' peak columns once they are all drawn: `auto_sized`).
+void size_capacity(RunPlan& plan, bool auto_sized) {
+  for (auto& option : plan.capacity) {
+    if (auto_sized == option.spec->replicas.has_value()) continue;
     int required = 0;
     if (option.spec->replicas) {
       required = *option.spec->replicas;
     } else {
-      std::sort(peaks[c].begin(), peaks[c].end());
-      option.sizing_replicas_needed = quantile_sorted(peaks[c], option.spec->capacity_quantile);
+      const auto peaks = plan.columns.column(option.peak_needed_col);
+      std::vector<double> sorted(peaks.begin(), peaks.end());
+      std::sort(sorted.begin(), sorted.end());
+      option.sizing_replicas_needed = quantile_sorted(sorted, option.spec->capacity_quantile);
       // The tolerance keeps an exact whole number (3.0000000001 from rounding) from buying a replica.
       required = static_cast<int>(std::ceil(option.sizing_replicas_needed - 1e-9));
     }
     option.plan = plan_capacity(*option.spec, required);
     option.fixed_plan = option.plan;
   }
+}
+
+// Draws every trial once. Auto-sized options are costed after sizing, from each trial's kept
+// hours (deferred_capacity.hpp); a trial whose unkept hours would overflow is drawn again, whole,
+// with the reservation known.
+void run_trials(RunPlan& plan, const RunOptions& options) {
+  const std::size_t n = plan.capacity.size();
+  bool any_auto = false;
+  for (const auto& option : plan.capacity) any_auto = any_auto || !option.spec->replicas;
+  size_capacity(plan, false);
+  if (!any_auto) {
+    for_each_trial(plan, options, [&](TrialSimulator& simulator, std::int64_t t) { simulator.run_trial(t, plan.columns); });
+    return;
+  }
+  // Default-initialised (the type is trivial): untouched until each trial fills its slots.
+  const std::unique_ptr<detail::DeferredCapacity[]> deferred(new detail::DeferredCapacity[static_cast<std::size_t>(plan.trials) * n]);
+  auto slots = [&](std::int64_t t) { return std::span<detail::DeferredCapacity>(deferred.get() + static_cast<std::size_t>(t) * n, n); };
+  for_each_trial(plan, options, [&](TrialSimulator& simulator, std::int64_t t) { simulator.run_trial(t, plan.columns, slots(t)); });
+  size_capacity(plan, true);
+  std::atomic<std::int64_t> redrawn{0};
+  for_each_trial(plan, options, [&](TrialSimulator& simulator, std::int64_t t) {
+    const auto kept = slots(t);
+    for (std::size_t c = 0; c < n; ++c) {
+      const auto& option = plan.capacity[c];
+      if (option.spec->replicas) continue;
+      if (option.spec->autoscale) {
+        plan.columns.at(option.autoscale_saved_col, t) = detail::autoscale_saving_usd(
+            option, kept[c].params(), plan.months, plan.hours_per_month, plan.columns.at(option.reservation_usd_col, t));
+      } else if (!detail::cost_deferred(kept[c], option, plan.months, plan.hours_per_month, t, plan.columns)) {
+        for (int column = 0; column < plan.columns.size(); ++column) plan.columns.at(column, t) = 0.0;
+        simulator.run_trial(t, plan.columns);
+        redrawn.fetch_add(1, std::memory_order_relaxed);
+        return;
+      }
+    }
+  });
+  plan.redrawn_trials = redrawn.load();
 }
 
 // The latency sizing as reported: the capacity_quantile of the trials' peak-hour arrival rate, the
@@ -261,7 +291,7 @@ RunPlan simulate(const Scenario& scenario, const RunOptions& options) {
           "--exact draws every request: about {:.3g} requests for {} trials, more than the {:.0e} limit; use at most "
           "{} trials, or the default mode (hourly sums, docs/cost-model.md)",
           total, trials, max_exact_requests,
-          std::max<std::int64_t>(1, static_cast<std::int64_t>(max_exact_requests / std::max(1.0, total / trials)))));
+          std::max<std::int64_t>(1, static_cast<std::int64_t>(max_exact_requests / std::max(1.0, total / static_cast<double>(trials))))));
     }
   }
   // Refuse up front what would not fit, rather than be killed half-way.
@@ -278,9 +308,8 @@ RunPlan simulate(const Scenario& scenario, const RunOptions& options) {
   if (options.threads > 0) {
     thread_limit.emplace(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(options.threads));
   }
-  size_capacity(plan, options);
   plan.columns.allocate(trials);
-  for_each_trial(plan, options, [&](TrialSimulator& simulator, std::int64_t t) { simulator.run_trial(t, plan.columns); });
+  run_trials(plan, options);
   return plan;
 }
 
@@ -340,6 +369,10 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   std::optional<RunResult::Precision> precision;
   const RunPlan plan = simulate_to_precision(scenario, options, precision);
+  // Summaries of a large run take seconds too: SIGINT is honoured between them.
+  auto poll_cancel = [&] {
+    if (options.cancel && options.cancel->load(std::memory_order_relaxed)) throw Interrupted();
+  };
   const bool with_se = precision.has_value();
   const std::int64_t trials = plan.trials;
   const TrialColumns& cols = plan.columns;
@@ -354,8 +387,10 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   result.hours_per_month = plan.hours_per_month;
   result.precision = precision;
   result.exact = options.exact;
+  result.redrawn_trials = plan.redrawn_trials;
 
   for (const auto& wp : plan.workloads) {
+    poll_cancel();
     WorkloadResult w;
     w.name = wp.spec->name;
     w.model = wp.spec->model;
@@ -374,6 +409,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   std::vector<std::vector<double>> cheapest_monthly(plan.months > 1 ? plan.months : 0,
                                                     std::vector<double>(static_cast<std::size_t>(trials), 0.0));
   for (const auto& mp : plan.models) {
+    poll_cancel();
     ModelResult m;
     m.model = mp.spec->id;
     for (int w : mp.workloads) m.workloads.push_back(plan.workloads[w].spec->name);
@@ -441,6 +477,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     result.models.push_back(std::move(m));
   }
 
+  poll_cancel();
   result.total.push_back(mode_cost(with_se, cols, plan.total_serverless, plan.months, "serverless"));
   if (plan.any_batch) result.total.push_back(mode_cost(with_se, cols, plan.total_batch, plan.months, "batch"));
   ModeCost cheapest;
@@ -451,7 +488,11 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   for (const auto& month : cheapest_monthly) cheapest.monthly_usd.push_back(summarize(month));
   result.total.push_back(std::move(cheapest));
 
-  for (const std::string& key : options.group_by) result.groups.push_back(group_breakdown(plan, key, cheapest_columns));
+  for (const std::string& key : options.group_by) {
+    poll_cancel();
+    result.groups.push_back(group_breakdown(plan, key, cheapest_columns));
+  }
+  poll_cancel();
 
   if (!plan.capacity.empty()) {
     result.breakeven.emplace();

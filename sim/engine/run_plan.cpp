@@ -1,5 +1,7 @@
 #include "run_plan.hpp"
 
+#include "deferred_capacity.hpp"
+
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -130,8 +132,13 @@ DailyShape daily_shape_of(const TrafficSpec& traffic, double peak_to_mean, doubl
 }
 
 double estimated_column_bytes(const RunPlan& plan) {
-  // The columns, plus the cheapest-plan columns and one sorted copy while summarising.
-  return (static_cast<double>(plan.columns.size()) + 2.0 * (1 + plan.months)) * static_cast<double>(plan.trials) * 8.0;
+  // The columns, plus the cheapest-plan columns and one sorted copy while summarising, plus the
+  // kept hours of auto-sized options.
+  double auto_sized = 0;
+  for (const auto& option : plan.capacity) auto_sized += option.spec->replicas ? 0.0 : 1.0;
+  return ((static_cast<double>(plan.columns.size()) + 2.0 * (1 + plan.months)) * 8.0 +
+          (auto_sized > 0 ? static_cast<double>(plan.capacity.size()) * sizeof(DeferredCapacity) : 0.0)) *
+         static_cast<double>(plan.trials);
 }
 
 }  // namespace tokencast::detail

@@ -77,6 +77,7 @@ struct RunPlan {
   bool any_batch = false;
   bool any_hourly = false;
   TrialColumns columns;
+  std::int64_t redrawn_trials = 0;  // auto-sized trials drawn twice (deferred_capacity.hpp)
 };
 
 // The daily shape a traffic spec gives for drawn peak_to_mean and peak_hour.

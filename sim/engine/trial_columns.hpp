@@ -2,8 +2,10 @@
 // Per-trial outputs stored column by column: column c of trial t lives at values[c * trials + t].
 // Each trial writes only its own slots, so no reduction depends on thread scheduling.
 #include <cstdint>
+#include <cstdlib>
+#include <memory>
+#include <new>
 #include <span>
-#include <vector>
 
 namespace tokencast::detail {
 
@@ -17,26 +19,34 @@ class TrialColumns {
   }
   int size() const { return columns_; }
 
+  // Zeroed memory straight from the system (calloc of a large block maps zero pages): no memset
+  // up front, so a large run starts drawing, and polling for SIGINT, at once; pages are touched
+  // by the threads that fill them.
   void allocate(std::int64_t trials) {
     trials_ = trials;
-    values_.assign(static_cast<std::size_t>(columns_) * static_cast<std::size_t>(trials), 0.0);
+    const std::size_t count = static_cast<std::size_t>(columns_) * static_cast<std::size_t>(trials);
+    values_.reset(static_cast<double*>(std::calloc(count == 0 ? 1 : count, sizeof(double))));
+    if (!values_) throw std::bad_alloc();
   }
   double& at(int column, std::int64_t trial) {
-    return values_[static_cast<std::size_t>(column) * static_cast<std::size_t>(trials_) + static_cast<std::size_t>(trial)];
+    return values_.get()[static_cast<std::size_t>(column) * static_cast<std::size_t>(trials_) + static_cast<std::size_t>(trial)];
   }
   std::span<const double> column(int c) const {
-    return {values_.data() + static_cast<std::size_t>(c) * static_cast<std::size_t>(trials_),
+    return {values_.get() + static_cast<std::size_t>(c) * static_cast<std::size_t>(trials_),
             static_cast<std::size_t>(trials_)};
   }
   std::span<double> column(int c) {
-    return {values_.data() + static_cast<std::size_t>(c) * static_cast<std::size_t>(trials_),
+    return {values_.get() + static_cast<std::size_t>(c) * static_cast<std::size_t>(trials_),
             static_cast<std::size_t>(trials_)};
   }
 
  private:
   int columns_ = 0;
   std::int64_t trials_ = 0;
-  std::vector<double> values_;
+  struct Free {
+    void operator()(double* p) const { std::free(p); }
+  };
+  std::unique_ptr<double[], Free> values_;
 };
 
 }  // namespace tokencast::detail

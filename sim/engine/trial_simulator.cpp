@@ -68,6 +68,10 @@ void TrialSimulator::draw_parameters(std::int64_t trial, bool all_workloads) {
     d.requests_per_month = spec.requests_per_month.draw(rng) * plan_.volume_multiplier;
     d.growth = spec.traffic.monthly_growth.draw(rng);
     d.burstiness = spec.traffic.burstiness.draw(rng);
+    if (d.burstiness > 0) {
+      const double shape = 1.0 / (d.burstiness * d.burstiness);
+      d.burst = GammaVariate(shape, 1.0 / shape);
+    }
     d.cached_share = spec.cached_input_share.draw(rng);
     d.weekend_factor = spec.traffic.weekend_factor.draw(rng);
     const double peak_to_mean = spec.traffic.daily_peak_to_mean.draw(rng);
@@ -174,13 +178,14 @@ void TrialSimulator::serve_month(int c, std::size_t model) {
   const HourlyBuffers& b = hourly_[model];
   CapacityLedger& ledger = ledgers_[c];
   const int hours = plan_.hours_per_month;
+  const WorkPerToken rate = work_per_token(p);
   for (int h = 0; h < hours; ++h) {
-    peaks_[c] = std::max(peaks_[c], work_replica_seconds(p, b.input[h], b.output[h]));
+    peaks_[c] = std::max(peaks_[c], work_replica_seconds(rate, b.input[h], b.output[h]));
     peak_requests_[c] = std::max(peak_requests_[c], b.requests[h]);
   }
   if (!spec.autoscale) {
     for (int h = 0; h < hours; ++h) {
-      ledger.add_hour(work_replica_seconds(p, b.input[h], b.output[h]), b.serverless_usd[h], b.input[h] + b.output[h]);
+      ledger.add_hour(work_replica_seconds(rate, b.input[h], b.output[h]), b.serverless_usd[h], b.input[h] + b.output[h]);
     }
     return;
   }
@@ -190,11 +195,11 @@ void TrialSimulator::serve_month(int c, std::size_t model) {
     const int last = std::min(hours, first + step);
     int replicas = spec.autoscale->min_replicas;
     for (int h = first; h < last; ++h) {
-      replicas = std::max(replicas, autoscale_replicas(c, work_replica_seconds(p, b.input[h], b.output[h]), b.requests[h]));
+      replicas = std::max(replicas, autoscale_replicas(c, work_replica_seconds(rate, b.input[h], b.output[h]), b.requests[h]));
     }
     const CapacityPlan step_plan = plan_replicas(spec, replicas);
     for (int h = first; h < last; ++h) {
-      const double work = work_replica_seconds(p, b.input[h], b.output[h]);
+      const double work = work_replica_seconds(rate, b.input[h], b.output[h]);
       ledger.add_hour(work, b.serverless_usd[h], b.input[h] + b.output[h], step_plan);
       if (replicas >= spec.autoscale->max_replicas && work > step_plan.replicas * 3600.0 * p.max_utilization) {
         autoscaled_hours_at_max_[c] += 1.0;
@@ -222,11 +227,20 @@ RequestTokens TrialSimulator::simulate_month(int w, int month, double& requests)
 
   if (wp.hourly) {
     HourlyBuffers& buffers = hourly_[wp.model];
-    const double burst_shape = d.burstiness > 0 ? 1.0 / (d.burstiness * d.burstiness) : 0.0;
+    const bool bursty = d.burstiness > 0;
+    // Walks the calendar hour by hour (MonthProfile::weight, without its divisions).
     const long first_hour = static_cast<long>(month) * plan_.hours_per_month;
+    int hour_of_day = static_cast<int>(first_hour % 24);
+    long day = first_hour / 24;
+    const double* day_weights = is_weekend(first_hour) ? prof.weekend_weight.data() : prof.weekday_weight.data();
     for (int h = 0; h < plan_.hours_per_month; ++h) {
-      double rate = volume * prof.weight(first_hour + h);
-      if (burst_shape > 0) rate *= sample_gamma(burst_shape, 1.0 / burst_shape, d.traffic_rng);
+      double rate = volume * day_weights[hour_of_day];
+      if (++hour_of_day == 24) {
+        hour_of_day = 0;
+        ++day;
+        day_weights = day % 7 >= 5 ? prof.weekend_weight.data() : prof.weekday_weight.data();
+      }
+      if (bursty) rate *= d.burst(d.traffic_rng);
       const double n = sample_poisson(rate, d.traffic_rng);
       const RequestTokens s = sample_token_sums(n, d.moments, d.input, d.output, context, d.token_rng, plan_.exact_below);
       buffers.input[h] += s.input;
@@ -252,36 +266,14 @@ RequestTokens TrialSimulator::simulate_month(int w, int month, double& requests)
   return sample_token_sums(requests, d.moments, d.input, d.output, context, d.token_rng);
 }
 
-void TrialSimulator::size_trial(std::int64_t trial, std::vector<double>& peak_needed) {
-  draw_parameters(trial, false);
-  std::fill(peaks_.begin(), peaks_.end(), 0.0);
-  std::fill(peak_requests_.begin(), peak_requests_.end(), 0.0);
-  const auto t = static_cast<std::uint64_t>(trial);
-  for (int month = 0; month < plan_.months; ++month) {
-    for (std::size_t m = 0; m < plan_.models.size(); ++m) {
-      if (!plan_.models[m].hourly) continue;
-      clear_hours(m);
-      for (int w : plan_.models[m].workloads) {
-        workloads_[w].traffic_rng = make_stream(plan_.seed, t, StreamPurpose::traffic, w, month);
-        workloads_[w].token_rng = make_stream(plan_.seed, t, StreamPurpose::tokens, w, month);
-        double requests = 0;
-        simulate_month(w, month, requests);
-      }
-      for (int c : plan_.models[m].capacity) {
-        const CapacityParams& p = capacity_[c];
-        for (int h = 0; h < plan_.hours_per_month; ++h) {
-          peaks_[c] = std::max(peaks_[c], work_replica_seconds(p, hourly_[m].input[h], hourly_[m].output[h]));
-          peak_requests_[c] = std::max(peak_requests_[c], hourly_[m].requests[h]);
-        }
-      }
-    }
-  }
-  for (std::size_t c = 0; c < peak_needed.size(); ++c) peak_needed[c] = peak_need(static_cast<int>(c));
-}
-
-void TrialSimulator::run_trial(std::int64_t trial, TrialColumns& cols) {
+void TrialSimulator::run_trial(std::int64_t trial, TrialColumns& cols, std::span<DeferredCapacity> deferred) {
   draw_parameters(trial, true);
   const auto t = static_cast<std::uint64_t>(trial);
+  auto deferring = [&](int c) { return !deferred.empty() && !plan_.capacity[c].spec->replicas; };
+  for (std::size_t c = 0; c < deferred.size(); ++c) {
+    deferred[c].clear();
+    deferred[c].set_params(capacity_[c]);
+  }
 
   for (std::size_t c = 0; c < plan_.capacity.size(); ++c) {
     ledgers_[c] = CapacityLedger(plan_.capacity[c].plan, capacity_[c], plan_.capacity[c].spec->overflow);
@@ -328,6 +320,10 @@ void TrialSimulator::run_trial(std::int64_t trial, TrialColumns& cols) {
         if (plan_.any_batch) add(plan_.total_batch, month, mp.batch ? 0.0 : serverless);
       }
       for (int c : mp.capacity) {
+        if (deferring(c) && !plan_.capacity[c].spec->autoscale) {
+          defer_month(c, m, month, deferred[static_cast<std::size_t>(c)]);
+          continue;
+        }
         const double overflow_before = ledgers_[c].overflow_usd();
         serve_month(c, m);
         const double month_usd =
@@ -353,14 +349,7 @@ void TrialSimulator::run_trial(std::int64_t trial, TrialColumns& cols) {
   for (std::size_t c = 0; c < plan_.capacity.size(); ++c) {
     const CapacityOptionPlan& option = plan_.capacity[c];
     const CapacityLedger& ledger = ledgers_[c];
-    const double capacity_seconds = ledger.full_capacity_seconds();
-    cols.at(option.utilization_col, trial) = capacity_seconds > 0 ? ledger.served_work() / capacity_seconds : 0.0;
-    cols.at(option.overflow_share_col, trial) =
-        ledger.total_work() > 0 ? ledger.overflow_work() / ledger.total_work() : 0.0;
-    const double served_mtok = (ledger.total_tokens() - ledger.dropped_tokens()) / tokens_per_mtok;
-    cols.at(option.usd_per_mtok_col, trial) = served_mtok > 0 ? cols.at(option.cost.total, trial) / served_mtok : 0.0;
     cols.at(option.peak_needed_col, trial) = peak_need(static_cast<int>(c));
-    cols.at(option.reservation_usd_col, trial) = ledger.capacity_usd();
     if (option.slo_rate_col >= 0) {
       const ServiceProfile& service = services_[c];
       cols.at(option.slo_rate_col, trial) = peak_requests_[c] / 3600.0;
@@ -368,21 +357,30 @@ void TrialSimulator::run_trial(std::int64_t trial, TrialColumns& cols) {
       cols.at(option.slo_scv_col, trial) = service.service_scv();
       cols.at(option.slo_prefill_p95_col, trial) = service.prefill_p95_s();
     }
+    const bool deferred_option = deferring(static_cast<int>(c));
+    if (deferred_option && !option.spec->autoscale) continue;
+    write_ledger_columns(option, ledger, trial, cols);
     if (option.autoscale_replica_hours_col >= 0) {
-      // The fixed reservation it replaces: the plan's GPUs every hour, at least the minimum.
-      const double fixed_usd = plan_.months * (std::max(option.fixed_plan.gpus * capacity_[c].usd_per_gpu_hour *
-                                                             plan_.hours_per_month,
-                                                         capacity_[c].monthly_minimum_usd) +
-                                                capacity_[c].fixed_usd_per_month);
       cols.at(option.autoscale_replica_hours_col, trial) = ledger.full_capacity_seconds() / 3600.0;
-      cols.at(option.autoscale_saved_col, trial) = fixed_usd - ledger.capacity_usd();
       cols.at(option.autoscale_hours_at_max_col, trial) = autoscaled_hours_at_max_[c];
+      // Against the fixed reservation, known once the run is sized.
+      if (!deferred_option) {
+        cols.at(option.autoscale_saved_col, trial) =
+            autoscale_saving_usd(option, capacity_[c], plan_.months, plan_.hours_per_month, ledger.capacity_usd());
+      }
     }
-    // At 100% utilization the replicas work every second; a token costs this trial's mix of
-    // prefill and decode work (work per token = total work / total tokens).
-    const double work_per_token = ledger.total_tokens() > 0 ? ledger.total_work() / ledger.total_tokens() : 0.0;
-    cols.at(option.full_capacity_mtok_col, trial) =
-        work_per_token > 0 ? capacity_seconds / work_per_token / tokens_per_mtok : 0.0;
+  }
+}
+
+void TrialSimulator::defer_month(int c, std::size_t model, int month, DeferredCapacity& deferred) {
+  const CapacityParams& p = capacity_[c];
+  const HourlyBuffers& b = hourly_[model];
+  const WorkPerToken rate = work_per_token(p);
+  for (int h = 0; h < plan_.hours_per_month; ++h) {
+    const double work = work_replica_seconds(rate, b.input[h], b.output[h]);
+    peaks_[c] = std::max(peaks_[c], work);
+    peak_requests_[c] = std::max(peak_requests_[c], b.requests[h]);
+    deferred.add({work, b.serverless_usd[h], b.input[h] + b.output[h], month});
   }
 }
 

@@ -3,6 +3,9 @@
 // the tokens in every mode. Owns scratch buffers sized once, so a trial allocates nothing.
 #include <vector>
 
+#include <span>
+
+#include "deferred_capacity.hpp"
 #include "run_plan.hpp"
 #include "tokencast/queueing.hpp"
 
@@ -12,11 +15,11 @@ class TrialSimulator {
  public:
   explicit TrialSimulator(const RunPlan& plan);
 
-  // Sizing pass: only the hourly work of models with capacity options; writes each option's
-  // peak-hour replicas needed into `peak_needed[option]`.
-  void size_trial(std::int64_t trial, std::vector<double>& peak_needed);
-  // Full pass: writes every output column of `trial`.
-  void run_trial(std::int64_t trial, TrialColumns& columns);
+  // Writes every output column of `trial`. With `deferred` (one slot per capacity option), the
+  // options without a fixed replica count are not costed yet: their hours go to their slot
+  // (deferred_capacity.hpp), and only their peak columns (and an autoscaling option's own
+  // columns) are written.
+  void run_trial(std::int64_t trial, TrialColumns& columns, std::span<DeferredCapacity> deferred = {});
 
  private:
   struct WorkloadDraw {
@@ -25,6 +28,7 @@ class TrialSimulator {
     TokenMoments moments;
     DailyShape shape{};
     double weekend_factor = 1;
+    GammaVariate burst;  // the hourly burst factor: mean 1, cv = burstiness
     Rng traffic_rng, token_rng;
   };
   struct ModelDraw {
@@ -47,6 +51,8 @@ class TrialSimulator {
   int autoscale_replicas(int option, double work, double requests);
   // Passes the model's month of hours through the option's ledger.
   void serve_month(int option, std::size_t model);
+  // Keeps the model's month of hours for an option sized after the run.
+  void defer_month(int option, std::size_t model, int month, DeferredCapacity& deferred);
   const MonthProfile& profile(int w, int month);
   // Samples workload w's month: hourly into the model's buffers, or as a monthly total.
   RequestTokens simulate_month(int w, int month, double& requests);

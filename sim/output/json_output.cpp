@@ -97,6 +97,7 @@ nlohmann::ordered_json to_json(const RunResult& result) {
   run["months"] = result.months;
   run["hours_per_month"] = result.hours_per_month;
   run["elapsed_s"] = number(result.elapsed_s);
+  run["redrawn_trials"] = result.redrawn_trials;
   if (result.exact) run["exact"] = true;
   if (result.precision) {
     run["precision"] = Json{{"target_relative_se", number(result.precision->target)},

@@ -130,6 +130,19 @@ bool cut_matters(const Dist& input, const Dist& output, double context) {
          body.m2 + 1e-3 * far.m2 + 1e-9 * m2 > negligible_share * m2;
 }
 
+// The token sums' Gamma parameters, from the moments.
+TokenMoments with_sum_gammas(TokenMoments m) {
+  if (m.input_variance > 0 && m.input_mean > 0) {
+    m.input_sum_shape = m.input_mean * m.input_mean / m.input_variance;
+    m.input_sum_scale = m.input_variance / m.input_mean;
+  }
+  if (m.output_variance > 0 && m.output_mean > 0) {
+    m.output_sum_shape = m.output_mean * m.output_mean / m.output_variance;
+    m.output_sum_scale = m.output_variance / m.output_mean;
+  }
+  return m;
+}
+
 }  // namespace
 
 RequestTokens sample_request_tokens(const Dist& input, const Dist& output, std::int64_t context_tokens,
@@ -148,7 +161,7 @@ TokenMoments token_moments(const Dist& input, const Dist& output, std::int64_t c
   token_count_moments(output, context - 1.0, m.output_mean, m.output_variance);
   if (!cut_matters(input, output, context)) {
     token_count_moments(input, context - 1.0, m.input_mean, m.input_variance);
-    return m;
+    return with_sum_gammas(m);
   }
   // The input is cut at context - output: average its limited moments over the output's
   // distribution, E[g(O)] = int_0^1 g(Q_O(u)) du. What is integrated is the (small) shift from the
@@ -176,38 +189,28 @@ TokenMoments token_moments(const Dist& input, const Dist& output, std::int64_t c
   }
   m.input_mean = mean0 - d1;
   m.input_variance = std::max(0.0, second0 - d2 - m.input_mean * m.input_mean);
-  return m;
+  return with_sum_gammas(m);
 }
 
-double sample_gamma(double shape, double scale, Rng& rng) {
+GammaVariate::GammaVariate(double shape, double scale) : scale_(scale) {
   if (shape < 1.0) {
     // Boost by one and scale back: Gamma(a) = Gamma(a + 1) * U^(1/a).
-    const double u = (static_cast<double>(rng() >> 11) + 0.5) * 0x1.0p-53;
-    return sample_gamma(shape + 1.0, scale, rng) * std::pow(u, 1.0 / shape);
+    inverse_shape_ = 1.0 / shape;
+    shape += 1.0;
   }
-  // Marsaglia & Tsang (2000): one normal and one uniform per try, acceptance above 95%.
-  const double d = shape - 1.0 / 3.0;
-  const double c = 1.0 / std::sqrt(9.0 * d);
-  boost::random::normal_distribution<double> normal;
-  for (;;) {
-    double x, v;
-    do {
-      x = normal(rng);
-      v = 1.0 + c * x;
-    } while (v <= 0.0);
-    v = v * v * v;
-    const double u = (static_cast<double>(rng() >> 11) + 0.5) * 0x1.0p-53;
-    const double x2 = x * x;
-    if (u < 1.0 - 0.0331 * x2 * x2) return d * v * scale;
-    if (std::log(u) < 0.5 * x2 + d * (1.0 - v + std::log(v))) return d * v * scale;
-  }
+  d_ = shape - 1.0 / 3.0;
+  c_ = 1.0 / std::sqrt(9.0 * d_);
 }
 
-double sample_poisson(double mean, Rng& rng) {
+double sample_gamma(double shape, double scale, Rng& rng) { return GammaVariate(shape, scale)(rng); }
+
+namespace detail {
+double sample_poisson_ptrs(double mean, Rng& rng) {
   if (!(mean > 0)) return 0.0;
   boost::random::poisson_distribution<std::int64_t, double> poisson(mean);
   return static_cast<double>(poisson(rng));
 }
+}  // namespace detail
 
 RequestTokens sample_token_sums(double requests, const TokenMoments& moments, const Dist& input,
                                 const Dist& output, std::int64_t context_tokens, Rng& rng, double exact_below) {
@@ -223,14 +226,12 @@ RequestTokens sample_token_sums(double requests, const TokenMoments& moments, co
   }
   // A Gamma with the sum's exact mean n*mu and variance n*sigma^2: positive and right-skewed
   // like the sum itself.
-  auto gamma_sum = [&](double mean, double variance) {
-    const double total_mean = requests * mean;
-    if (variance <= 0) return total_mean;
-    const double total_variance = requests * variance;
-    return sample_gamma(total_mean * total_mean / total_variance, total_variance / total_mean, rng);
+  auto gamma_sum = [&](double mean, double shape, double scale) {
+    if (!(shape > 0)) return requests * mean;
+    return GammaVariate(requests * shape, scale)(rng);
   };
-  sum.input = gamma_sum(moments.input_mean, moments.input_variance);
-  sum.output = gamma_sum(moments.output_mean, moments.output_variance);
+  sum.input = gamma_sum(moments.input_mean, moments.input_sum_shape, moments.input_sum_scale);
+  sum.output = gamma_sum(moments.output_mean, moments.output_sum_shape, moments.output_sum_scale);
   return sum;
 }
 
