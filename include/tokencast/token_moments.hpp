@@ -40,11 +40,6 @@ RequestTokens sample_request_tokens(const Dist& input, const Dist& output, std::
 // variance 1/12 for continuous distributions.
 TokenMoments token_moments(const Dist& input, const Dist& output, std::int64_t context_tokens);
 
-// Token sums of `requests` requests (a whole number >= 0), drawn request by request up to
-// `exact_below` requests (exact mode: infinity).
-RequestTokens sample_token_sums(double requests, const TokenMoments& moments, const Dist& input,
-                                const Dist& output, std::int64_t context_tokens, Rng& rng,
-                                double exact_below = exact_sum_threshold);
 
 // Gamma(shape, scale) variates (Marsaglia-Tsang, with Boost.Random's normal and uniform), the
 // method's constants computed once: a trial's burst factors draw thousands of hours from one shape.
@@ -106,6 +101,29 @@ inline double sample_poisson(double mean, Rng& rng) {
   const double z = normal(rng), s = std::sqrt(mean), z2 = z * z;
   const double x = mean + s * z + (z2 - 1.0) * (1.0 / 6.0) + z * (11.0 - 5.0 * z2) / (72.0 * s);
   return std::max(0.0, std::floor(x + 0.5));
+}
+
+namespace detail {
+RequestTokens sample_token_sums_exactly(double requests, const Dist& input, const Dist& output,
+                                        std::int64_t context_tokens, Rng& rng);
+}  // namespace detail
+
+// Token sums of `requests` requests (a whole number >= 0), drawn request by request up to
+// `exact_below` requests (exact mode: infinity), else each from a Gamma with the sum's exact mean
+// n mu and variance n sigma^2: positive and right-skewed like the sum itself. Inline: the hour
+// loops call it for every workload-hour.
+inline RequestTokens sample_token_sums(double requests, const TokenMoments& moments, const Dist& input,
+                                       const Dist& output, std::int64_t context_tokens, Rng& rng,
+                                       double exact_below = exact_sum_threshold) {
+  if (requests <= exact_below) return detail::sample_token_sums_exactly(requests, input, output, context_tokens, rng);
+  auto gamma_sum = [&](double mean, double shape, double scale) {
+    if (!(shape > 0)) return requests * mean;
+    return GammaVariate(requests * shape, scale)(rng);
+  };
+  RequestTokens sum;
+  sum.input = gamma_sum(moments.input_mean, moments.input_sum_shape, moments.input_sum_scale);
+  sum.output = gamma_sum(moments.output_mean, moments.output_sum_shape, moments.output_sum_scale);
+  return sum;
 }
 
 }  // namespace tokencast

@@ -227,6 +227,10 @@ RequestTokens TrialSimulator::simulate_month(int w, int month, double& requests)
 
   if (wp.hourly) {
     HourlyBuffers& buffers = hourly_[wp.model];
+    // Serverless dollars per input and output token, this workload's cached share blended in.
+    const double per_input = ((1.0 - d.cached_share) * model.prices.input_usd_per_mtok +
+                              d.cached_share * model.prices.cached_input_usd_per_mtok) / tokens_per_mtok;
+    const double per_output = model.prices.output_usd_per_mtok / tokens_per_mtok;
     const bool bursty = d.burstiness > 0;
     // Walks the calendar hour by hour (MonthProfile::weight, without its divisions).
     const long first_hour = static_cast<long>(month) * plan_.hours_per_month;
@@ -245,7 +249,7 @@ RequestTokens TrialSimulator::simulate_month(int w, int month, double& requests)
       const RequestTokens s = sample_token_sums(n, d.moments, d.input, d.output, context, d.token_rng, plan_.exact_below);
       buffers.input[h] += s.input;
       buffers.output[h] += s.output;
-      buffers.serverless_usd[h] += serverless_cost_usd(model.prices, s.input, s.output, d.cached_share);
+      buffers.serverless_usd[h] += s.input * per_input + s.output * per_output;
       buffers.requests[h] += n;
       requests += n;
       total.input += s.input;

@@ -212,27 +212,18 @@ double sample_poisson_ptrs(double mean, Rng& rng) {
 }
 }  // namespace detail
 
-RequestTokens sample_token_sums(double requests, const TokenMoments& moments, const Dist& input,
-                                const Dist& output, std::int64_t context_tokens, Rng& rng, double exact_below) {
+namespace detail {
+RequestTokens sample_token_sums_exactly(double requests, const Dist& input, const Dist& output,
+                                        std::int64_t context_tokens, Rng& rng) {
   RequestTokens sum;
-  if (requests <= exact_below) {
-    const auto n = static_cast<std::int64_t>(requests);
-    for (std::int64_t r = 0; r < n; ++r) {
-      const RequestTokens t = sample_request_tokens(input, output, context_tokens, rng);
-      sum.input += t.input;
-      sum.output += t.output;
-    }
-    return sum;
+  const auto n = static_cast<std::int64_t>(requests);
+  for (std::int64_t r = 0; r < n; ++r) {
+    const RequestTokens t = sample_request_tokens(input, output, context_tokens, rng);
+    sum.input += t.input;
+    sum.output += t.output;
   }
-  // A Gamma with the sum's exact mean n*mu and variance n*sigma^2: positive and right-skewed
-  // like the sum itself.
-  auto gamma_sum = [&](double mean, double shape, double scale) {
-    if (!(shape > 0)) return requests * mean;
-    return GammaVariate(requests * shape, scale)(rng);
-  };
-  sum.input = gamma_sum(moments.input_mean, moments.input_sum_shape, moments.input_sum_scale);
-  sum.output = gamma_sum(moments.output_mean, moments.output_sum_shape, moments.output_sum_scale);
   return sum;
 }
+}  // namespace detail
 
 }  // namespace tokencast
