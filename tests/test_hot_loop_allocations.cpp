@@ -32,7 +32,7 @@ TEST_CASE("a trial allocates nothing once its simulator exists", "[engine][alloc
     const std::int64_t trials = 6;
     detail::RunPlan plan = detail::make_run_plan(scenario, trials, 3);
     for (auto& option : plan.capacity) option.plan = plan_capacity(*option.spec, 2);
-    plan.columns.allocate(trials);
+    plan.columns.allocate(trials, plan.months);
     detail::TrialSimulator simulator(plan);
     // Both ways a trial runs: with its auto-sized options' hours kept, and costed directly.
     std::vector<detail::DeferredCapacity> kept(plan.capacity.size());

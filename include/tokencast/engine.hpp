@@ -29,6 +29,10 @@ struct RunOptions {
   std::vector<std::string> group_by;
   // Polled between blocks of trials; when it becomes true the run throws Interrupted.
   const std::atomic<bool>* cancel = nullptr;
+  // Per-trial monthly costs are held for at most this many bytes at a time; a longer horizon is
+  // summarised a block of months at a time, the trials drawn again for each later block (the
+  // same figures, in more time: docs/performance.md).
+  double monthly_storage_bytes = 256.0 * (1 << 20);
 };
 
 // Memory a run may take for its per-trial results; larger runs are refused (ResourceLimitError).

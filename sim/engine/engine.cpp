@@ -159,15 +159,13 @@ void add_percentile_se(Summary& s, std::span<const double> values) {
   s.p95_se = percentile_se(values, 0.95);
 }
 
-ModeCost mode_cost(bool with_se, const TrialColumns& cols, const CostColumns& cc, int months, std::string mode) {
+// The horizon's figures of a cost; its months are appended block by block (summarize_months).
+ModeCost mode_cost(bool with_se, const TrialColumns& cols, const CostColumns& cc, std::string mode) {
   ModeCost cost;
   cost.mode = std::move(mode);
   cost.total_usd = summarize(cols.column(cc.total));
   if (with_se) add_percentile_se(cost.total_usd, cols.column(cc.total));
   cost.histogram = make_histogram(cols.column(cc.total));
-  if (cc.first_month >= 0) {
-    for (int m = 0; m < months; ++m) cost.monthly_usd.push_back(summarize(cols.column(cc.month(m))));
-  }
   return cost;
 }
 
@@ -199,70 +197,125 @@ CapacityResult capacity_result(const RunPlan& plan, const detail::CapacityOption
   return r;
 }
 
-// Costs of the workloads sharing one value of tag `key`, summed inside each trial. Under the
-// cheapest plan a model's capacity cost is shared among its workloads in proportion to their
-// serverless cost in that trial.
-GroupBreakdown group_breakdown(const RunPlan& plan, const std::string& key,
-                               const std::vector<const CostColumns*>& cheapest_columns) {
-  GroupBreakdown g;
-  g.key = key;
+// The values tag `key` takes, in workload order; "(untagged)" for workloads without it.
+std::vector<std::string> group_values(const RunPlan& plan, const std::string& key) {
   std::vector<std::string> values;
   for (const auto& wp : plan.workloads) {
     const auto it = wp.spec->tags.find(key);
     const std::string value = it == wp.spec->tags.end() ? "(untagged)" : it->second;
     if (std::find(values.begin(), values.end(), value) == values.end()) values.push_back(value);
   }
+  return values;
+}
+
+// One group's costs summed inside each trial, over the horizon (month -1) or in one month. Under
+// the cheapest plan a model's capacity cost is shared among its workloads in proportion to their
+// serverless cost in that trial.
+struct GroupSums {
+  std::vector<double> serverless, batch, cheapest;
+  std::vector<std::string> workloads;
+  bool any_batch = false;
+};
+
+GroupSums group_sums(const RunPlan& plan, const std::string& key, const std::string& value,
+                     const std::vector<const CostColumns*>& cheapest_columns, int month) {
   const auto n = static_cast<std::size_t>(plan.trials);
-  const int months = plan.months;
-  // Sums per mode, [0] = horizon, [1 + m] = month m.
-  auto slots = [&] { return std::vector<std::vector<double>>(1 + (months > 1 ? months : 0), std::vector<double>(n, 0.0)); };
-  auto cost_of = [&](const std::string& mode, const std::vector<std::vector<double>>& sums) {
-    ModeCost c;
-    c.mode = mode;
-    c.total_usd = summarize(sums[0]);
-    c.histogram = make_histogram(sums[0]);
-    for (std::size_t m = 1; m < sums.size(); ++m) c.monthly_usd.push_back(summarize(sums[m]));
-    return c;
-  };
-  for (const std::string& value : values) {
-    GroupBreakdown::Entry entry;
-    entry.value = value;
-    auto serverless = slots(), batch = slots(), cheapest = slots();
-    bool any_batch = false;
-    for (std::size_t w = 0; w < plan.workloads.size(); ++w) {
-      const auto& wp = plan.workloads[w];
-      const auto it = wp.spec->tags.find(key);
-      if ((it == wp.spec->tags.end() ? "(untagged)" : it->second) != value) continue;
-      entry.workloads.push_back(wp.spec->name);
-      any_batch = any_batch || wp.batch;
-      const auto& mp = plan.models[wp.model];
-      const CostColumns& own_batch = wp.batch ? wp.batch_cost : wp.serverless;
-      const CostColumns* chosen = cheapest_columns[wp.model];
-      for (std::size_t slot = 0; slot < serverless.size(); ++slot) {
-        const int month = static_cast<int>(slot) - 1;
-        auto col = [&](const CostColumns& cc) { return plan.columns.column(slot == 0 ? cc.total : cc.month(month)); };
-        const auto s = col(wp.serverless), b = col(own_batch);
-        const bool capacity = chosen != &mp.serverless && chosen != &mp.batch_cost;
-        const auto model_serverless = col(mp.serverless), model_chosen = col(*chosen);
-        for (std::size_t t = 0; t < n; ++t) {
-          serverless[slot][t] += s[t];
-          batch[slot][t] += b[t];
-          if (chosen == &mp.serverless) {
-            cheapest[slot][t] += s[t];
-          } else if (!capacity) {
-            cheapest[slot][t] += b[t];
-          } else if (model_serverless[t] > 0) {
-            cheapest[slot][t] += model_chosen[t] * s[t] / model_serverless[t];
-          }
-        }
+  GroupSums g{std::vector<double>(n, 0.0), std::vector<double>(n, 0.0), std::vector<double>(n, 0.0), {}, false};
+  for (const auto& wp : plan.workloads) {
+    const auto it = wp.spec->tags.find(key);
+    if ((it == wp.spec->tags.end() ? "(untagged)" : it->second) != value) continue;
+    g.workloads.push_back(wp.spec->name);
+    g.any_batch = g.any_batch || wp.batch;
+    const auto& mp = plan.models[wp.model];
+    const CostColumns& own_batch = wp.batch ? wp.batch_cost : wp.serverless;
+    const CostColumns* chosen = cheapest_columns[wp.model];
+    auto col = [&](const CostColumns& cc) { return plan.columns.column(month < 0 ? cc.total : cc.month(month)); };
+    const auto s = col(wp.serverless), b = col(own_batch);
+    const bool capacity = chosen != &mp.serverless && chosen != &mp.batch_cost;
+    const auto model_serverless = col(mp.serverless), model_chosen = col(*chosen);
+    for (std::size_t t = 0; t < n; ++t) {
+      g.serverless[t] += s[t];
+      g.batch[t] += b[t];
+      if (chosen == &mp.serverless) {
+        g.cheapest[t] += s[t];
+      } else if (!capacity) {
+        g.cheapest[t] += b[t];
+      } else if (model_serverless[t] > 0) {
+        g.cheapest[t] += model_chosen[t] * s[t] / model_serverless[t];
       }
     }
-    entry.costs.push_back(cost_of("serverless", serverless));
-    if (any_batch) entry.costs.push_back(cost_of("batch", batch));
-    entry.costs.push_back(cost_of("cheapest_plan", cheapest));
+  }
+  return g;
+}
+
+// The horizon's costs of each value of tag `key`; months are appended by summarize_months.
+GroupBreakdown group_breakdown(const RunPlan& plan, const std::string& key,
+                               const std::vector<const CostColumns*>& cheapest_columns) {
+  GroupBreakdown g;
+  g.key = key;
+  auto cost_of = [](const std::string& mode, const std::vector<double>& sums) {
+    ModeCost c;
+    c.mode = mode;
+    c.total_usd = summarize(sums);
+    c.histogram = make_histogram(sums);
+    return c;
+  };
+  for (const std::string& value : group_values(plan, key)) {
+    GroupSums sums = group_sums(plan, key, value, cheapest_columns, -1);
+    GroupBreakdown::Entry entry;
+    entry.value = value;
+    entry.workloads = std::move(sums.workloads);
+    entry.costs.push_back(cost_of("serverless", sums.serverless));
+    if (sums.any_batch) entry.costs.push_back(cost_of("batch", sums.batch));
+    entry.costs.push_back(cost_of("cheapest_plan", sums.cheapest));
     g.entries.push_back(std::move(entry));
   }
   return g;
+}
+
+// Where each monthly series of the result comes from.
+struct MonthlySeries {
+  std::vector<std::pair<ModeCost*, const CostColumns*>> costs;
+  ModeCost* cheapest = nullptr;
+  std::vector<const CostColumns*> cheapest_columns;  // by model
+  std::vector<std::pair<ModelResult*, const detail::ModelPlan*>> batch_models;
+  std::vector<std::vector<double>> busiest_batch_day;  // by batch model: each trial's busiest day so far
+};
+
+// Appends the monthly summaries of the months plan.columns now holds.
+void summarize_months(const RunPlan& plan, RunResult& result, MonthlySeries& series,
+                      const std::vector<std::string>& group_by) {
+  const TrialColumns& cols = plan.columns;
+  const int first = cols.first_stored_month();
+  const int end = std::min(plan.months, first + cols.stored_months());
+  const auto n = static_cast<std::size_t>(plan.trials);
+  for (int month = first; month < end; ++month) {
+    if (plan.months > 1) {
+      for (auto& [cost, cc] : series.costs) cost->monthly_usd.push_back(summarize(cols.column(cc->month(month))));
+      std::vector<double> cheapest(n, 0.0);
+      for (const CostColumns* chosen : series.cheapest_columns) {
+        const auto column = cols.column(chosen->month(month));
+        for (std::size_t t = 0; t < n; ++t) cheapest[t] += column[t];
+      }
+      series.cheapest->monthly_usd.push_back(summarize(cheapest));
+      for (std::size_t k = 0; k < group_by.size(); ++k) {
+        for (auto& entry : result.groups[k].entries) {
+          const GroupSums sums = group_sums(plan, group_by[k], entry.value, series.cheapest_columns, month);
+          std::size_t i = 0;
+          entry.costs[i++].monthly_usd.push_back(summarize(sums.serverless));
+          if (sums.any_batch) entry.costs[i++].monthly_usd.push_back(summarize(sums.batch));
+          entry.costs[i].monthly_usd.push_back(summarize(sums.cheapest));
+        }
+      }
+    }
+    for (std::size_t b = 0; b < series.batch_models.size(); ++b) {
+      auto [model, mp] = series.batch_models[b];
+      const auto column = cols.column(mp->batch_peak_day_first_month + month);
+      auto& busiest = series.busiest_batch_day[b];
+      for (std::size_t t = 0; t < n; ++t) busiest[t] = std::max(busiest[t], column[t]);
+      if (summarize(column).p95 > batch_enqueued_token_limit) model->batch_limit_months.push_back(month + 1);
+    }
+  }
 }
 
 std::string format_tokens(double tokens) { return fmt::format("{:.3g}B", tokens / 1e9); }
@@ -276,6 +329,7 @@ RunPlan simulate(const Scenario& scenario, const RunOptions& options) {
   if (trials < 1) throw ResourceLimitError("the number of trials must be at least 1");
   RunPlan plan = make_run_plan(scenario, trials, options.seed.value_or(scenario.seed), options.exact);
   plan.volume_multiplier = options.volume_multiplier;
+  plan.monthly_storage_bytes = options.monthly_storage_bytes;
   if (options.exact) {
     // Every request is drawn: refuse runs that would take hours (about 20 ns a request a core).
     Rng probe(seed_for_estimates);
@@ -308,9 +362,21 @@ RunPlan simulate(const Scenario& scenario, const RunOptions& options) {
   if (options.threads > 0) {
     thread_limit.emplace(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(options.threads));
   }
-  plan.columns.allocate(trials);
+  plan.columns.allocate(trials, monthly_block_months(plan));
   run_trials(plan, options);
   return plan;
+}
+
+void simulate_months(RunPlan& plan, const RunOptions& options, int first_month) {
+  std::optional<tbb::global_control> thread_limit;
+  if (options.threads > 0) {
+    thread_limit.emplace(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(options.threads));
+  }
+  plan.columns.store_months(first_month, false);
+  const int end = std::min(plan.months, first_month + plan.columns.stored_months());
+  for_each_trial(plan, options, [&](TrialSimulator& simulator, std::int64_t t) {
+    simulator.run_trial(t, plan.columns, {}, first_month, end);
+  });
 }
 
 }  // namespace detail
@@ -368,7 +434,7 @@ RunPlan simulate_to_precision(const Scenario& scenario, const RunOptions& option
 RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   std::optional<RunResult::Precision> precision;
-  const RunPlan plan = simulate_to_precision(scenario, options, precision);
+  RunPlan plan = simulate_to_precision(scenario, options, precision);
   // Summaries of a large run take seconds too: SIGINT is honoured between them.
   auto poll_cancel = [&] {
     if (options.cancel && options.cancel->load(std::memory_order_relaxed)) throw Interrupted();
@@ -398,26 +464,25 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     w.requests = summarize(cols.column(wp.requests_col));
     w.input_tokens = summarize(cols.column(wp.input_col));
     w.output_tokens = summarize(cols.column(wp.output_col));
-    w.costs.push_back(mode_cost(with_se, cols, wp.serverless, plan.months, "serverless"));
-    if (wp.batch) w.costs.push_back(mode_cost(with_se, cols, wp.batch_cost, plan.months, "batch"));
+    w.costs.push_back(mode_cost(with_se, cols, wp.serverless, "serverless"));
+    if (wp.batch) w.costs.push_back(mode_cost(with_se, cols, wp.batch_cost, "batch"));
     result.workloads.push_back(std::move(w));
   }
 
   // The cheapest plan takes, for each model, the mode of lowest mean cost, trial by trial.
   std::vector<double> cheapest_total(static_cast<std::size_t>(trials), 0.0);
   std::vector<const CostColumns*> cheapest_columns;  // by model
-  std::vector<std::vector<double>> cheapest_monthly(plan.months > 1 ? plan.months : 0,
-                                                    std::vector<double>(static_cast<std::size_t>(trials), 0.0));
+  std::vector<std::vector<const CostColumns*>> model_mode_columns;  // by model, as in ModelResult::costs
   for (const auto& mp : plan.models) {
     poll_cancel();
     ModelResult m;
     m.model = mp.spec->id;
     for (int w : mp.workloads) m.workloads.push_back(plan.workloads[w].spec->name);
     std::vector<const CostColumns*> mode_columns;
-    m.costs.push_back(mode_cost(with_se, cols, mp.serverless, plan.months, "serverless"));
+    m.costs.push_back(mode_cost(with_se, cols, mp.serverless, "serverless"));
     mode_columns.push_back(&mp.serverless);
     if (mp.batch) {
-      m.costs.push_back(mode_cost(with_se, cols, mp.batch_cost, plan.months, "batch"));
+      m.costs.push_back(mode_cost(with_se, cols, mp.batch_cost, "batch"));
       mode_columns.push_back(&mp.batch_cost);
     }
     for (CapacityKind kind : {CapacityKind::dedicated, CapacityKind::gpu_cluster}) {
@@ -425,7 +490,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
         const auto& option = plan.capacity[c];
         if (option.spec->kind != kind) continue;
         const bool dedicated = kind == CapacityKind::dedicated;
-        m.costs.push_back(mode_cost(with_se, cols, option.cost, plan.months, dedicated ? "dedicated" : "gpu_cluster"));
+        m.costs.push_back(mode_cost(with_se, cols, option.cost, dedicated ? "dedicated" : "gpu_cluster"));
         mode_columns.push_back(&option.cost);
         (dedicated ? m.dedicated : m.gpu_cluster) = capacity_result(plan, option);
         if (option.spec->commitment_months > plan.months) {
@@ -452,45 +517,64 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     cheapest_columns.push_back(&chosen);
     const auto chosen_total = cols.column(chosen.total);
     for (std::int64_t t = 0; t < trials; ++t) cheapest_total[t] += chosen_total[t];
-    for (int month = 0; month < static_cast<int>(cheapest_monthly.size()); ++month) {
-      const auto column = cols.column(chosen.month(month));
-      for (std::int64_t t = 0; t < trials; ++t) cheapest_monthly[month][t] += column[t];
-    }
-
-    if (mp.batch) {
-      std::vector<double> busiest(static_cast<std::size_t>(trials), 0.0);
-      for (int month = 0; month < plan.months; ++month) {
-        const auto column = cols.column(mp.batch_peak_day_first_month + month);
-        for (std::int64_t t = 0; t < trials; ++t) busiest[t] = std::max(busiest[t], column[t]);
-        const Summary day = summarize(column);
-        if (day.p95 > batch_enqueued_token_limit) m.batch_limit_months.push_back(month + 1);
-      }
-      m.batch_peak_day_tokens = summarize(busiest);
-      if (!m.batch_limit_months.empty()) {
-        result.warnings.push_back(fmt::format(
-            "{}: in {} of {} months the p95 of the busiest day's batch tokens exceeds the {} enqueued-token limit "
-            "(p95 peak day {}); split the batches or move some of the work to another model",
-            m.model, m.batch_limit_months.size(), plan.months, format_tokens(batch_enqueued_token_limit),
-            format_tokens(m.batch_peak_day_tokens.p95)));
-      }
-    }
+    model_mode_columns.push_back(std::move(mode_columns));
     result.models.push_back(std::move(m));
   }
 
   poll_cancel();
-  result.total.push_back(mode_cost(with_se, cols, plan.total_serverless, plan.months, "serverless"));
-  if (plan.any_batch) result.total.push_back(mode_cost(with_se, cols, plan.total_batch, plan.months, "batch"));
+  result.total.push_back(mode_cost(with_se, cols, plan.total_serverless, "serverless"));
+  if (plan.any_batch) result.total.push_back(mode_cost(with_se, cols, plan.total_batch, "batch"));
   ModeCost cheapest;
   cheapest.mode = "cheapest_plan";
   cheapest.total_usd = summarize(cheapest_total);
   if (with_se) add_percentile_se(cheapest.total_usd, cheapest_total);
   cheapest.histogram = make_histogram(cheapest_total);
-  for (const auto& month : cheapest_monthly) cheapest.monthly_usd.push_back(summarize(month));
   result.total.push_back(std::move(cheapest));
 
   for (const std::string& key : options.group_by) {
     poll_cancel();
     result.groups.push_back(group_breakdown(plan, key, cheapest_columns));
+  }
+
+  // Monthly series, one block of months at a time (trial_columns.hpp): the first block is stored
+  // now; each later one is drawn again.
+  MonthlySeries series;
+  for (std::size_t w = 0; w < plan.workloads.size(); ++w) {
+    const auto& wp = plan.workloads[w];
+    series.costs.emplace_back(&result.workloads[w].costs[0], &wp.serverless);
+    if (wp.batch) series.costs.emplace_back(&result.workloads[w].costs[1], &wp.batch_cost);
+  }
+  for (std::size_t m = 0; m < plan.models.size(); ++m) {
+    for (std::size_t i = 0; i < model_mode_columns[m].size(); ++i) {
+      series.costs.emplace_back(&result.models[m].costs[i], model_mode_columns[m][i]);
+    }
+    if (plan.models[m].batch) {
+      series.batch_models.emplace_back(&result.models[m], &plan.models[m]);
+      series.busiest_batch_day.emplace_back(static_cast<std::size_t>(trials), 0.0);
+    }
+  }
+  series.costs.emplace_back(&result.total[0], &plan.total_serverless);
+  if (plan.any_batch) series.costs.emplace_back(&result.total[1], &plan.total_batch);
+  series.cheapest = &result.total.back();
+  series.cheapest_columns = cheapest_columns;
+  for (;;) {
+    poll_cancel();
+    summarize_months(plan, result, series, options.group_by);
+    const int next = plan.columns.first_stored_month() + plan.columns.stored_months();
+    if (next >= plan.months) break;
+    detail::simulate_months(plan, options, next);
+  }
+  plan.columns.restore_fixed();
+  for (std::size_t b = 0; b < series.batch_models.size(); ++b) {
+    ModelResult& m = *series.batch_models[b].first;
+    m.batch_peak_day_tokens = summarize(series.busiest_batch_day[b]);
+    if (!m.batch_limit_months.empty()) {
+      result.warnings.push_back(fmt::format(
+          "{}: in {} of {} months the p95 of the busiest day's batch tokens exceeds the {} enqueued-token limit "
+          "(p95 peak day {}); split the batches or move some of the work to another model",
+          m.model, m.batch_limit_months.size(), plan.months, format_tokens(batch_enqueued_token_limit),
+          format_tokens(m.batch_peak_day_tokens.p95)));
+    }
   }
   poll_cancel();
 

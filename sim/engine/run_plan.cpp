@@ -2,6 +2,7 @@
 
 #include "deferred_capacity.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <stdexcept>
@@ -12,7 +13,7 @@ namespace {
 CostColumns add_cost_columns(TrialColumns& columns, int months) {
   CostColumns c;
   c.total = columns.add();
-  if (months > 1) c.first_month = columns.add(months);
+  if (months > 1) c.first_month = columns.add_monthly(months);
   return c;
 }
 
@@ -98,7 +99,7 @@ RunPlan make_run_plan(const Scenario& scenario, std::int64_t trials, std::uint64
     model.serverless = add_cost_columns(cols, plan.months);
     if (model.batch) {
       model.batch_cost = add_cost_columns(cols, plan.months);
-      model.batch_peak_day_first_month = cols.add(plan.months);
+      model.batch_peak_day_first_month = cols.add_monthly(plan.months);
     }
   }
   for (auto& option : plan.capacity) {
@@ -131,12 +132,26 @@ DailyShape daily_shape_of(const TrafficSpec& traffic, double peak_to_mean, doubl
   return daily_shape(peak_to_mean, static_cast<int>(std::lround(peak_hour)) % 24);
 }
 
+int monthly_block_months(const RunPlan& plan) {
+  int series = 0;
+  for (int c = 0; c < plan.columns.size(); ++c) series += plan.columns.month_of(c) == 0 ? 1 : 0;
+  const double per_month = static_cast<double>(series) * static_cast<double>(plan.trials) * 8.0;
+  if (per_month <= 0) return plan.months;
+  return std::clamp(static_cast<int>(std::min(plan.monthly_storage_bytes / per_month, 1e9)), 1, plan.months);
+}
+
 double estimated_column_bytes(const RunPlan& plan) {
-  // The columns, plus the cheapest-plan columns and one sorted copy while summarising, plus the
-  // kept hours of auto-sized options.
+  // The stored columns (those not per month, one block of months and the sink), the cheapest-plan
+  // columns and one sorted copy while summarising, and the kept hours of auto-sized options.
+  double fixed = 1, series = 0;
+  for (int c = 0; c < plan.columns.size(); ++c) {
+    fixed += plan.columns.month_of(c) < 0 ? 1.0 : 0.0;
+    series += plan.columns.month_of(c) == 0 ? 1.0 : 0.0;
+  }
+  const double block = monthly_block_months(plan);
   double auto_sized = 0;
   for (const auto& option : plan.capacity) auto_sized += option.spec->replicas ? 0.0 : 1.0;
-  return ((static_cast<double>(plan.columns.size()) + 2.0 * (1 + plan.months)) * 8.0 +
+  return ((fixed + series * block + 2.0 * (1 + block)) * 8.0 +
           (auto_sized > 0 ? static_cast<double>(plan.capacity.size()) * sizeof(DeferredCapacity) : 0.0)) *
          static_cast<double>(plan.trials);
 }

@@ -77,7 +77,8 @@ struct RunPlan {
   bool any_batch = false;
   bool any_hourly = false;
   TrialColumns columns;
-  std::int64_t redrawn_trials = 0;  // auto-sized trials drawn twice (deferred_capacity.hpp)
+  std::int64_t redrawn_trials = 0;
+  double monthly_storage_bytes = 256.0 * (1 << 20);  // RunOptions::monthly_storage_bytes  // auto-sized trials drawn twice (deferred_capacity.hpp)
 };
 
 // The daily shape a traffic spec gives for drawn peak_to_mean and peak_hour.
@@ -85,6 +86,10 @@ DailyShape daily_shape_of(const TrafficSpec& traffic, double peak_to_mean, doubl
 
 // `exact`: every workload on the hourly path and every request drawn (the reference mode).
 RunPlan make_run_plan(const Scenario& scenario, std::int64_t trials, std::uint64_t seed, bool exact = false);
+
+// Months per block of stored monthly columns (trial_columns.hpp) for plan.trials trials within
+// plan.monthly_storage_bytes: all of them when they fit, at least one.
+int monthly_block_months(const RunPlan& plan);
 
 // Bytes the run's trial columns will take.
 double estimated_column_bytes(const RunPlan& plan);

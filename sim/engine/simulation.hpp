@@ -9,4 +9,8 @@ namespace tokencast::detail {
 // Sizes capacity (two passes when replicas are "auto") and fills plan.columns for every trial.
 RunPlan simulate(const Scenario& scenario, const RunOptions& options);
 
+// Draws months [first_month, first_month + plan.columns.stored_months()) of every trial again,
+// into the monthly columns (the columns that are not per month are left as they are).
+void simulate_months(RunPlan& plan, const RunOptions& options, int first_month);
+
 }  // namespace tokencast::detail

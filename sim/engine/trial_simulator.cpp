@@ -270,7 +270,9 @@ RequestTokens TrialSimulator::simulate_month(int w, int month, double& requests)
   return sample_token_sums(requests, d.moments, d.input, d.output, context, d.token_rng);
 }
 
-void TrialSimulator::run_trial(std::int64_t trial, TrialColumns& cols, std::span<DeferredCapacity> deferred) {
+void TrialSimulator::run_trial(std::int64_t trial, TrialColumns& cols, std::span<DeferredCapacity> deferred,
+                               int first_month, int end_month) {
+  if (end_month < 0) end_month = plan_.months;
   draw_parameters(trial, true);
   const auto t = static_cast<std::uint64_t>(trial);
   auto deferring = [&](int c) { return !deferred.empty() && !plan_.capacity[c].spec->replicas; };
@@ -291,7 +293,7 @@ void TrialSimulator::run_trial(std::int64_t trial, TrialColumns& cols, std::span
     if (cc.first_month >= 0) cols.at(cc.month(month), trial) += usd;
   };
 
-  for (int month = 0; month < plan_.months; ++month) {
+  for (int month = first_month; month < end_month; ++month) {
     for (std::size_t m = 0; m < plan_.models.size(); ++m) {
       const ModelPlan& mp = plan_.models[m];
       if (mp.hourly) {
@@ -343,7 +345,7 @@ void TrialSimulator::run_trial(std::int64_t trial, TrialColumns& cols, std::span
       if (!mp.batch) continue;
       cols.at(plan_.total_batch.total, trial) += cols.at(mp.batch_cost.total, trial);
       if (plan_.total_batch.first_month >= 0) {
-        for (int month = 0; month < plan_.months; ++month) {
+        for (int month = first_month; month < end_month; ++month) {
           cols.at(plan_.total_batch.month(month), trial) += cols.at(mp.batch_cost.month(month), trial);
         }
       }

@@ -18,8 +18,10 @@ class TrialSimulator {
   // Writes every output column of `trial`. With `deferred` (one slot per capacity option), the
   // options without a fixed replica count are not costed yet: their hours go to their slot
   // (deferred_capacity.hpp), and only their peak columns (and an autoscaling option's own
-  // columns) are written.
-  void run_trial(std::int64_t trial, TrialColumns& columns, std::span<DeferredCapacity> deferred = {});
+  // columns) are written. Only months [first_month, end_month) are drawn when given (a later
+  // block of monthly columns: trial_columns.hpp); end_month -1 is the horizon's end.
+  void run_trial(std::int64_t trial, TrialColumns& columns, std::span<DeferredCapacity> deferred = {},
+                 int first_month = 0, int end_month = -1);
 
  private:
   struct WorkloadDraw {
