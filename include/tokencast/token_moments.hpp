@@ -46,7 +46,15 @@ TokenMoments token_moments(const Dist& input, const Dist& output, std::int64_t c
 class GammaVariate {
  public:
   GammaVariate() = default;
-  GammaVariate(double shape, double scale);
+  GammaVariate(double shape, double scale) : scale_(scale) {
+    if (shape < 1.0) {
+      // Boost by one and scale back: Gamma(a) = Gamma(a + 1) * U^(1/a).
+      inverse_shape_ = 1.0 / shape;
+      shape += 1.0;
+    }
+    d_ = shape - 1.0 / 3.0;
+    c_ = 1.0 / std::sqrt(9.0 * d_);
+  }
   // Inline: the hour loops draw three per workload-hour.
   double operator()(Rng& rng) const {
     // Marsaglia & Tsang (2000): one normal and one uniform per try, acceptance above 95%.

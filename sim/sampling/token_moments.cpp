@@ -192,16 +192,6 @@ TokenMoments token_moments(const Dist& input, const Dist& output, std::int64_t c
   return with_sum_gammas(m);
 }
 
-GammaVariate::GammaVariate(double shape, double scale) : scale_(scale) {
-  if (shape < 1.0) {
-    // Boost by one and scale back: Gamma(a) = Gamma(a + 1) * U^(1/a).
-    inverse_shape_ = 1.0 / shape;
-    shape += 1.0;
-  }
-  d_ = shape - 1.0 / 3.0;
-  c_ = 1.0 / std::sqrt(9.0 * d_);
-}
-
 double sample_gamma(double shape, double scale, Rng& rng) { return GammaVariate(shape, scale)(rng); }
 
 namespace detail {
