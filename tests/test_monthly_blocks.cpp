@@ -77,4 +77,7 @@ TEST_CASE("monthly costs drawn a block of months at a time equal those stored at
     check_blocks("scenarios/multi-tenant-12-month.toml", 12, 200, 1e-12);
     check_blocks("scenarios/chat-assistant-dedicated.toml", 5, 300, 1e-12);
   }
+  SECTION("autoscaling capacity: its hour-by-hour plan is the same in every block") {
+    check_blocks("scenarios/coding-copilot-bursty.toml", 4, 300, 1e-12);
+  }
 }
