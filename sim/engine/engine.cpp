@@ -282,29 +282,57 @@ struct MonthlySeries {
   std::vector<std::vector<double>> busiest_batch_day;  // by batch model: each trial's busiest day so far
 };
 
-// Appends the monthly summaries of the months plan.columns now holds.
+// Appends the monthly summaries of the months plan.columns now holds. The months are summarised
+// in parallel (each month's figures depend on that month's columns only) and appended in order.
 void summarize_months(const RunPlan& plan, RunResult& result, MonthlySeries& series,
                       const std::vector<std::string>& group_by) {
   const TrialColumns& cols = plan.columns;
   const int first = cols.first_stored_month();
   const int end = std::min(plan.months, first + cols.stored_months());
   const auto n = static_cast<std::size_t>(plan.trials);
-  for (int month = first; month < end; ++month) {
+  struct Month {
+    std::vector<Summary> costs;
+    Summary cheapest;
+    std::vector<std::vector<std::vector<Summary>>> groups;  // by key, entry, mode
+    std::vector<Summary> batch_days;                        // by batch model
+  };
+  std::vector<Month> months(static_cast<std::size_t>(std::max(0, end - first)));
+  tbb::parallel_for(first, end, [&](int month) {
+    Month& out = months[static_cast<std::size_t>(month - first)];
     if (plan.months > 1) {
-      for (auto& [cost, cc] : series.costs) cost->monthly_usd.push_back(summarize(cols.column(cc->month(month))));
+      for (const auto& [cost, cc] : series.costs) out.costs.push_back(summarize(cols.column(cc->month(month))));
       std::vector<double> cheapest(n, 0.0);
       for (const CostColumns* chosen : series.cheapest_columns) {
         const auto column = cols.column(chosen->month(month));
         for (std::size_t t = 0; t < n; ++t) cheapest[t] += column[t];
       }
-      series.cheapest->monthly_usd.push_back(summarize(cheapest));
+      out.cheapest = summarize(cheapest);
       for (std::size_t k = 0; k < group_by.size(); ++k) {
-        for (auto& entry : result.groups[k].entries) {
+        auto& key = out.groups.emplace_back();
+        for (const auto& entry : result.groups[k].entries) {
           const GroupSums sums = group_sums(plan, group_by[k], entry.value, series.cheapest_columns, month);
-          std::size_t i = 0;
-          entry.costs[i++].monthly_usd.push_back(summarize(sums.serverless));
-          if (sums.any_batch) entry.costs[i++].monthly_usd.push_back(summarize(sums.batch));
-          entry.costs[i].monthly_usd.push_back(summarize(sums.cheapest));
+          auto& modes = key.emplace_back();
+          modes.push_back(summarize(sums.serverless));
+          if (sums.any_batch) modes.push_back(summarize(sums.batch));
+          modes.push_back(summarize(sums.cheapest));
+        }
+      }
+    }
+    for (const auto& [model, mp] : series.batch_models) {
+      out.batch_days.push_back(summarize(cols.column(mp->batch_peak_day_first_month + month)));
+    }
+  });
+  for (int month = first; month < end; ++month) {
+    Month& out = months[static_cast<std::size_t>(month - first)];
+    if (plan.months > 1) {
+      for (std::size_t i = 0; i < series.costs.size(); ++i) series.costs[i].first->monthly_usd.push_back(out.costs[i]);
+      series.cheapest->monthly_usd.push_back(out.cheapest);
+      for (std::size_t k = 0; k < group_by.size(); ++k) {
+        auto& entries = result.groups[k].entries;
+        for (std::size_t e = 0; e < entries.size(); ++e) {
+          for (std::size_t i = 0; i < entries[e].costs.size(); ++i) {
+            entries[e].costs[i].monthly_usd.push_back(out.groups[k][e][i]);
+          }
         }
       }
     }
@@ -313,7 +341,7 @@ void summarize_months(const RunPlan& plan, RunResult& result, MonthlySeries& ser
       const auto column = cols.column(mp->batch_peak_day_first_month + month);
       auto& busiest = series.busiest_batch_day[b];
       for (std::size_t t = 0; t < n; ++t) busiest[t] = std::max(busiest[t], column[t]);
-      if (summarize(column).p95 > batch_enqueued_token_limit) model->batch_limit_months.push_back(month + 1);
+      if (out.batch_days[b].p95 > batch_enqueued_token_limit) model->batch_limit_months.push_back(month + 1);
     }
   }
 }
@@ -433,6 +461,11 @@ RunPlan simulate_to_precision(const Scenario& scenario, const RunOptions& option
 
 RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   const auto start = std::chrono::steady_clock::now();
+  // --threads bounds the summaries too.
+  std::optional<tbb::global_control> thread_limit;
+  if (options.threads > 0) {
+    thread_limit.emplace(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(options.threads));
+  }
   std::optional<RunResult::Precision> precision;
   RunPlan plan = simulate_to_precision(scenario, options, precision);
   // Summaries of a large run take seconds too: SIGINT is honoured between them.
