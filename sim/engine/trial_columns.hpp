@@ -59,7 +59,6 @@ class TrialColumns {
   void restore_fixed() { map_slots(first_month_, true); }
   int first_stored_month() const { return first_month_; }
   int stored_months() const { return block_months_; }
-  bool stored(int column) const { return slot_[static_cast<std::size_t>(column)] != sink_; }
 
   double& at(int column, std::int64_t trial) {
     return values_.get()[static_cast<std::size_t>(slot_[static_cast<std::size_t>(column)]) *
