@@ -44,6 +44,8 @@ Moments chat_moments() {
 
 double open_uniform(Rng& rng) { return (static_cast<double>(rng() >> 11) + 0.5) * 0x1.0p-53; }
 
+// Written out here rather than calling tokencast::GammaVariate: the floor is a reference that
+// must not inherit what the engine's sampler adds (shape < 1 handling, its calling convention).
 // Marsaglia & Tsang (2000) for shape >= 1 (every shape here is): one normal and one uniform per try,
 // accepted by the squeeze almost always at large shapes. The constants d and c are computed once
 // for the burst factor, whose shape is fixed for a trial, and per draw for the token sums.

@@ -24,6 +24,15 @@ TEST_CASE("cached input tokens are billed at the cached rate", "[cost]") {
   CHECK(serverless_cost_usd(p, 3000, 1000, 0.4) == Approx((1620.0 + 540.0 + 3300.0) / 1e6).epsilon(1e-12));
 }
 
+TEST_CASE("per-token serverless prices charge what serverless_cost_usd charges", "[cost]") {
+  const ServerlessPrices p{0.90, 0.45, 3.30};
+  const ServerlessTokenPrices per_token = serverless_token_prices(p, 0.4);
+  // The same hand computation as above: (1620 + 540 + 3300) / 1e6 for 3000 in, 1000 out.
+  CHECK(3000 * per_token.input_usd + 1000 * per_token.output_usd == Approx((1620.0 + 540.0 + 3300.0) / 1e6).epsilon(1e-12));
+  CHECK(2e9 * per_token.input_usd + 7e8 * per_token.output_usd ==
+        Approx(serverless_cost_usd(p, 2e9, 7e8, 0.4)).epsilon(1e-14));
+}
+
 TEST_CASE("capacity plans: dedicated replicas and whole cluster nodes", "[cost]") {
   CapacitySpec dedicated;
   dedicated.gpus_per_replica = 2;

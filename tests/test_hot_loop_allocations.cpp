@@ -43,7 +43,7 @@ TEST_CASE("a trial allocates nothing once its simulator exists", "[engine][alloc
     for (std::int64_t t = 1; t < trials; ++t) {
       simulator.run_trial(t, plan.columns, kept);
       for (std::size_t c = 0; c < kept.size(); ++c) {
-        if (!plan.capacity[c].spec->replicas && !plan.capacity[c].spec->autoscale) {
+        if (plan.capacity[c].costed_after_sizing()) {
           detail::cost_deferred(kept[c], plan.capacity[c], plan.months, plan.hours_per_month, t, plan.columns);
         }
       }

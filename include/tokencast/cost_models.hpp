@@ -28,6 +28,17 @@ inline double serverless_cost_usd(const ServerlessPrices& p, double input_tokens
          (1.0 / tokens_per_mtok);
 }
 
+// The same charge per input and per output token, the cached share blended into the input rate
+// once: hour loops price thousands of hours of one workload with two multiplications each.
+struct ServerlessTokenPrices {
+  double input_usd = 0, output_usd = 0;
+};
+inline ServerlessTokenPrices serverless_token_prices(const ServerlessPrices& p, double cached_input_share) {
+  return {((1.0 - cached_input_share) * p.input_usd_per_mtok + cached_input_share * p.cached_input_usd_per_mtok) /
+              tokens_per_mtok,
+          p.output_usd_per_mtok / tokens_per_mtok};
+}
+
 inline double batch_cost_usd(double serverless_usd, double batch_discount) {
   return serverless_usd * (1.0 - batch_discount);
 }

@@ -61,7 +61,7 @@ void for_each_trial(const RunPlan& plan, const RunOptions& options, Body body) {
 // the trials' peak columns once they are all drawn: `auto_sized`).
 void size_capacity(RunPlan& plan, bool auto_sized) {
   for (auto& option : plan.capacity) {
-    if (auto_sized == option.spec->replicas.has_value()) continue;
+    if (option.auto_sized() != auto_sized) continue;
     int required = 0;
     if (option.spec->replicas) {
       required = *option.spec->replicas;
@@ -84,7 +84,7 @@ void size_capacity(RunPlan& plan, bool auto_sized) {
 void run_trials(RunPlan& plan, const RunOptions& options) {
   const std::size_t n = plan.capacity.size();
   bool any_auto = false;
-  for (const auto& option : plan.capacity) any_auto = any_auto || !option.spec->replicas;
+  for (const auto& option : plan.capacity) any_auto = any_auto || option.auto_sized();
   size_capacity(plan, false);
   if (!any_auto) {
     for_each_trial(plan, options, [&](TrialSimulator& simulator, std::int64_t t) { simulator.run_trial(t, plan.columns); });
@@ -100,8 +100,8 @@ void run_trials(RunPlan& plan, const RunOptions& options) {
     const auto kept = slots(t);
     for (std::size_t c = 0; c < n; ++c) {
       const auto& option = plan.capacity[c];
-      if (option.spec->replicas) continue;
-      if (option.spec->autoscale) {
+      if (!option.auto_sized()) continue;
+      if (!option.costed_after_sizing()) {
         plan.columns.at(option.autoscale_saved_col, t) = detail::autoscale_saving_usd(
             option, kept[c].params(), plan.months, plan.hours_per_month, plan.columns.at(option.reservation_usd_col, t));
       } else if (!detail::cost_deferred(kept[c], option, plan.months, plan.hours_per_month, t, plan.columns)) {
@@ -175,7 +175,7 @@ CapacityResult capacity_result(const RunPlan& plan, const detail::CapacityOption
   r.kind = option.spec->kind;
   r.name = option.spec->name;
   r.gpu = option.spec->gpu;
-  r.auto_sized = !option.spec->replicas;
+  r.auto_sized = option.auto_sized();
   r.plan = option.plan;
   r.sizing_replicas_needed = option.sizing_replicas_needed;
   r.overflow = option.spec->overflow;
@@ -197,12 +197,17 @@ CapacityResult capacity_result(const RunPlan& plan, const detail::CapacityOption
   return r;
 }
 
-// The values tag `key` takes, in workload order; "(untagged)" for workloads without it.
+// A workload's value of tag `key`; "(untagged)" without it.
+std::string tag_value(const detail::WorkloadPlan& wp, const std::string& key) {
+  const auto it = wp.spec->tags.find(key);
+  return it == wp.spec->tags.end() ? "(untagged)" : it->second;
+}
+
+// The values tag `key` takes, in workload order.
 std::vector<std::string> group_values(const RunPlan& plan, const std::string& key) {
   std::vector<std::string> values;
   for (const auto& wp : plan.workloads) {
-    const auto it = wp.spec->tags.find(key);
-    const std::string value = it == wp.spec->tags.end() ? "(untagged)" : it->second;
+    const std::string value = tag_value(wp, key);
     if (std::find(values.begin(), values.end(), value) == values.end()) values.push_back(value);
   }
   return values;
@@ -222,8 +227,7 @@ GroupSums group_sums(const RunPlan& plan, const std::string& key, const std::str
   const auto n = static_cast<std::size_t>(plan.trials);
   GroupSums g{std::vector<double>(n, 0.0), std::vector<double>(n, 0.0), std::vector<double>(n, 0.0), {}, false};
   for (const auto& wp : plan.workloads) {
-    const auto it = wp.spec->tags.find(key);
-    if ((it == wp.spec->tags.end() ? "(untagged)" : it->second) != value) continue;
+    if (tag_value(wp, key) != value) continue;
     g.workloads.push_back(wp.spec->name);
     g.any_batch = g.any_batch || wp.batch;
     const auto& mp = plan.models[wp.model];
@@ -396,10 +400,6 @@ RunPlan simulate(const Scenario& scenario, const RunOptions& options) {
 }
 
 void simulate_months(RunPlan& plan, const RunOptions& options, int first_month) {
-  std::optional<tbb::global_control> thread_limit;
-  if (options.threads > 0) {
-    thread_limit.emplace(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(options.threads));
-  }
   plan.columns.store_months(first_month, false);
   const int end = std::min(plan.months, first_month + plan.columns.stored_months());
   for_each_trial(plan, options, [&](TrialSimulator& simulator, std::int64_t t) {

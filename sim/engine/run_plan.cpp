@@ -133,9 +133,7 @@ DailyShape daily_shape_of(const TrafficSpec& traffic, double peak_to_mean, doubl
 }
 
 int monthly_block_months(const RunPlan& plan) {
-  int series = 0;
-  for (int c = 0; c < plan.columns.size(); ++c) series += plan.columns.month_of(c) == 0 ? 1 : 0;
-  const double per_month = static_cast<double>(series) * static_cast<double>(plan.trials) * 8.0;
+  const double per_month = static_cast<double>(plan.columns.monthly_series()) * static_cast<double>(plan.trials) * 8.0;
   if (per_month <= 0) return plan.months;
   return std::clamp(static_cast<int>(std::min(plan.monthly_storage_bytes / per_month, 1e9)), 1, plan.months);
 }
@@ -143,16 +141,13 @@ int monthly_block_months(const RunPlan& plan) {
 double estimated_column_bytes(const RunPlan& plan) {
   // The stored columns (those not per month, one block of months and the sink), the cheapest-plan
   // columns and one sorted copy while summarising, and the kept hours of auto-sized options.
-  double fixed = 1, series = 0;
-  for (int c = 0; c < plan.columns.size(); ++c) {
-    fixed += plan.columns.month_of(c) < 0 ? 1.0 : 0.0;
-    series += plan.columns.month_of(c) == 0 ? 1.0 : 0.0;
-  }
+  const double fixed = plan.columns.fixed_columns() + 1.0;  // and the sink
+  const double series = plan.columns.monthly_series();
   const double block = monthly_block_months(plan);
-  double auto_sized = 0;
-  for (const auto& option : plan.capacity) auto_sized += option.spec->replicas ? 0.0 : 1.0;
+  bool any_auto = false;
+  for (const auto& option : plan.capacity) any_auto = any_auto || option.auto_sized();
   return ((fixed + series * block + 2.0 * (1 + block)) * 8.0 +
-          (auto_sized > 0 ? static_cast<double>(plan.capacity.size()) * sizeof(DeferredCapacity) : 0.0)) *
+          (any_auto ? static_cast<double>(plan.capacity.size()) * sizeof(DeferredCapacity) : 0.0)) *
          static_cast<double>(plan.trials);
 }
 

@@ -48,6 +48,12 @@ struct CapacityOptionPlan {
   int autoscale_replica_hours_col = -1, autoscale_saved_col = -1, autoscale_hours_at_max_col = -1;
   CapacityPlan fixed_plan;  // the reservation an autoscaling option is compared with
   CostColumns cost;
+
+  // Replicas "auto": the reservation is sized from all the trials' peaks.
+  bool auto_sized() const { return !spec->replicas; }
+  // Auto-sized and billed by its reservation (not autoscaling): costed once the run is sized,
+  // from each trial's kept hours (deferred_capacity.hpp).
+  bool costed_after_sizing() const { return auto_sized() && !spec->autoscale; }
 };
 
 struct ModelPlan {

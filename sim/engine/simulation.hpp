@@ -10,7 +10,8 @@ namespace tokencast::detail {
 RunPlan simulate(const Scenario& scenario, const RunOptions& options);
 
 // Draws months [first_month, first_month + plan.columns.stored_months()) of every trial again,
-// into the monthly columns (the columns that are not per month are left as they are).
+// into the monthly columns (the columns that are not per month are left as they are). Threads:
+// as many as the caller's tbb::global_control allows (run_scenario holds options.threads).
 void simulate_months(RunPlan& plan, const RunOptions& options, int first_month);
 
 }  // namespace tokencast::detail

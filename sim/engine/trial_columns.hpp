@@ -6,6 +6,7 @@
 // otherwise hold trials x months x costs values (1.8 GiB at 120 months and 100,000 trials). A
 // column outside what is stored is written to a sink slot and never read; the engine draws the
 // trials again, month block by month block, for the months after the first block.
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
@@ -24,6 +25,9 @@ class TrialColumns {
   int add_monthly(int months) { return add_columns(months, true); }
   int size() const { return static_cast<int>(month_of_.size()); }
   int month_of(int column) const { return month_of_[static_cast<std::size_t>(column)]; }
+  // Columns that are not per month, and series of monthly columns (one column per month each).
+  int fixed_columns() const { return static_cast<int>(std::count(month_of_.begin(), month_of_.end(), -1)); }
+  int monthly_series() const { return static_cast<int>(std::count(month_of_.begin(), month_of_.end(), 0)); }
 
   // Storage for `trials` trials, the columns that are not per month and `block_months` months of
   // the monthly ones, starting with months [0, block_months). Zeroed memory straight from the
@@ -32,13 +36,8 @@ class TrialColumns {
   void allocate(std::int64_t trials, int block_months) {
     trials_ = trials;
     block_months_ = block_months;
-    int fixed = 0, monthly_series = 0;
-    for (int month : month_of_) {
-      if (month < 0) ++fixed;
-      if (month == 0) ++monthly_series;
-    }
-    fixed_slots_ = fixed;
-    const std::size_t slots = static_cast<std::size_t>(fixed + monthly_series * block_months + 1);
+    fixed_slots_ = fixed_columns();
+    const std::size_t slots = static_cast<std::size_t>(fixed_slots_ + monthly_series() * block_months + 1);
     const std::size_t count = slots * static_cast<std::size_t>(trials);
     values_.reset(static_cast<double*>(std::calloc(count == 0 ? 1 : count, sizeof(double))));
     if (!values_) throw std::bad_alloc();

@@ -227,10 +227,7 @@ RequestTokens TrialSimulator::simulate_month(int w, int month, double& requests)
 
   if (wp.hourly) {
     HourlyBuffers& buffers = hourly_[wp.model];
-    // Serverless dollars per input and output token, this workload's cached share blended in.
-    const double per_input = ((1.0 - d.cached_share) * model.prices.input_usd_per_mtok +
-                              d.cached_share * model.prices.cached_input_usd_per_mtok) / tokens_per_mtok;
-    const double per_output = model.prices.output_usd_per_mtok / tokens_per_mtok;
+    const ServerlessTokenPrices price = serverless_token_prices(model.prices, d.cached_share);
     const bool bursty = d.burstiness > 0;
     // Walks the calendar hour by hour (MonthProfile::weight, without its divisions).
     const long first_hour = static_cast<long>(month) * plan_.hours_per_month;
@@ -249,7 +246,7 @@ RequestTokens TrialSimulator::simulate_month(int w, int month, double& requests)
       const RequestTokens s = sample_token_sums(n, d.moments, d.input, d.output, context, d.token_rng, plan_.exact_below);
       buffers.input[h] += s.input;
       buffers.output[h] += s.output;
-      buffers.serverless_usd[h] += s.input * per_input + s.output * per_output;
+      buffers.serverless_usd[h] += s.input * price.input_usd + s.output * price.output_usd;
       buffers.requests[h] += n;
       requests += n;
       total.input += s.input;
@@ -275,7 +272,8 @@ void TrialSimulator::run_trial(std::int64_t trial, TrialColumns& cols, std::span
   if (end_month < 0) end_month = plan_.months;
   draw_parameters(trial, true);
   const auto t = static_cast<std::uint64_t>(trial);
-  auto deferring = [&](int c) { return !deferred.empty() && !plan_.capacity[c].spec->replicas; };
+  // With slots, options costed after sizing keep their hours instead of a ledger.
+  auto deferring = [&](int c) { return !deferred.empty() && plan_.capacity[c].costed_after_sizing(); };
   for (std::size_t c = 0; c < deferred.size(); ++c) {
     deferred[c].clear();
     deferred[c].set_params(capacity_[c]);
@@ -326,7 +324,7 @@ void TrialSimulator::run_trial(std::int64_t trial, TrialColumns& cols, std::span
         if (plan_.any_batch) add(plan_.total_batch, month, mp.batch ? 0.0 : serverless);
       }
       for (int c : mp.capacity) {
-        if (deferring(c) && !plan_.capacity[c].spec->autoscale) {
+        if (deferring(c)) {
           defer_month(c, m, month, deferred[static_cast<std::size_t>(c)]);
           continue;
         }
@@ -363,14 +361,13 @@ void TrialSimulator::run_trial(std::int64_t trial, TrialColumns& cols, std::span
       cols.at(option.slo_scv_col, trial) = service.service_scv();
       cols.at(option.slo_prefill_p95_col, trial) = service.prefill_p95_s();
     }
-    const bool deferred_option = deferring(static_cast<int>(c));
-    if (deferred_option && !option.spec->autoscale) continue;
+    if (deferring(static_cast<int>(c))) continue;
     write_ledger_columns(option, ledger, trial, cols);
     if (option.autoscale_replica_hours_col >= 0) {
       cols.at(option.autoscale_replica_hours_col, trial) = ledger.full_capacity_seconds() / 3600.0;
       cols.at(option.autoscale_hours_at_max_col, trial) = autoscaled_hours_at_max_[c];
       // Against the fixed reservation, known once the run is sized.
-      if (!deferred_option) {
+      if (deferred.empty() || !option.auto_sized()) {
         cols.at(option.autoscale_saved_col, trial) =
             autoscale_saving_usd(option, capacity_[c], plan_.months, plan_.hours_per_month, ledger.capacity_usd());
       }
