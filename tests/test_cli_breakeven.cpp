@@ -75,6 +75,28 @@ TEST_CASE("breakeven refuses a scenario without capacity options", "[cli][breake
   CHECK(r.err.find("no [[dedicated]] or [[gpu_cluster]]") != std::string::npos);
 }
 
+TEST_CASE("breakeven --grid-draws: replay by default, resimulation on request, replay refused for autoscaling",
+          "[cli][breakeven][replay]") {
+  const std::string chat = shell_quote(source_path("scenarios/chat-assistant-dedicated.toml").string());
+  const json replayed = breakeven_json("scenarios/chat-assistant-dedicated.toml");
+  CHECK(replayed["breakeven"]["volume_method"] == "replay");
+  const CliResult resimulated = run_cli("breakeven " + chat + " --trials 100 --grid 8 --grid-draws resimulate --format json");
+  REQUIRE(resimulated.exit_code == 0);
+  CHECK(json::parse(resimulated.out)["breakeven"]["volume_method"] == "resimulate");
+  const CliResult table = run_cli("breakeven " + chat + " --trials 100 --grid 8");
+  REQUIRE(table.exit_code == 0);
+  CHECK(table.out.find("trials replayed") != std::string::npos);
+
+  const std::string copilot = shell_quote(source_path("scenarios/coding-copilot-bursty.toml").string());
+  const CliResult refused = run_cli("breakeven " + copilot + " --trials 50 --grid 8 --grid-draws replay");
+  CHECK(refused.exit_code == 2);
+  CHECK(refused.err.find("error: --grid-draws: replay cannot autoscale") != std::string::npos);
+  CHECK(refused.out.empty());
+  const CliResult automatic = run_cli("breakeven " + copilot + " --trials 50 --grid 8 --format json");
+  REQUIRE(automatic.exit_code == 0);
+  CHECK(json::parse(automatic.out)["breakeven"]["volume_method"] == "resimulate");
+}
+
 TEST_CASE("capacity --simulate: the analytic TTFT p95 agrees with the simulated peak hour", "[cli][capacity]") {
   const CliResult r = run_cli("capacity " + shell_quote(source_path("scenarios/chat-assistant-dedicated.toml").string()) +
                               " --trials 200 --simulate --replications 4 --format json");

@@ -122,6 +122,7 @@ struct VolumeCurve {
 struct BreakevenResult {
   std::vector<UtilizationCurve> utilization;
   std::vector<VolumeCurve> volume;
+  std::string volume_method;  // "replay" or "resimulate" (with volume curves)
 };
 
 // Cost percentiles per value of one tag (sums taken inside each trial).

@@ -6,58 +6,60 @@
 #include <boost/math/tools/roots.hpp>
 
 #include "../engine/simulation.hpp"
+#include "grid_sampler.hpp"
 #include "tokencast/breakeven.hpp"
+#include "tokencast/errors.hpp"
 
 namespace tokencast {
 namespace {
 
+using detail::GridSampler;
+using detail::GridTotals;
 using detail::RunPlan;
 
-// What one grid point needs from a simulation: per capacity option, the share of trials in which
-// it is cheaper than serverless, and (for the curve) the cost summaries.
-struct Evaluation {
-  std::vector<double> probability_cheaper;  // by capacity option index
-};
-
-double probability_cheaper(const RunPlan& plan, const detail::CapacityOptionPlan& option) {
-  const auto option_cost = plan.columns.column(option.cost.total);
-  const auto serverless = plan.columns.column(plan.models[option.model].serverless.total);
-  std::int64_t cheaper = 0;
-  for (std::size_t t = 0; t < option_cost.size(); ++t) cheaper += option_cost[t] < serverless[t] ? 1 : 0;
-  return static_cast<double>(cheaper) / static_cast<double>(option_cost.size());
+// The share of trials in which each capacity option costs less than its model's serverless.
+std::vector<double> probability_cheaper(const RunPlan& plan, const GridTotals& g) {
+  std::vector<double> p;
+  for (std::size_t c = 0; c < plan.capacity.size(); ++c) {
+    const auto& option = g.option_usd[c];
+    const auto& serverless = g.serverless_usd[static_cast<std::size_t>(plan.capacity[c].model)];
+    std::int64_t cheaper = 0;
+    for (std::size_t t = 0; t < option.size(); ++t) cheaper += option[t] < serverless[t] ? 1 : 0;
+    p.push_back(static_cast<double>(cheaper) / static_cast<double>(option.size()));
+  }
+  return p;
 }
 
-ModeCost monthly_cost(const RunPlan& plan, int column, std::string mode) {
-  const auto total = plan.columns.column(column);
-  std::vector<double> per_month(total.begin(), total.end());
-  for (double& v : per_month) v /= plan.months;
+ModeCost monthly_cost(const std::vector<double>& horizon_usd, int months, std::string mode) {
+  std::vector<double> per_month(horizon_usd);
+  for (double& v : per_month) v /= months;
   ModeCost cost;
   cost.mode = std::move(mode);
   cost.total_usd = summarize(per_month);
   return cost;
 }
 
+// The probabilities at each multiplier visited, cached: root finding revisits points.
 class VolumeGrid {
  public:
-  VolumeGrid(const Scenario& scenario, const RunOptions& options) : scenario_(scenario), options_(options) {}
+  VolumeGrid(const RunPlan& layout, GridSampler& sampler) : layout_(layout), sampler_(sampler) {}
 
-  // Simulates the scenario at volume multiplier k (cached: root finding revisits points).
-  const Evaluation& evaluate(double k, RunPlan* keep = nullptr) {
+  const std::vector<double>& probability(double k) {
     auto it = cache_.find(k);
-    if (it != cache_.end() && keep == nullptr) return it->second;
-    RunOptions options = options_;
-    options.volume_multiplier = k;
-    RunPlan plan = detail::simulate(scenario_, options);
-    Evaluation e;
-    for (const auto& option : plan.capacity) e.probability_cheaper.push_back(probability_cheaper(plan, option));
-    if (keep != nullptr) *keep = std::move(plan);
-    return cache_[k] = std::move(e);
+    if (it != cache_.end()) return it->second;
+    return cache_[k] = probability_cheaper(layout_, sampler_.at(k));
+  }
+  // Every figure of a grid point (and its probabilities into the cache).
+  GridTotals totals(double k) {
+    GridTotals g = sampler_.at(k);
+    cache_[k] = probability_cheaper(layout_, g);
+    return g;
   }
 
  private:
-  const Scenario& scenario_;
-  RunOptions options_;
-  std::map<double, Evaluation> cache_;
+  const RunPlan& layout_;
+  GridSampler& sampler_;
+  std::map<double, std::vector<double>> cache_;
 };
 
 // First crossing of `level` along the grid, refined by TOMS 748 on the simulated probability.
@@ -69,7 +71,7 @@ std::optional<double> crossing(VolumeGrid& grid, const std::vector<double>& mult
     if (a == 0.0) return multipliers[i];
     if ((a < 0) == (b < 0)) continue;
     // Root-find in log(k), where the grid is even.
-    auto f = [&](double log_k) { return grid.evaluate(std::exp(log_k)).probability_cheaper[option] - level; };
+    auto f = [&](double log_k) { return grid.probability(std::exp(log_k))[option] - level; };
     // Absolute in log(k): a relative tolerance on the multiplier itself.
     const auto stop = [tolerance](double lo, double hi) { return std::abs(hi - lo) <= tolerance; };
     std::uintmax_t iterations = 30;
@@ -84,63 +86,125 @@ std::optional<double> crossing(VolumeGrid& grid, const std::vector<double>& mult
   return std::nullopt;
 }
 
+// Simulates the scenario at each multiplier, with the same trial streams (common random numbers).
+class Resimulation final : public GridSampler {
+ public:
+  Resimulation(const Scenario& scenario, const RunOptions& options) : scenario_(scenario), options_(options) {}
+
+  GridTotals at(double k) override {
+    RunOptions options = options_;
+    options.volume_multiplier = k;
+    const RunPlan plan = detail::simulate(scenario_, options);
+    auto column = [&](int c) {
+      const auto values = plan.columns.column(c);
+      return std::vector<double>(values.begin(), values.end());
+    };
+    GridTotals g;
+    for (const auto& mp : plan.models) {
+      g.serverless_usd.push_back(column(mp.serverless.total));
+      g.batch_usd.push_back(mp.batch ? column(mp.batch_cost.total) : std::vector<double>{});
+      double requests = 0;
+      for (int w : mp.workloads) requests += summarize(plan.columns.column(plan.workloads[w].requests_col)).mean;
+      g.requests.push_back(requests);
+    }
+    for (const auto& option : plan.capacity) {
+      g.option_usd.push_back(column(option.cost.total));
+      g.replicas.push_back(option.plan.replicas);
+      g.option_error_bound_usd.push_back(0.0);
+    }
+    return g;
+  }
+
+ private:
+  const Scenario& scenario_;
+  RunOptions options_;
+};
+
 }  // namespace
 
-std::vector<VolumeCurve> volume_curves(const Scenario& scenario, const RunOptions& options, const VolumeGridOptions& grid_options) {
+namespace detail {
+
+std::unique_ptr<GridSampler> make_resimulation(const Scenario& scenario, const RunOptions& options) {
+  return std::make_unique<Resimulation>(scenario, options);
+}
+
+}  // namespace detail
+
+std::string_view to_string(VolumeMethod method) {
+  switch (method) {
+    case VolumeMethod::automatic: return "auto";
+    case VolumeMethod::replay: return "replay";
+    case VolumeMethod::resimulate: return "resimulate";
+  }
+  return "auto";
+}
+
+VolumeMethod volume_method_for(const Scenario& scenario, VolumeMethod asked) {
+  if (asked == VolumeMethod::automatic) return detail::replayable(scenario) ? VolumeMethod::replay : VolumeMethod::resimulate;
+  if (asked == VolumeMethod::replay && !detail::replayable(scenario)) {
+    throw InputError({scenario.file, 0, 0}, "--grid-draws",
+                     "replay cannot autoscale at another volume, and this scenario has an autoscaling option (got "
+                     "replay, expected auto or resimulate)");
+  }
+  return asked;
+}
+
+std::vector<VolumeCurve> volume_curves(const Scenario& scenario, const RunOptions& options,
+                                       const VolumeGridOptions& grid_options, VolumeGridStats* stats) {
   const int n = std::max(2, grid_options.points);
   std::vector<double> multipliers(static_cast<std::size_t>(n));
   const double log_lo = std::log(grid_options.min_multiplier), log_hi = std::log(grid_options.max_multiplier);
   for (int i = 0; i < n; ++i) multipliers[i] = std::exp(log_lo + (log_hi - log_lo) * i / (n - 1));
 
-  VolumeGrid grid(scenario, options);
+  const VolumeMethod method = volume_method_for(scenario, grid_options.method);
+  const std::unique_ptr<GridSampler> sampler = method == VolumeMethod::replay
+                                                   ? detail::make_replay(scenario, options)
+                                                   : detail::make_resimulation(scenario, options);
+  // The plan's layout (models, options, their indices) without drawing anything.
+  const RunPlan layout = detail::make_run_plan(scenario, 1, 0);
+  VolumeGrid grid(layout, *sampler);
   std::vector<VolumeCurve> curves;
   std::map<int, std::size_t> curve_of_model;
+  for (std::size_t c = 0; c < layout.capacity.size(); ++c) {
+    const int model = layout.capacity[c].model;
+    if (!curve_of_model.count(model)) {
+      curve_of_model[model] = curves.size();
+      curves.push_back(VolumeCurve{layout.models[model].spec->id, {}, {}});
+    }
+  }
   // probability[option][grid point]
-  std::vector<std::vector<double>> probability;
+  std::vector<std::vector<double>> probability(layout.capacity.size());
   // Requests a month per model at multiplier 1, averaged over the grid (volume scales linearly).
-  std::vector<double> base_requests;
+  std::vector<double> base_requests(layout.models.size(), 0.0);
+  const int months = layout.months;
 
   for (int i = 0; i < n; ++i) {
-    RunPlan plan;
-    const Evaluation& e = grid.evaluate(multipliers[i], &plan);
-    if (i == 0) {
-      probability.assign(plan.capacity.size(), {});
-      base_requests.assign(plan.models.size(), 0.0);
-      for (std::size_t c = 0; c < plan.capacity.size(); ++c) {
-        const int model = plan.capacity[c].model;
-        if (!curve_of_model.count(model)) {
-          curve_of_model[model] = curves.size();
-          curves.push_back(VolumeCurve{plan.models[model].spec->id, {}, {}});
-        }
-      }
-    }
+    const GridTotals g = grid.totals(multipliers[i]);
+    const std::vector<double>& p = grid.probability(multipliers[i]);
     for (const auto& [model_index, curve_index] : curve_of_model) {
-      const detail::ModelPlan& mp = plan.models[model_index];
+      const detail::ModelPlan& mp = layout.models[model_index];
+      const auto m = static_cast<std::size_t>(model_index);
       VolumePoint point;
       point.multiplier = multipliers[i];
-      double requests = 0;
-      for (int w : mp.workloads) requests += summarize(plan.columns.column(plan.workloads[w].requests_col)).mean;
-      point.requests_per_month = requests / plan.months;
-      base_requests[model_index] += point.requests_per_month / multipliers[i] / n;
-      point.costs.push_back(monthly_cost(plan, mp.serverless.total, "serverless"));
-      if (mp.batch) point.costs.push_back(monthly_cost(plan, mp.batch_cost.total, "batch"));
+      point.requests_per_month = g.requests[m] / months;
+      base_requests[m] += point.requests_per_month / multipliers[i] / n;
+      point.costs.push_back(monthly_cost(g.serverless_usd[m], months, "serverless"));
+      if (mp.batch) point.costs.push_back(monthly_cost(g.batch_usd[m], months, "batch"));
       for (int c : mp.capacity) {
-        const auto& option = plan.capacity[c];
-        point.costs.push_back(monthly_cost(plan, option.cost.total, std::string(to_string(option.spec->kind))));
-        point.probability_cheaper[option.spec->name] = e.probability_cheaper[c];
-        point.replicas[option.spec->name] = option.plan.replicas;
+        const auto& option = layout.capacity[c];
+        const auto ci = static_cast<std::size_t>(c);
+        point.costs.push_back(monthly_cost(g.option_usd[ci], months, std::string(to_string(option.spec->kind))));
+        point.probability_cheaper[option.spec->name] = p[ci];
+        point.replicas[option.spec->name] = g.replicas[ci];
       }
       curves[curve_index].points.push_back(std::move(point));
     }
-    for (std::size_t c = 0; c < e.probability_cheaper.size(); ++c) probability[c].push_back(e.probability_cheaper[c]);
+    for (std::size_t c = 0; c < p.size(); ++c) probability[c].push_back(p[c]);
   }
 
-  for (std::size_t c = 0; c < scenario.capacity.size(); ++c) {
-    const CapacitySpec& spec = scenario.capacity[c];
-    int model = 0;
-    for (std::size_t m = 0; m < scenario.models.size(); ++m) {
-      if (scenario.models[m].id == spec.model) model = static_cast<int>(m);
-    }
+  for (std::size_t c = 0; c < layout.capacity.size(); ++c) {
+    const CapacitySpec& spec = *layout.capacity[c].spec;
+    const int model = layout.capacity[c].model;
     VolumeBreakeven b;
     b.option = spec.name;
     b.kind = spec.kind;
@@ -150,13 +214,14 @@ std::vector<VolumeCurve> volume_curves(const Scenario& scenario, const RunOption
     b.multiplier_90 = crossing(grid, multipliers, probability[c], c, 0.9, tol);
     auto volume = [&](const std::optional<double>& k) -> std::optional<double> {
       if (!k) return std::nullopt;
-      return *k * base_requests[model];
+      return *k * base_requests[static_cast<std::size_t>(model)];
     };
     b.requests_per_month_50 = volume(b.multiplier_50);
     b.requests_per_month_10 = volume(b.multiplier_10);
     b.requests_per_month_90 = volume(b.multiplier_90);
     curves[curve_of_model.at(model)].breakeven.push_back(std::move(b));
   }
+  if (stats != nullptr) stats->method = method;
   return curves;
 }
 
@@ -164,7 +229,9 @@ RunResult run_breakeven(const Scenario& scenario, const RunOptions& options, con
   const auto start = std::chrono::steady_clock::now();
   RunResult result = run_scenario(scenario, options);
   if (!result.breakeven) result.breakeven.emplace();
-  result.breakeven->volume = volume_curves(scenario, options, grid);
+  VolumeGridStats stats;
+  result.breakeven->volume = volume_curves(scenario, options, grid, &stats);
+  result.breakeven->volume_method = std::string(to_string(stats.method));
   result.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
 }

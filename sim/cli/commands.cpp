@@ -85,6 +85,9 @@ int breakeven_command(const BreakevenArgs& args, const std::atomic<bool>& cancel
   }
   VolumeGridOptions grid;
   grid.points = args.grid_points;
+  grid.method = args.grid_draws == "replay"       ? VolumeMethod::replay
+                : args.grid_draws == "resimulate" ? VolumeMethod::resimulate
+                                                  : VolumeMethod::automatic;
   const RunResult result = run_breakeven(scenario, run_options(args.run, cancel), grid);
   write_outputs(args.run, scenario, result, format_breakeven_table, cancel);
   return 0;

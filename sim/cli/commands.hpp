@@ -26,6 +26,7 @@ struct RunArgs {
 struct BreakevenArgs {
   RunArgs run;
   int grid_points = 32;
+  std::string grid_draws = "auto";  // auto | replay | resimulate
 };
 
 struct CatalogArgs {

@@ -56,6 +56,11 @@ int main(int argc, char** argv) {
   add_simulation_options(breakeven_cmd, breakeven.run);
   breakeven_cmd->add_option("--grid", breakeven.grid_points, "Volume grid points, log-spaced from 1/20x to 20x")
       ->check(CLI::Range(8, 400));
+  breakeven_cmd
+      ->add_option("--grid-draws", breakeven.grid_draws,
+                   "How the grid's trials are drawn: replay (once, scaled to each volume), resimulate (again at each "
+                   "volume), or auto (replay when the scenario allows it)")
+      ->check(CLI::IsMember({"auto", "replay", "resimulate"}));
   breakeven_cmd->add_option("--format", breakeven.run.format, "Output format")->check(CLI::IsMember({"table", "json", "csv"}));
   breakeven_cmd->add_option("--output,-o", breakeven.run.output, "Write to FILE (atomically) instead of standard output");
   breakeven_cmd->add_option("--report", breakeven.run.report, "Also write a self-contained HTML report to FILE");

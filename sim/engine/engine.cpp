@@ -21,6 +21,7 @@
 #include "tokencast/errors.hpp"
 #include "tokencast/queueing.hpp"
 #include "trial_simulator.hpp"
+#include "for_each_trial.hpp"
 
 namespace tokencast {
 namespace {
@@ -29,32 +30,10 @@ using detail::CostColumns;
 using detail::RunPlan;
 using detail::TrialColumns;
 using detail::TrialSimulator;
+using detail::for_each_trial;
 
 constexpr double max_exact_requests = 2e10;
 constexpr std::uint64_t seed_for_estimates = 0x5eed;
-
-// Runs body(simulator, trial) for every trial in parallel; a trial's outputs depend only on its
-// index, so the partition does not matter.
-template <class Body>
-void for_each_trial(const RunPlan& plan, const RunOptions& options, Body body) {
-  tbb::enumerable_thread_specific<TrialSimulator> simulators([&] { return TrialSimulator(plan); });
-  tbb::task_group_context context;
-  tbb::parallel_for(
-      tbb::blocked_range<std::int64_t>(0, plan.trials, 64),
-      [&](const tbb::blocked_range<std::int64_t>& range) {
-        TrialSimulator& simulator = simulators.local();
-        for (std::int64_t t = range.begin(); t != range.end(); ++t) {
-          // Polled every trial: the partitioner may hand a thread thousands of trials at once.
-          if (options.cancel && options.cancel->load(std::memory_order_relaxed)) {
-            context.cancel_group_execution();
-            return;
-          }
-          body(simulator, t);
-        }
-      },
-      context);
-  if (options.cancel && options.cancel->load()) throw Interrupted();
-}
 
 // Fixes each capacity option's reservation: a fixed count, or the fewest replicas whose capacity
 // covers the peak hour in capacity_quantile of the trials (one choice for the whole run, read from
@@ -355,8 +334,10 @@ std::string format_tokens(double tokens) { return fmt::format("{:.3g}B", tokens 
 }  // namespace
 
 namespace detail {
+namespace {
 
-RunPlan simulate(const Scenario& scenario, const RunOptions& options) {
+// The plan of a run, its trial count and memory checked (nothing allocated yet).
+RunPlan prepare_run(const Scenario& scenario, const RunOptions& options) {
   const std::int64_t trials = options.trials.value_or(scenario.trials);
   if (trials < 1) throw ResourceLimitError("the number of trials must be at least 1");
   RunPlan plan = make_run_plan(scenario, trials, options.seed.value_or(scenario.seed), options.exact);
@@ -390,12 +371,30 @@ RunPlan simulate(const Scenario& scenario, const RunOptions& options) {
         trials, bytes / (1 << 30), max_run_bytes / (1 << 30), static_cast<std::int64_t>(max_run_bytes / per_trial)));
   }
 
+  return plan;
+}
+
+}  // namespace
+
+void limit_threads(std::optional<tbb::global_control>& limit, const RunOptions& options) {
+  if (options.threads > 0) limit.emplace(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(options.threads));
+}
+
+RunPlan simulate(const Scenario& scenario, const RunOptions& options) {
+  RunPlan plan = prepare_run(scenario, options);
   std::optional<tbb::global_control> thread_limit;
-  if (options.threads > 0) {
-    thread_limit.emplace(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(options.threads));
-  }
-  plan.columns.allocate(trials, monthly_block_months(plan));
+  limit_threads(thread_limit, options);
+  plan.columns.allocate(plan.trials, monthly_block_months(plan));
   run_trials(plan, options);
+  return plan;
+}
+
+RunPlan prepare_replay(const Scenario& scenario, const RunOptions& options) {
+  RunPlan plan = prepare_run(scenario, options);
+  plan.replay = true;
+  // Only horizon totals are replayed: every monthly column goes to the sink.
+  plan.columns.allocate(plan.trials, 1);
+  plan.columns.store_months(plan.months, true);
   return plan;
 }
 
@@ -463,9 +462,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   const auto start = std::chrono::steady_clock::now();
   // --threads bounds the summaries too.
   std::optional<tbb::global_control> thread_limit;
-  if (options.threads > 0) {
-    thread_limit.emplace(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(options.threads));
-  }
+  detail::limit_threads(thread_limit, options);
   std::optional<RunResult::Precision> precision;
   RunPlan plan = simulate_to_precision(scenario, options, precision);
   // Summaries of a large run take seconds too: SIGINT is honoured between them.

@@ -54,6 +54,9 @@ struct CapacityOptionPlan {
   // Auto-sized and billed by its reservation (not autoscaling): costed once the run is sized,
   // from each trial's kept hours (deferred_capacity.hpp).
   bool costed_after_sizing() const { return auto_sized() && !spec->autoscale; }
+  // Its hours are kept, not billed, in a run with deferred slots: sized after the run, or any
+  // reservation in a run drawn once for the volume grid's replay (sim/breakeven/volume_replay.cpp).
+  bool deferred(bool replay) const { return costed_after_sizing() || (replay && !spec->autoscale); }
 };
 
 struct ModelPlan {
@@ -83,8 +86,9 @@ struct RunPlan {
   bool any_batch = false;
   bool any_hourly = false;
   TrialColumns columns;
-  std::int64_t redrawn_trials = 0;
-  double monthly_storage_bytes = 256.0 * (1 << 20);  // RunOptions::monthly_storage_bytes  // auto-sized trials drawn twice (deferred_capacity.hpp)
+  std::int64_t redrawn_trials = 0;  // auto-sized trials drawn twice (deferred_capacity.hpp)
+  double monthly_storage_bytes = 256.0 * (1 << 20);  // RunOptions::monthly_storage_bytes
+  bool replay = false;  // drawn once for the volume grid's replay: every reservation is deferred
 };
 
 // The daily shape a traffic spec gives for drawn peak_to_mean and peak_hour.

@@ -273,7 +273,7 @@ void TrialSimulator::run_trial(std::int64_t trial, TrialColumns& cols, std::span
   draw_parameters(trial, true);
   const auto t = static_cast<std::uint64_t>(trial);
   // With slots, options costed after sizing keep their hours instead of a ledger.
-  auto deferring = [&](int c) { return !deferred.empty() && plan_.capacity[c].costed_after_sizing(); };
+  auto deferring = [&](int c) { return !deferred.empty() && plan_.capacity[c].deferred(plan_.replay); };
   for (std::size_t c = 0; c < deferred.size(); ++c) {
     deferred[c].clear();
     deferred[c].set_params(capacity_[c]);
@@ -384,6 +384,11 @@ void TrialSimulator::defer_month(int c, std::size_t model, int month, DeferredCa
     peaks_[c] = std::max(peaks_[c], work);
     peak_requests_[c] = std::max(peak_requests_[c], b.requests[h]);
     deferred.add({work, b.serverless_usd[h], b.input[h] + b.output[h], month});
+  }
+  if (recorded_ == nullptr) return;
+  auto& hours = (*recorded_)[static_cast<std::size_t>(c)];
+  for (int h = 0; h < plan_.hours_per_month; ++h) {
+    hours.push_back({work_replica_seconds(rate, b.input[h], b.output[h]), b.serverless_usd[h], b.input[h] + b.output[h], month});
   }
 }
 

@@ -23,6 +23,16 @@ class TrialSimulator {
   void run_trial(std::int64_t trial, TrialColumns& columns, std::span<DeferredCapacity> deferred = {},
                  int first_month = 0, int end_month = -1);
 
+  // While set, every hour a deferred option keeps is also appended to (*by_option)[option]: all of
+  // a trial's hours, for the volume grid's replay when its kept hours are not enough.
+  void record_hours(std::vector<std::vector<DeferredCapacity::Hour>>* by_option) { recorded_ = by_option; }
+
+  // The last trial's draws of capacity option c: its parameters, its busiest hour's requests and
+  // its request mix (set when the option has a queueing model).
+  const CapacityParams& capacity_params(int c) const { return capacity_[static_cast<std::size_t>(c)]; }
+  double peak_requests(int c) const { return peak_requests_[static_cast<std::size_t>(c)]; }
+  const ServiceProfile& service(int c) const { return services_[static_cast<std::size_t>(c)]; }
+
  private:
   struct WorkloadDraw {
     double requests_per_month = 0, growth = 0, burstiness = 0, cached_share = 0;
@@ -71,6 +81,7 @@ class TrialSimulator {
   std::vector<double> peak_requests_;      // by option: busiest hour's requests
   std::vector<std::vector<double>> slo_rate_limits_;  // by option and replicas: memo, 0 = unknown
   std::vector<double> autoscaled_hours_at_max_;
+  std::vector<std::vector<DeferredCapacity::Hour>>* recorded_ = nullptr;
 };
 
 }  // namespace tokencast::detail

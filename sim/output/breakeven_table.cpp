@@ -29,8 +29,9 @@ std::string format_breakeven_table(const RunResult& result) {
                        format_percent(c.probability_breakeven_reachable));
   }
   for (const VolumeCurve& curve : result.breakeven->volume) {
-    out += fmt::format("\nVolume break-even for {} (requests a month where P(option cheaper than serverless) crosses)\n",
-                       curve.model);
+    out += fmt::format("\nVolume break-even for {} (requests a month where P(option cheaper than serverless) crosses; "
+                       "trials {})\n",
+                       curve.model, result.breakeven->volume_method == "replay" ? "replayed" : "simulated at each volume");
     out += fmt::format("  {:<28} {:>16} {:>16} {:>16}\n", "option", "10%", "50%", "90%");
     for (const VolumeBreakeven& b : curve.breakeven) {
       out += fmt::format("  {:<28} {:>16} {:>16} {:>16}\n", b.option, optional_count(b.requests_per_month_10),

@@ -73,6 +73,7 @@ Json breakeven_json(const BreakevenResult& breakeven) {
     volume.push_back(std::move(v));
   }
   j["volume"] = std::move(volume);
+  if (!breakeven.volume.empty()) j["volume_method"] = breakeven.volume_method;
   return j;
 }
 

@@ -1,0 +1,39 @@
+#pragma once
+// What the volume curve reads at one multiplier of the scenario's volume: every trial's horizon
+// totals. Two ways to get them: simulate the scenario at that multiplier (resimulation), or scale
+// one simulation's draws (replay, volume_replay.cpp; docs/breakeven.md#replay-or-resimulation).
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "tokencast/breakeven.hpp"
+#include "tokencast/engine.hpp"
+#include "tokencast/scenario.hpp"
+
+namespace tokencast::detail {
+
+struct GridTotals {
+  std::vector<std::vector<double>> serverless_usd;  // by model: per trial
+  std::vector<std::vector<double>> batch_usd;       // by model (empty without a batch plan): per trial
+  std::vector<std::vector<double>> option_usd;      // by capacity option: per trial, overflow included
+  std::vector<double> requests;                     // by model: mean over trials of the horizon's requests
+  std::vector<int> replicas;                        // by capacity option
+  // By capacity option: the most any trial's option_usd can differ from billing its every hour
+  // (replay's binned hours, replay_hours.hpp; 0 when simulated).
+  std::vector<double> option_error_bound_usd;
+};
+
+class GridSampler {
+ public:
+  virtual ~GridSampler() = default;
+  virtual GridTotals at(double multiplier) = 0;
+};
+
+// Whether replay can stand in for resimulation: it cannot autoscale at another volume (each step's
+// replicas depend on every hour's work).
+bool replayable(const Scenario& scenario);
+
+std::unique_ptr<GridSampler> make_resimulation(const Scenario& scenario, const RunOptions& options);
+std::unique_ptr<GridSampler> make_replay(const Scenario& scenario, const RunOptions& options);
+
+}  // namespace tokencast::detail

@@ -1,0 +1,168 @@
+// The volume grid by replay: every trial is drawn once, at the scenario's own volume, and each
+// multiplier k reuses those draws with the trial's requests, tokens, work and dollars times k.
+// Parameter, traffic-shape and burst draws are then exactly those a simulation at k would make;
+// the hourly Poisson and token-sum noise is that of volume 1, scaled (docs/breakeven.md#replay-or-resimulation).
+// A reservation's hours are kept in the compact form of replay_hours.hpp, so each multiplier
+// costs a pass over the trials' summaries, not a simulation.
+#include <algorithm>
+#include <cmath>
+
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/parallel_for.h>
+
+#include "../engine/for_each_trial.hpp"
+#include "../engine/simulation.hpp"
+#include "grid_sampler.hpp"
+#include "replay_hours.hpp"
+#include "tokencast/queueing.hpp"
+#include "tokencast/summary.hpp"
+
+namespace tokencast::detail {
+namespace {
+
+// What replay keeps of one trial's draws for one reservation.
+struct TrialReservation {
+  ReplayHours hours;
+  CapacityParams params;
+  double peak_requests = 0;  // busiest hour's requests (latency objective)
+  ServiceProfile service;    // request mix on a replica (latency objective)
+};
+
+// A thread's buffers for the one pass that draws the trials.
+struct DrawScratch {
+  std::vector<DeferredCapacity> slots;
+  std::vector<std::vector<DeferredCapacity::Hour>> hours;  // by option
+  std::vector<WorkHour> work_hours;
+};
+
+bool sized_by_latency(const CapacitySpec& spec) { return spec.has_slo() && spec.max_concurrency > 0; }
+
+class VolumeReplay final : public GridSampler {
+ public:
+  VolumeReplay(const Scenario& scenario, const RunOptions& options)
+      : options_(options), plan_(prepare_replay(scenario, options)), options_count_(plan_.capacity.size()) {
+    reservations_.resize(static_cast<std::size_t>(plan_.trials) * options_count_);
+    std::optional<tbb::global_control> thread_limit;
+    limit_threads(thread_limit, options_);
+    tbb::enumerable_thread_specific<DrawScratch> scratch;
+    for_each_trial(plan_, options_, [&](TrialSimulator& simulator, std::int64_t t) { draw(simulator, scratch.local(), t); });
+    for (const auto& model : plan_.models) {
+      double requests = 0;
+      for (int w : model.workloads) requests += summarize(plan_.columns.column(plan_.workloads[w].requests_col)).mean;
+      base_requests_.push_back(requests);
+    }
+  }
+
+  GridTotals at(double k) override {
+    const auto trials = static_cast<std::size_t>(plan_.trials);
+    GridTotals g;
+    for (std::size_t m = 0; m < plan_.models.size(); ++m) {
+      const ModelPlan& mp = plan_.models[m];
+      g.serverless_usd.push_back(scaled(plan_.columns.column(mp.serverless.total), k));
+      g.batch_usd.push_back(mp.batch ? scaled(plan_.columns.column(mp.batch_cost.total), k) : std::vector<double>{});
+      g.requests.push_back(base_requests_[m] * k);
+    }
+    std::optional<tbb::global_control> thread_limit;
+    limit_threads(thread_limit, options_);
+    for (std::size_t c = 0; c < options_count_; ++c) {
+      const CapacityOptionPlan& option = plan_.capacity[c];
+      const CapacityPlan reservation = reservation_at(c, k);
+      g.replicas.push_back(reservation.replicas);
+      auto& usd = g.option_usd.emplace_back(trials, 0.0);
+      std::vector<double> bound(overflow_billed(option) ? trials : 0, 0.0);
+      tbb::parallel_for(std::size_t{0}, trials, [&](std::size_t t) {
+        const TrialReservation& r = reservation_of(t, c);
+        usd[t] = reservation_usd(reservation, r.params);
+        if (!overflow_billed(option)) return;
+        const double capacity = reservation.replicas * 3600.0 * r.params.max_utilization;
+        usd[t] += k * r.hours.overflow_usd(capacity / k);
+        bound[t] = k * r.hours.error_bound_usd(capacity / k);
+      });
+      g.option_error_bound_usd.push_back(bound.empty() ? 0.0 : *std::max_element(bound.begin(), bound.end()));
+    }
+    return g;
+  }
+
+ private:
+  const TrialReservation& reservation_of(std::size_t trial, std::size_t c) const { return reservations_[trial * options_count_ + c]; }
+
+  // Draws trial t once, every reservation's hours recorded, and keeps their summary.
+  void draw(TrialSimulator& simulator, DrawScratch& s, std::int64_t t) {
+    s.slots.resize(options_count_);
+    s.hours.resize(options_count_);
+    for (auto& hours : s.hours) hours.clear();
+    simulator.record_hours(&s.hours);
+    simulator.run_trial(t, plan_.columns, s.slots);
+    simulator.record_hours(nullptr);
+    for (std::size_t c = 0; c < options_count_; ++c) {
+      TrialReservation& r = reservations_[static_cast<std::size_t>(t) * options_count_ + c];
+      const int option = static_cast<int>(c);
+      r.params = simulator.capacity_params(option);
+      r.peak_requests = simulator.peak_requests(option);
+      r.service = simulator.service(option);
+      s.work_hours.clear();
+      for (const auto& h : s.hours[c]) s.work_hours.push_back({h.work, h.serverless_usd});
+      r.hours.build(s.work_hours);
+    }
+  }
+
+  // Dropped work costs nothing: the cost is the reservation's alone.
+  static bool overflow_billed(const CapacityOptionPlan& option) {
+    return option.spec->overflow == OverflowPolicy::serverless;
+  }
+
+  static std::vector<double> scaled(std::span<const double> column, double k) {
+    std::vector<double> v(column.begin(), column.end());
+    for (double& x : v) x *= k;
+    return v;
+  }
+
+  // The reservation's cost over the horizon, overflow excluded (CapacityLedger::close_month).
+  double reservation_usd(const CapacityPlan& plan, const CapacityParams& p) const {
+    const double month = std::max(plan.gpus * p.usd_per_gpu_hour * plan_.hours_per_month, p.monthly_minimum_usd) +
+                         p.fixed_usd_per_month;
+    return month * plan_.months;
+  }
+
+  // The replicas trial t's busiest hour needs at multiplier k (TrialSimulator::peak_need).
+  double peak_need(std::size_t t, std::size_t c, double k) const {
+    const CapacitySpec& spec = *plan_.capacity[c].spec;
+    const TrialReservation& r = reservation_of(t, c);
+    double need = replicas_needed(k * r.hours.peak_work(), r.params.max_utilization);
+    if (sized_by_latency(spec) && r.peak_requests > 0) {
+      const SloTarget target{spec.slo_wait_p95_s, spec.slo_ttft_p95_s};
+      need = std::max(need, static_cast<double>(replicas_for_slo(k * r.peak_requests / 3600.0, r.service, target, 1, 1000000).replicas));
+    }
+    return need;
+  }
+
+  // The reservation at multiplier k: fixed, or sized as a run at that volume sizes it, from the
+  // capacity_quantile of the trials' peak needs.
+  CapacityPlan reservation_at(std::size_t c, double k) const {
+    const CapacityOptionPlan& option = plan_.capacity[c];
+    if (!option.auto_sized()) return plan_capacity(*option.spec, *option.spec->replicas);
+    std::vector<double> needs(static_cast<std::size_t>(plan_.trials));
+    tbb::parallel_for(std::size_t{0}, needs.size(), [&](std::size_t t) { needs[t] = peak_need(t, c, k); });
+    std::sort(needs.begin(), needs.end());
+    const double needed = quantile_sorted(needs, option.spec->capacity_quantile);
+    return plan_capacity(*option.spec, static_cast<int>(std::ceil(needed - 1e-9)));
+  }
+
+  RunOptions options_;
+  RunPlan plan_;
+  std::size_t options_count_;
+  std::vector<TrialReservation> reservations_;  // trial-major: trials x options
+  std::vector<double> base_requests_;           // by model: mean horizon requests at volume 1
+};
+
+}  // namespace
+
+bool replayable(const Scenario& scenario) {
+  return std::none_of(scenario.capacity.begin(), scenario.capacity.end(), [](const CapacitySpec& spec) { return spec.autoscale.has_value(); });
+}
+
+std::unique_ptr<GridSampler> make_replay(const Scenario& scenario, const RunOptions& options) {
+  return std::make_unique<VolumeReplay>(scenario, options);
+}
+
+}  // namespace tokencast::detail

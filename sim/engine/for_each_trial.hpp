@@ -1,0 +1,39 @@
+#pragma once
+// The engine's parallel loop over trials, for the run (engine.cpp) and the volume grid's replay.
+#include <cstdint>
+
+#include <tbb/blocked_range.h>
+#include <tbb/enumerable_thread_specific.h>
+#include <tbb/parallel_for.h>
+
+#include "run_plan.hpp"
+#include "tokencast/engine.hpp"
+#include "tokencast/errors.hpp"
+#include "trial_simulator.hpp"
+
+namespace tokencast::detail {
+
+// Runs body(simulator, trial) for every trial in parallel; a trial's outputs depend only on its
+// index, so the partition does not matter.
+template <class Body>
+void for_each_trial(const RunPlan& plan, const RunOptions& options, Body body) {
+  tbb::enumerable_thread_specific<TrialSimulator> simulators([&] { return TrialSimulator(plan); });
+  tbb::task_group_context context;
+  tbb::parallel_for(
+      tbb::blocked_range<std::int64_t>(0, plan.trials, 64),
+      [&](const tbb::blocked_range<std::int64_t>& range) {
+        TrialSimulator& simulator = simulators.local();
+        for (std::int64_t t = range.begin(); t != range.end(); ++t) {
+          // Polled every trial: the partitioner may hand a thread thousands of trials at once.
+          if (options.cancel && options.cancel->load(std::memory_order_relaxed)) {
+            context.cancel_group_execution();
+            return;
+          }
+          body(simulator, t);
+        }
+      },
+      context);
+  if (options.cancel && options.cancel->load()) throw Interrupted();
+}
+
+}  // namespace tokencast::detail
