@@ -1,21 +1,26 @@
 // The floor: the cheapest generation of the random variates one workload-hour of the hourly path
 // needs (docs/cost-model.md, "Traffic" and "Token sums"): a Gamma burst factor, a Poisson count of
 // large mean, and two Gamma token sums of large shape. No scenario, no bookkeeping: the engine's
-// cost per workload-hour (BM_capacity_workload_hour in bench_engine.cpp) divided by this is what
-// the engine spends beyond drawing its random numbers.
+// cost per workload-hour (BM_capacity_workload_hour in bench_engine.cpp) divided by the floor is
+// what the engine spends beyond drawing its random numbers.
 //
 // Every variant draws from tokencast's own Rng (xoshiro256++). Normals come from Boost.Random's
 // ziggurat, Gammas from Marsaglia and Tsang on that normal. The Poisson of the floor is the normal
 // approximation with continuity correction, floor(mean + sqrt(mean) z + 0.5): one normal per hour,
 // and honest at these means (its skewness error 1/sqrt(mean) is 0.03 at 1e3 and falls from there).
-// BM_floor_ptrs swaps in Boost's PTRS (what tokencast draws), and BM_engine_primitives calls
-// tokencast's own sample_gamma and sample_poisson, so the three separate the Poisson's price from
-// the primitives' overhead. items_per_second = workload-hours per second.
+//
+// BM_floor_two_pass is the floor bench/compare uses: a month of counts from one stream, then the
+// month's token sums from another, so no token sum waits on its hour's count (the engine's order;
+// the same variates, drawn faster). BM_floor draws each hour whole from one stream, for
+// comparison. BM_floor_ptrs swaps in Boost's PTRS Poisson; BM_engine_primitives and
+// BM_engine_primitives_two_pass call tokencast's own Gamma and Poisson samplers, separating the
+// samplers' price from the engine's bookkeeping. items_per_second = workload-hours per second.
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <vector>
 
 #include <boost/random/normal_distribution.hpp>
 #include <boost/random/poisson_distribution.hpp>
@@ -109,6 +114,67 @@ void BM_floor(benchmark::State& state) {
       [&](double mean, Rng& rng) { return std::max(0.0, std::floor(mean + std::sqrt(mean) * normal(rng) + 0.5)); });
 }
 BENCHMARK(BM_floor)->Arg(1000)->Arg(10000)->Arg(100000);
+
+// The same variates with counts and token sums from two streams, a month of counts first: no
+// token sum waits on its hour's count (the engine's order, TrialSimulator::simulate_month).
+void BM_floor_two_pass(benchmark::State& state) {
+  boost::random::normal_distribution<double> normal;
+  const GammaMt burst(1.0 / (burstiness * burstiness));
+  Rng traffic(0x5eed), tokens_rng(0x70c5);
+  const Moments m = chat_moments();
+  const double mean_requests = static_cast<double>(state.range(0));
+  const double burst_shape = 1.0 / (burstiness * burstiness);
+  const double in_shape = m.input_mean * m.input_mean / m.input_variance, in_scale = m.input_variance / m.input_mean;
+  const double out_shape = m.output_mean * m.output_mean / m.output_variance,
+               out_scale = m.output_variance / m.output_mean;
+  std::vector<double> counts(hours_per_iteration);
+  double tokens = 0;
+  for (auto _ : state) {
+    for (int h = 0; h < hours_per_iteration; ++h) {
+      const double rate = mean_requests * burst(traffic, normal) / burst_shape;
+      counts[static_cast<std::size_t>(h)] = std::max(0.0, std::floor(rate + std::sqrt(rate) * normal(traffic) + 0.5));
+    }
+    for (int h = 0; h < hours_per_iteration; ++h) {
+      const double n = counts[static_cast<std::size_t>(h)];
+      if (n > 0) tokens += gamma_mt(n * in_shape, tokens_rng, normal) * in_scale + gamma_mt(n * out_shape, tokens_rng, normal) * out_scale;
+    }
+    benchmark::DoNotOptimize(tokens);
+  }
+  state.SetItemsProcessed(state.iterations() * hours_per_iteration);
+  state.counters["s_per_workload_hour"] = benchmark::Counter(
+      static_cast<double>(state.iterations()) * hours_per_iteration, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_floor_two_pass)->Arg(1000)->Arg(10000)->Arg(100000);
+
+// BM_floor_two_pass with tokencast's own Poisson (Cornish-Fisher) and Gamma samplers.
+void BM_engine_primitives_two_pass(benchmark::State& state) {
+  const tokencast::GammaVariate burst(1.0 / (burstiness * burstiness), burstiness * burstiness);
+  Rng traffic(0x5eed), tokens_rng(0x70c5);
+  const Moments m = chat_moments();
+  const double mean_requests = static_cast<double>(state.range(0));
+  const double in_shape = m.input_mean * m.input_mean / m.input_variance, in_scale = m.input_variance / m.input_mean;
+  const double out_shape = m.output_mean * m.output_mean / m.output_variance,
+               out_scale = m.output_variance / m.output_mean;
+  std::vector<double> counts(hours_per_iteration);
+  double tokens = 0;
+  for (auto _ : state) {
+    for (int h = 0; h < hours_per_iteration; ++h) {
+      counts[static_cast<std::size_t>(h)] = tokencast::sample_poisson(mean_requests * burst(traffic), traffic);
+    }
+    for (int h = 0; h < hours_per_iteration; ++h) {
+      const double n = counts[static_cast<std::size_t>(h)];
+      if (n > 0) {
+        tokens += tokencast::GammaVariate(n * in_shape, in_scale)(tokens_rng) +
+                  tokencast::GammaVariate(n * out_shape, out_scale)(tokens_rng);
+      }
+    }
+    benchmark::DoNotOptimize(tokens);
+  }
+  state.SetItemsProcessed(state.iterations() * hours_per_iteration);
+  state.counters["s_per_workload_hour"] = benchmark::Counter(
+      static_cast<double>(state.iterations()) * hours_per_iteration, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+BENCHMARK(BM_engine_primitives_two_pass)->Arg(10000);
 
 void BM_floor_ptrs(benchmark::State& state) {
   boost::random::normal_distribution<double> normal;

@@ -51,18 +51,31 @@ struct DeferredCapacity {
   }
   // One hour of the option's model (its totals are added here too).
   void add(const Hour& hour) {
-    total_work += hour.work;
-    total_tokens += hour.tokens;
-    if (kept < busiest_kept) {
-      busiest[static_cast<std::size_t>(kept++)] = hour;
-      if (kept == busiest_kept) make_heap();
-    } else if (hour.work > busiest[0].work) {
-      largest_unkept_work = std::max(largest_unkept_work, busiest[0].work);
-      busiest[0] = hour;
-      sift_down(0);
-    } else {
-      largest_unkept_work = std::max(largest_unkept_work, hour.work);
+    add_hours(1, [&](int) { return hour; });
+  }
+  // Hours 0 .. count-1, hour_at(h) each, in order. The sums run in locals: kept in the slot, each
+  // hour's addition would wait on the previous one's store.
+  template <class HourAt>
+  void add_hours(int count, HourAt hour_at) {
+    double work_sum = total_work, token_sum = total_tokens, unkept = largest_unkept_work;
+    for (int h = 0; h < count; ++h) {
+      const Hour hour = hour_at(h);
+      work_sum += hour.work;
+      token_sum += hour.tokens;
+      if (kept < busiest_kept) {
+        busiest[static_cast<std::size_t>(kept++)] = hour;
+        if (kept == busiest_kept) make_heap();
+      } else if (hour.work > busiest[0].work) {
+        unkept = std::max(unkept, busiest[0].work);
+        busiest[0] = hour;
+        sift_down(0);
+      } else {
+        unkept = std::max(unkept, hour.work);
+      }
     }
+    total_work = work_sum;
+    total_tokens = token_sum;
+    largest_unkept_work = unkept;
   }
 
  private:

@@ -19,7 +19,8 @@ TrialSimulator::TrialSimulator(const RunPlan& plan)
       services_(plan.capacity.size()),
       peak_requests_(plan.capacity.size()),
       slo_rate_limits_(plan.capacity.size()),
-      autoscaled_hours_at_max_(plan.capacity.size()) {
+      autoscaled_hours_at_max_(plan.capacity.size()),
+      counts_(static_cast<std::size_t>(plan.hours_per_month)) {
   for (std::size_t m = 0; m < plan.models.size(); ++m) {
     if (!plan.models[m].hourly) continue;
     const auto hours = static_cast<std::size_t>(plan.hours_per_month);
@@ -176,17 +177,23 @@ void TrialSimulator::serve_month(int c, std::size_t model) {
   const CapacitySpec& spec = *plan_.capacity[c].spec;
   const CapacityParams& p = capacity_[c];
   const HourlyBuffers& b = hourly_[model];
-  CapacityLedger& ledger = ledgers_[c];
+  // A local ledger, written back at the end: its sums stay in registers rather than each hour's
+  // addition waiting on the previous one's store.
+  CapacityLedger ledger = ledgers_[c];
   const int hours = plan_.hours_per_month;
   const WorkPerToken rate = work_per_token(p);
+  double peak = peaks_[c], peak_requests = peak_requests_[c];
   for (int h = 0; h < hours; ++h) {
-    peaks_[c] = std::max(peaks_[c], work_replica_seconds(rate, b.input[h], b.output[h]));
-    peak_requests_[c] = std::max(peak_requests_[c], b.requests[h]);
+    peak = std::max(peak, work_replica_seconds(rate, b.input[h], b.output[h]));
+    peak_requests = std::max(peak_requests, b.requests[h]);
   }
+  peaks_[c] = peak;
+  peak_requests_[c] = peak_requests;
   if (!spec.autoscale) {
     for (int h = 0; h < hours; ++h) {
       ledger.add_hour(work_replica_seconds(rate, b.input[h], b.output[h]), b.serverless_usd[h], b.input[h] + b.output[h]);
     }
+    ledgers_[c] = ledger;
     return;
   }
   // Each step reserves what its busiest hour needs, within [min_replicas, max_replicas].
@@ -206,6 +213,7 @@ void TrialSimulator::serve_month(int c, std::size_t model) {
       }
     }
   }
+  ledgers_[c] = ledger;
 }
 
 const MonthProfile& TrialSimulator::profile(int w, int month) {
@@ -234,6 +242,9 @@ RequestTokens TrialSimulator::simulate_month(int w, int month, double& requests)
     int hour_of_day = static_cast<int>(first_hour % 24);
     long day = first_hour / 24;
     const double* day_weights = is_weekend(first_hour) ? prof.weekend_weight.data() : prof.weekday_weight.data();
+    // Counts first, then token sums: they come from separate streams, so the order of each
+    // stream's draws is unchanged, and a token sum no longer waits on its hour's count.
+    std::vector<double>& counts = counts_;
     for (int h = 0; h < plan_.hours_per_month; ++h) {
       double rate = volume * day_weights[hour_of_day];
       if (++hour_of_day == 24) {
@@ -242,7 +253,10 @@ RequestTokens TrialSimulator::simulate_month(int w, int month, double& requests)
         day_weights = day % 7 >= 5 ? prof.weekend_weight.data() : prof.weekday_weight.data();
       }
       if (bursty) rate *= d.burst(d.traffic_rng);
-      const double n = sample_poisson(rate, d.traffic_rng);
+      counts[static_cast<std::size_t>(h)] = sample_poisson(rate, d.traffic_rng);
+    }
+    for (int h = 0; h < plan_.hours_per_month; ++h) {
+      const double n = counts[static_cast<std::size_t>(h)];
       const RequestTokens s = sample_token_sums(n, d.moments, d.input, d.output, context, d.token_rng, plan_.exact_below);
       buffers.input[h] += s.input;
       buffers.output[h] += s.output;
@@ -379,12 +393,15 @@ void TrialSimulator::defer_month(int c, std::size_t model, int month, DeferredCa
   const CapacityParams& p = capacity_[c];
   const HourlyBuffers& b = hourly_[model];
   const WorkPerToken rate = work_per_token(p);
-  for (int h = 0; h < plan_.hours_per_month; ++h) {
+  double peak = peaks_[c], peak_requests = peak_requests_[c];
+  deferred.add_hours(plan_.hours_per_month, [&](int h) {
     const double work = work_replica_seconds(rate, b.input[h], b.output[h]);
-    peaks_[c] = std::max(peaks_[c], work);
-    peak_requests_[c] = std::max(peak_requests_[c], b.requests[h]);
-    deferred.add({work, b.serverless_usd[h], b.input[h] + b.output[h], month});
-  }
+    peak = std::max(peak, work);
+    peak_requests = std::max(peak_requests, b.requests[h]);
+    return DeferredCapacity::Hour{work, b.serverless_usd[h], b.input[h] + b.output[h], month};
+  });
+  peaks_[c] = peak;
+  peak_requests_[c] = peak_requests;
   if (recorded_ == nullptr) return;
   auto& hours = (*recorded_)[static_cast<std::size_t>(c)];
   for (int h = 0; h < plan_.hours_per_month; ++h) {

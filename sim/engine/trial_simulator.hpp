@@ -81,6 +81,7 @@ class TrialSimulator {
   std::vector<double> peak_requests_;      // by option: busiest hour's requests
   std::vector<std::vector<double>> slo_rate_limits_;  // by option and replicas: memo, 0 = unknown
   std::vector<double> autoscaled_hours_at_max_;
+  std::vector<double> counts_;  // a workload-month's hourly request counts
   std::vector<std::vector<DeferredCapacity::Hour>>* recorded_ = nullptr;
 };
 
