@@ -19,15 +19,13 @@ TrialSimulator::TrialSimulator(const RunPlan& plan)
       services_(plan.capacity.size()),
       peak_requests_(plan.capacity.size()),
       slo_rate_limits_(plan.capacity.size()),
-      autoscaled_hours_at_max_(plan.capacity.size()),
-      counts_(static_cast<std::size_t>(plan.hours_per_month)) {
+      autoscaled_hours_at_max_(plan.capacity.size()) {
   for (std::size_t m = 0; m < plan.models.size(); ++m) {
     if (!plan.models[m].hourly) continue;
     const auto hours = static_cast<std::size_t>(plan.hours_per_month);
-    hourly_[m].input.assign(hours, 0.0);
-    hourly_[m].output.assign(hours, 0.0);
-    hourly_[m].serverless_usd.assign(hours, 0.0);
-    hourly_[m].requests.assign(hours, 0.0);
+    // 72 doubles past the hours: consecutive arrays 576 bytes (mod 4 KiB) further apart each.
+    hourly_[m].stride = hours + 72;
+    hourly_[m].storage.assign(5 * hourly_[m].stride, 0.0);
   }
   for (std::size_t c = 0; c < plan.capacity.size(); ++c) {
     const CapacitySpec& spec = *plan.capacity[c].spec;
@@ -93,10 +91,8 @@ void TrialSimulator::draw_parameters(std::int64_t trial, bool all_workloads) {
 
 void TrialSimulator::clear_hours(std::size_t model) {
   HourlyBuffers& b = hourly_[model];
-  std::fill(b.input.begin(), b.input.end(), 0.0);
-  std::fill(b.output.begin(), b.output.end(), 0.0);
-  std::fill(b.serverless_usd.begin(), b.serverless_usd.end(), 0.0);
-  std::fill(b.requests.begin(), b.requests.end(), 0.0);
+  const std::size_t hours = static_cast<std::size_t>(plan_.hours_per_month);
+  for (double* array : {b.input(), b.output(), b.serverless_usd(), b.requests()}) std::fill(array, array + hours, 0.0);
 }
 
 void TrialSimulator::draw_services() {
@@ -176,7 +172,7 @@ int TrialSimulator::autoscale_replicas(int c, double work, double requests) {
 void TrialSimulator::serve_month(int c, std::size_t model) {
   const CapacitySpec& spec = *plan_.capacity[c].spec;
   const CapacityParams& p = capacity_[c];
-  const HourlyBuffers& b = hourly_[model];
+  HourlyBuffers& b = hourly_[model];
   // A local ledger, written back at the end: its sums stay in registers rather than each hour's
   // addition waiting on the previous one's store.
   CapacityLedger ledger = ledgers_[c];
@@ -184,14 +180,14 @@ void TrialSimulator::serve_month(int c, std::size_t model) {
   const WorkPerToken rate = work_per_token(p);
   double peak = peaks_[c], peak_requests = peak_requests_[c];
   for (int h = 0; h < hours; ++h) {
-    peak = std::max(peak, work_replica_seconds(rate, b.input[h], b.output[h]));
-    peak_requests = std::max(peak_requests, b.requests[h]);
+    peak = std::max(peak, work_replica_seconds(rate, b.input()[h], b.output()[h]));
+    peak_requests = std::max(peak_requests, b.requests()[h]);
   }
   peaks_[c] = peak;
   peak_requests_[c] = peak_requests;
   if (!spec.autoscale) {
     for (int h = 0; h < hours; ++h) {
-      ledger.add_hour(work_replica_seconds(rate, b.input[h], b.output[h]), b.serverless_usd[h], b.input[h] + b.output[h]);
+      ledger.add_hour(work_replica_seconds(rate, b.input()[h], b.output()[h]), b.serverless_usd()[h], b.input()[h] + b.output()[h]);
     }
     ledgers_[c] = ledger;
     return;
@@ -202,12 +198,12 @@ void TrialSimulator::serve_month(int c, std::size_t model) {
     const int last = std::min(hours, first + step);
     int replicas = spec.autoscale->min_replicas;
     for (int h = first; h < last; ++h) {
-      replicas = std::max(replicas, autoscale_replicas(c, work_replica_seconds(rate, b.input[h], b.output[h]), b.requests[h]));
+      replicas = std::max(replicas, autoscale_replicas(c, work_replica_seconds(rate, b.input()[h], b.output()[h]), b.requests()[h]));
     }
     const CapacityPlan step_plan = plan_replicas(spec, replicas);
     for (int h = first; h < last; ++h) {
-      const double work = work_replica_seconds(rate, b.input[h], b.output[h]);
-      ledger.add_hour(work, b.serverless_usd[h], b.input[h] + b.output[h], step_plan);
+      const double work = work_replica_seconds(rate, b.input()[h], b.output()[h]);
+      ledger.add_hour(work, b.serverless_usd()[h], b.input()[h] + b.output()[h], step_plan);
       if (replicas >= spec.autoscale->max_replicas && work > step_plan.replicas * 3600.0 * p.max_utilization) {
         autoscaled_hours_at_max_[c] += 1.0;
       }
@@ -244,7 +240,7 @@ RequestTokens TrialSimulator::simulate_month(int w, int month, double& requests)
     const double* day_weights = is_weekend(first_hour) ? prof.weekend_weight.data() : prof.weekday_weight.data();
     // Counts first, then token sums: they come from separate streams, so the order of each
     // stream's draws is unchanged, and a token sum no longer waits on its hour's count.
-    std::vector<double>& counts = counts_;
+    double* const counts = buffers.counts();
     for (int h = 0; h < plan_.hours_per_month; ++h) {
       double rate = volume * day_weights[hour_of_day];
       if (++hour_of_day == 24) {
@@ -253,15 +249,15 @@ RequestTokens TrialSimulator::simulate_month(int w, int month, double& requests)
         day_weights = day % 7 >= 5 ? prof.weekend_weight.data() : prof.weekday_weight.data();
       }
       if (bursty) rate *= d.burst(d.traffic_rng);
-      counts[static_cast<std::size_t>(h)] = sample_poisson(rate, d.traffic_rng);
+      counts[h] = sample_poisson(rate, d.traffic_rng);
     }
     for (int h = 0; h < plan_.hours_per_month; ++h) {
-      const double n = counts[static_cast<std::size_t>(h)];
+      const double n = counts[h];
       const RequestTokens s = sample_token_sums(n, d.moments, d.input, d.output, context, d.token_rng, plan_.exact_below);
-      buffers.input[h] += s.input;
-      buffers.output[h] += s.output;
-      buffers.serverless_usd[h] += s.input * price.input_usd + s.output * price.output_usd;
-      buffers.requests[h] += n;
+      buffers.input()[h] += s.input;
+      buffers.output()[h] += s.output;
+      buffers.serverless_usd()[h] += s.input * price.input_usd + s.output * price.output_usd;
+      buffers.requests()[h] += n;
       requests += n;
       total.input += s.input;
       total.output += s.output;
@@ -391,21 +387,21 @@ void TrialSimulator::run_trial(std::int64_t trial, TrialColumns& cols, std::span
 
 void TrialSimulator::defer_month(int c, std::size_t model, int month, DeferredCapacity& deferred) {
   const CapacityParams& p = capacity_[c];
-  const HourlyBuffers& b = hourly_[model];
+  HourlyBuffers& b = hourly_[model];
   const WorkPerToken rate = work_per_token(p);
   double peak = peaks_[c], peak_requests = peak_requests_[c];
   deferred.add_hours(plan_.hours_per_month, [&](int h) {
-    const double work = work_replica_seconds(rate, b.input[h], b.output[h]);
+    const double work = work_replica_seconds(rate, b.input()[h], b.output()[h]);
     peak = std::max(peak, work);
-    peak_requests = std::max(peak_requests, b.requests[h]);
-    return DeferredCapacity::Hour{work, b.serverless_usd[h], b.input[h] + b.output[h], month};
+    peak_requests = std::max(peak_requests, b.requests()[h]);
+    return DeferredCapacity::Hour{work, b.serverless_usd()[h], b.input()[h] + b.output()[h], month};
   });
   peaks_[c] = peak;
   peak_requests_[c] = peak_requests;
   if (recorded_ == nullptr) return;
   auto& hours = (*recorded_)[static_cast<std::size_t>(c)];
   for (int h = 0; h < plan_.hours_per_month; ++h) {
-    hours.push_back({work_replica_seconds(rate, b.input[h], b.output[h]), b.serverless_usd[h], b.input[h] + b.output[h], month});
+    hours.push_back({work_replica_seconds(rate, b.input()[h], b.output()[h]), b.serverless_usd()[h], b.input()[h] + b.output()[h], month});
   }
 }
 
