@@ -154,6 +154,18 @@ TEST_CASE("replay and resimulation agree on P(cheaper) within Monte Carlo error"
   }
 }
 
+TEST_CASE("replay refuses up front a grid whose kept hours would not fit", "[breakeven][replay]") {
+  const Scenario s = load_scenario_file(scenario_path("chat-assistant-dedicated.toml"));
+  RunOptions options;
+  options.trials = 2'000'000;  // 2 options x ~2.6 KB each: over 8 GiB; the run's own columns fit
+  try {
+    make_replay(s, options);
+    FAIL("no error");
+  } catch (const ResourceLimitError& e) {
+    CHECK_THAT(e.what(), Catch::Contains("GiB limit; use at most") && Catch::Contains("--grid-draws resimulate"));
+  }
+}
+
 TEST_CASE("replay is refused for autoscaling, which resimulation covers", "[breakeven][replay]") {
   const Scenario s = load_scenario_file(scenario_path("coding-copilot-bursty.toml"));
   CHECK_FALSE(replayable(s));

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include <fmt/format.h>
 #include <tbb/enumerable_thread_specific.h>
 #include <tbb/parallel_for.h>
 
@@ -14,6 +15,7 @@
 #include "../engine/simulation.hpp"
 #include "grid_sampler.hpp"
 #include "replay_hours.hpp"
+#include "tokencast/errors.hpp"
 #include "tokencast/queueing.hpp"
 #include "tokencast/summary.hpp"
 
@@ -40,7 +42,9 @@ bool sized_by_latency(const CapacitySpec& spec) { return spec.has_slo() && spec.
 class VolumeReplay final : public GridSampler {
  public:
   VolumeReplay(const Scenario& scenario, const RunOptions& options)
-      : options_(options), plan_(prepare_replay(scenario, options)), options_count_(plan_.capacity.size()) {
+      : options_(options),
+        plan_((check_fits(scenario, options), prepare_replay(scenario, options))),
+        options_count_(plan_.capacity.size()) {
     reservations_.resize(static_cast<std::size_t>(plan_.trials) * options_count_);
     std::optional<tbb::global_control> thread_limit;
     limit_threads(thread_limit, options_);
@@ -84,6 +88,19 @@ class VolumeReplay final : public GridSampler {
   }
 
  private:
+  // Refused up front, like a run that would not fit (engine.cpp), rather than killed half-way.
+  static void check_fits(const Scenario& scenario, const RunOptions& options) {
+    const std::int64_t trials = options.trials.value_or(scenario.trials);
+    const double per_trial = static_cast<double>(scenario.capacity.size() * sizeof(TrialReservation));
+    const double bytes = per_trial * static_cast<double>(trials);
+    if (bytes > max_run_bytes) {
+      throw ResourceLimitError(fmt::format(
+          "replaying {} trials for the volume grid needs about {:.1f} GiB for their kept hours, more than the {:.0f} "
+          "GiB limit; use at most {} trials (--trials), or --grid-draws resimulate",
+          trials, bytes / (1 << 30), max_run_bytes / (1 << 30), static_cast<std::int64_t>(max_run_bytes / per_trial)));
+    }
+  }
+
   const TrialReservation& reservation_of(std::size_t trial, std::size_t c) const { return reservations_[trial * options_count_ + c]; }
 
   // Draws trial t once, every reservation's hours recorded, and keeps their summary.
