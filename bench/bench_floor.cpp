@@ -47,6 +47,23 @@ Moments chat_moments() {
   return {in_mean, in_sd * in_sd, out_mean, std::expm1(s2) * out_mean * out_mean};
 }
 
+// The Gamma of a sum of n requests: shape n x shape, scale as given (n mu^2 / sigma^2, sigma^2 / mu).
+struct SumGamma {
+  double in_shape, in_scale, out_shape, out_scale;
+};
+SumGamma chat_sum_gamma() {
+  const Moments m = chat_moments();
+  return {m.input_mean * m.input_mean / m.input_variance, m.input_variance / m.input_mean,
+          m.output_mean * m.output_mean / m.output_variance, m.output_variance / m.output_mean};
+}
+
+// Seconds per workload-hour (CPU time), shown with an SI prefix: "61n" is 61 ns.
+void count_workload_hours(benchmark::State& state) {
+  state.SetItemsProcessed(state.iterations() * hours_per_iteration);
+  state.counters["s_per_workload_hour"] = benchmark::Counter(
+      static_cast<double>(state.iterations()) * hours_per_iteration, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+}
+
 double open_uniform(Rng& rng) { return (static_cast<double>(rng() >> 11) + 0.5) * 0x1.0p-53; }
 
 // Written out here rather than calling tokencast::GammaVariate: the floor is a reference that
@@ -83,13 +100,9 @@ double gamma_mt(double shape, Rng& rng, boost::random::normal_distribution<doubl
 template <class Burst, class Gamma, class Poisson>
 void workload_hours(benchmark::State& state, Burst burst, Gamma gamma, Poisson poisson) {
   Rng rng(0x5eed);
-  const Moments m = chat_moments();
   const double mean_requests = static_cast<double>(state.range(0));
   const double burst_shape = 1.0 / (burstiness * burstiness);
-  // A sum of n requests ~ Gamma(n mu^2 / sigma^2, sigma^2 / mu).
-  const double in_shape = m.input_mean * m.input_mean / m.input_variance, in_scale = m.input_variance / m.input_mean;
-  const double out_shape = m.output_mean * m.output_mean / m.output_variance,
-               out_scale = m.output_variance / m.output_mean;
+  const auto [in_shape, in_scale, out_shape, out_scale] = chat_sum_gamma();
   double tokens = 0;
   for (auto _ : state) {
     for (int h = 0; h < hours_per_iteration; ++h) {
@@ -99,10 +112,7 @@ void workload_hours(benchmark::State& state, Burst burst, Gamma gamma, Poisson p
     }
     benchmark::DoNotOptimize(tokens);
   }
-  state.SetItemsProcessed(state.iterations() * hours_per_iteration);
-  // Seconds per workload-hour (CPU time), shown with an SI prefix: "61n" is 61 ns.
-  state.counters["s_per_workload_hour"] = benchmark::Counter(
-      static_cast<double>(state.iterations()) * hours_per_iteration, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  count_workload_hours(state);
 }
 
 void BM_floor(benchmark::State& state) {
@@ -117,18 +127,15 @@ BENCHMARK(BM_floor)->Arg(1000)->Arg(10000)->Arg(100000);
 
 // The same variates with counts and token sums from two streams, a month of counts first: no
 // token sum waits on its hour's count (the engine's order, TrialSimulator::simulate_month).
-// Written out rather than through a template of lambdas like workload_hours: that form measured
-// 37 to 41 ns here against 31.7 to 32.4 ns for this one, and a slower floor would flatter the engine.
+// Its loops are written out rather than through a template of lambdas like workload_hours: that
+// form measured 37 to 41 ns against 31.7 to 32.4 ns, and a slower floor would flatter the engine.
 void BM_floor_two_pass(benchmark::State& state) {
   boost::random::normal_distribution<double> normal;
   const GammaMt burst(1.0 / (burstiness * burstiness));
   Rng traffic(0x5eed), tokens_rng(0x70c5);
-  const Moments m = chat_moments();
   const double mean_requests = static_cast<double>(state.range(0));
   const double burst_shape = 1.0 / (burstiness * burstiness);
-  const double in_shape = m.input_mean * m.input_mean / m.input_variance, in_scale = m.input_variance / m.input_mean;
-  const double out_shape = m.output_mean * m.output_mean / m.output_variance,
-               out_scale = m.output_variance / m.output_mean;
+  const auto [in_shape, in_scale, out_shape, out_scale] = chat_sum_gamma();
   std::vector<double> counts(hours_per_iteration);
   double tokens = 0;
   for (auto _ : state) {
@@ -142,9 +149,7 @@ void BM_floor_two_pass(benchmark::State& state) {
     }
     benchmark::DoNotOptimize(tokens);
   }
-  state.SetItemsProcessed(state.iterations() * hours_per_iteration);
-  state.counters["s_per_workload_hour"] = benchmark::Counter(
-      static_cast<double>(state.iterations()) * hours_per_iteration, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  count_workload_hours(state);
 }
 BENCHMARK(BM_floor_two_pass)->Arg(1000)->Arg(10000)->Arg(100000);
 
@@ -153,11 +158,8 @@ BENCHMARK(BM_floor_two_pass)->Arg(1000)->Arg(10000)->Arg(100000);
 void BM_engine_primitives_two_pass(benchmark::State& state) {
   const tokencast::GammaVariate burst(1.0 / (burstiness * burstiness), burstiness * burstiness);
   Rng traffic(0x5eed), tokens_rng(0x70c5);
-  const Moments m = chat_moments();
   const double mean_requests = static_cast<double>(state.range(0));
-  const double in_shape = m.input_mean * m.input_mean / m.input_variance, in_scale = m.input_variance / m.input_mean;
-  const double out_shape = m.output_mean * m.output_mean / m.output_variance,
-               out_scale = m.output_variance / m.output_mean;
+  const auto [in_shape, in_scale, out_shape, out_scale] = chat_sum_gamma();
   std::vector<double> counts(hours_per_iteration);
   double tokens = 0;
   for (auto _ : state) {
@@ -173,9 +175,7 @@ void BM_engine_primitives_two_pass(benchmark::State& state) {
     }
     benchmark::DoNotOptimize(tokens);
   }
-  state.SetItemsProcessed(state.iterations() * hours_per_iteration);
-  state.counters["s_per_workload_hour"] = benchmark::Counter(
-      static_cast<double>(state.iterations()) * hours_per_iteration, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  count_workload_hours(state);
 }
 BENCHMARK(BM_engine_primitives_two_pass)->Arg(10000);
 

@@ -2,10 +2,10 @@
 // What the volume curve reads at one multiplier of the scenario's volume: every trial's horizon
 // totals. Two ways to get them: simulate the scenario at that multiplier (resimulation), or scale
 // one simulation's draws (replay, volume_replay.cpp; docs/breakeven.md#replay-or-resimulation).
-#include <cstdint>
 #include <memory>
 #include <vector>
 
+#include "../engine/run_plan.hpp"
 #include "tokencast/breakeven.hpp"
 #include "tokencast/engine.hpp"
 #include "tokencast/scenario.hpp"
@@ -28,6 +28,9 @@ class GridSampler {
   virtual ~GridSampler() = default;
   virtual GridTotals at(double multiplier) = 0;
 };
+
+// The mean over trials of a model's requests over the horizon (its workloads' request columns).
+double mean_requests(const RunPlan& plan, const ModelPlan& model);
 
 // Whether replay can stand in for resimulation: it cannot autoscale at another volume (each step's
 // replicas depend on every hour's work).

@@ -103,9 +103,7 @@ class Resimulation final : public GridSampler {
     for (const auto& mp : plan.models) {
       g.serverless_usd.push_back(column(mp.serverless.total));
       g.batch_usd.push_back(mp.batch ? column(mp.batch_cost.total) : std::vector<double>{});
-      double requests = 0;
-      for (int w : mp.workloads) requests += summarize(plan.columns.column(plan.workloads[w].requests_col)).mean;
-      g.requests.push_back(requests);
+      g.requests.push_back(detail::mean_requests(plan, mp));
     }
     for (const auto& option : plan.capacity) {
       g.option_usd.push_back(column(option.cost.total));
@@ -123,6 +121,12 @@ class Resimulation final : public GridSampler {
 }  // namespace
 
 namespace detail {
+
+double mean_requests(const RunPlan& plan, const ModelPlan& model) {
+  double requests = 0;
+  for (int w : model.workloads) requests += summarize(plan.columns.column(plan.workloads[w].requests_col)).mean;
+  return requests;
+}
 
 std::unique_ptr<GridSampler> make_resimulation(const Scenario& scenario, const RunOptions& options) {
   return std::make_unique<Resimulation>(scenario, options);

@@ -37,8 +37,6 @@ struct DrawScratch {
   std::vector<WorkHour> work_hours;
 };
 
-bool sized_by_latency(const CapacitySpec& spec) { return spec.has_slo() && spec.max_concurrency > 0; }
-
 class VolumeReplay final : public GridSampler {
  public:
   VolumeReplay(const Scenario& scenario, const RunOptions& options)
@@ -50,11 +48,7 @@ class VolumeReplay final : public GridSampler {
     limit_threads(thread_limit, options_);
     tbb::enumerable_thread_specific<DrawScratch> scratch;
     for_each_trial(plan_, options_, [&](TrialSimulator& simulator, std::int64_t t) { draw(simulator, scratch.local(), t); });
-    for (const auto& model : plan_.models) {
-      double requests = 0;
-      for (int w : model.workloads) requests += summarize(plan_.columns.column(plan_.workloads[w].requests_col)).mean;
-      base_requests_.push_back(requests);
-    }
+    for (const auto& model : plan_.models) base_requests_.push_back(mean_requests(plan_, model));
   }
 
   GridTotals at(double k) override {
@@ -76,7 +70,7 @@ class VolumeReplay final : public GridSampler {
       std::vector<double> bound(overflow_billed(option) ? trials : 0, 0.0);
       tbb::parallel_for(std::size_t{0}, trials, [&](std::size_t t) {
         const TrialReservation& r = reservation_of(t, c);
-        usd[t] = reservation_usd(reservation, r.params);
+        usd[t] = reservation_usd(reservation, r.params, plan_.months, plan_.hours_per_month);
         if (!overflow_billed(option)) return;
         const double capacity = reservation.replicas * 3600.0 * r.params.max_utilization;
         usd[t] += k * r.hours.overflow_usd(capacity / k);
@@ -134,23 +128,11 @@ class VolumeReplay final : public GridSampler {
     return v;
   }
 
-  // The reservation's cost over the horizon, overflow excluded (CapacityLedger::close_month).
-  double reservation_usd(const CapacityPlan& plan, const CapacityParams& p) const {
-    const double month = std::max(plan.gpus * p.usd_per_gpu_hour * plan_.hours_per_month, p.monthly_minimum_usd) +
-                         p.fixed_usd_per_month;
-    return month * plan_.months;
-  }
-
-  // The replicas trial t's busiest hour needs at multiplier k (TrialSimulator::peak_need).
+  // The replicas trial t's busiest hour needs at multiplier k.
   double peak_need(std::size_t t, std::size_t c, double k) const {
-    const CapacitySpec& spec = *plan_.capacity[c].spec;
     const TrialReservation& r = reservation_of(t, c);
-    double need = replicas_needed(k * r.hours.peak_work(), r.params.max_utilization);
-    if (sized_by_latency(spec) && r.peak_requests > 0) {
-      const SloTarget target{spec.slo_wait_p95_s, spec.slo_ttft_p95_s};
-      need = std::max(need, static_cast<double>(replicas_for_slo(k * r.peak_requests / 3600.0, r.service, target, 1, 1000000).replicas));
-    }
-    return need;
+    return peak_replicas_needed(*plan_.capacity[c].spec, k * r.hours.peak_work(), r.params.max_utilization,
+                                k * r.peak_requests, r.service);
   }
 
   // The reservation at multiplier k: fixed, or sized as a run at that volume sizes it, from the

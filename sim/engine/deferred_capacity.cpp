@@ -67,13 +67,15 @@ bool cost_deferred(const DeferredCapacity& hours, const CapacityOptionPlan& opti
   return true;
 }
 
+double reservation_usd(const CapacityPlan& plan, const CapacityParams& params, int months, int hours_per_month) {
+  return months * (std::max(plan.gpus * params.usd_per_gpu_hour * hours_per_month, params.monthly_minimum_usd) +
+                   params.fixed_usd_per_month);
+}
+
 double autoscale_saving_usd(const CapacityOptionPlan& option, const CapacityParams& params, int months,
                             int hours_per_month, double autoscaled_capacity_usd) {
   // The fixed reservation it replaces: the plan's GPUs every hour, at least the minimum.
-  const double fixed_usd =
-      months * (std::max(option.fixed_plan.gpus * params.usd_per_gpu_hour * hours_per_month, params.monthly_minimum_usd) +
-                params.fixed_usd_per_month);
-  return fixed_usd - autoscaled_capacity_usd;
+  return reservation_usd(option.fixed_plan, params, months, hours_per_month) - autoscaled_capacity_usd;
 }
 
 }  // namespace tokencast::detail

@@ -95,6 +95,10 @@ void write_ledger_columns(const CapacityOptionPlan& option, const CapacityLedger
 bool cost_deferred(const DeferredCapacity& hours, const CapacityOptionPlan& option, int months, int hours_per_month,
                    std::int64_t trial, TrialColumns& cols);
 
+// What reservation `plan` costs over the horizon, overflow excluded: each month its GPU-hours, at
+// least the monthly minimum, plus the fixed monthly cost (CapacityLedger::close_month).
+double reservation_usd(const CapacityPlan& plan, const CapacityParams& params, int months, int hours_per_month);
+
 // What an autoscaling option saves against the fixed reservation option.fixed_plan.
 double autoscale_saving_usd(const CapacityOptionPlan& option, const CapacityParams& params, int months,
                             int hours_per_month, double autoscaled_capacity_usd);

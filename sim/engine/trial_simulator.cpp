@@ -130,13 +130,19 @@ int TrialSimulator::slo_replicas(int c, double requests_in_hour, int min_replica
   return replicas_for_slo(requests_in_hour / 3600.0, services_[c], target, min_replicas, max_replicas).replicas;
 }
 
-double TrialSimulator::peak_need(int c) {
-  const CapacitySpec& spec = *plan_.capacity[c].spec;
-  double need = replicas_needed(peaks_[c], capacity_[c].max_utilization);
-  if (spec.has_slo() && spec.max_concurrency > 0 && peak_requests_[c] > 0) {
-    need = std::max(need, static_cast<double>(slo_replicas(c, peak_requests_[c], 1, 1000000)));
+double peak_replicas_needed(const CapacitySpec& spec, double peak_work, double max_utilization, double peak_requests,
+                            const ServiceProfile& service) {
+  double need = replicas_needed(peak_work, max_utilization);
+  if (spec.has_slo() && spec.max_concurrency > 0 && peak_requests > 0) {
+    const SloTarget target{spec.slo_wait_p95_s, spec.slo_ttft_p95_s};
+    need = std::max(need, static_cast<double>(replicas_for_slo(peak_requests / 3600.0, service, target, 1, 1000000).replicas));
   }
   return need;
+}
+
+double TrialSimulator::peak_need(int c) {
+  return peak_replicas_needed(*plan_.capacity[c].spec, peaks_[c], capacity_[c].max_utilization, peak_requests_[c],
+                              services_[c]);
 }
 
 int TrialSimulator::autoscale_replicas(int c, double work, double requests) {
