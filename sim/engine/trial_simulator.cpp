@@ -225,6 +225,74 @@ const MonthProfile& TrialSimulator::profile(int w, int month) {
   return profile_scratch_[w];
 }
 
+namespace {
+
+// The month's token sums, hour by hour, added to the model's hourly arrays. Everything the loop
+// reads stays in locals, and the arrays are restrict: otherwise every store to an array (doubles,
+// like the draw's moments and prices) would make the compiler reload them all.
+[[gnu::flatten]] RequestTokens add_token_sums_impl(const double* __restrict counts, int hours, const TokenMoments moments,
+                                                   const Dist& input, const Dist& output, std::int64_t context,
+                                                   const ServerlessTokenPrices price, double exact_below, Rng& token_rng,
+                                                   double* __restrict in, double* __restrict out,
+                                                   double* __restrict usd, double* __restrict req, double& requests) {
+  Rng rng = token_rng;
+  double in_total = 0, out_total = 0, request_total = 0;
+  for (int h = 0; h < hours; ++h) {
+    const double n = counts[h];
+    const RequestTokens s = sample_token_sums(n, moments, input, output, context, rng, exact_below);
+    in[h] += s.input;
+    out[h] += s.output;
+    usd[h] += s.input * price.input_usd + s.output * price.output_usd;
+    req[h] += n;
+    request_total += n;
+    in_total += s.input;
+    out_total += s.output;
+  }
+  token_rng = rng;
+  requests = request_total;
+  return {in_total, out_total};
+}
+
+}  // namespace
+
+namespace {
+
+// A month's hourly request counts: Poisson of the hour's share of the volume, times a Gamma burst
+// factor when bursty. Walks the calendar hour by hour (MonthProfile::weight, without its divisions).
+[[gnu::flatten]] void draw_hourly_counts_impl(double* __restrict counts, long first_hour, int hours, double volume,
+                                              const double* weekday, const double* weekend, bool bursty,
+                                              const GammaVariate burst, Rng& traffic_rng) {
+  Rng rng = traffic_rng;
+  int hour_of_day = static_cast<int>(first_hour % 24);
+  long day = first_hour / 24;
+  const double* day_weights = is_weekend(first_hour) ? weekend : weekday;
+  for (int h = 0; h < hours; ++h) {
+    double rate = volume * day_weights[hour_of_day];
+    if (++hour_of_day == 24) {
+      hour_of_day = 0;
+      ++day;
+      day_weights = day % 7 >= 5 ? weekend : weekday;
+    }
+    if (bursty) rate *= burst(rng);
+    counts[h] = sample_poisson(rate, rng);
+  }
+  traffic_rng = rng;
+}
+
+}  // namespace
+
+void TrialSimulator::draw_hourly_counts(double* counts, long first_hour, int hours, double volume, const double* weekday,
+                                        const double* weekend, bool bursty, const GammaVariate& burst, Rng& rng) {
+  draw_hourly_counts_impl(counts, first_hour, hours, volume, weekday, weekend, bursty, burst, rng);
+}
+
+RequestTokens TrialSimulator::add_token_sums(const double* counts, int hours, WorkloadDraw& d, std::int64_t context,
+                                             const ServerlessTokenPrices& price, double exact_below, const HourSums& sums,
+                                             double& requests) {
+  return add_token_sums_impl(counts, hours, d.moments, d.input, d.output, context, price, exact_below, d.token_rng,
+                             sums.input, sums.output, sums.serverless_usd, sums.requests, requests);
+}
+
 RequestTokens TrialSimulator::simulate_month(int w, int month, double& requests) {
   const WorkloadPlan& wp = plan_.workloads[w];
   WorkloadDraw& d = workloads_[w];
@@ -238,37 +306,13 @@ RequestTokens TrialSimulator::simulate_month(int w, int month, double& requests)
   if (wp.hourly) {
     HourlyBuffers& buffers = hourly_[wp.model];
     const ServerlessTokenPrices price = serverless_token_prices(model.prices, d.cached_share);
-    const bool bursty = d.burstiness > 0;
-    // Walks the calendar hour by hour (MonthProfile::weight, without its divisions).
-    const long first_hour = static_cast<long>(month) * plan_.hours_per_month;
-    int hour_of_day = static_cast<int>(first_hour % 24);
-    long day = first_hour / 24;
-    const double* day_weights = is_weekend(first_hour) ? prof.weekend_weight.data() : prof.weekday_weight.data();
     // Counts first, then token sums: they come from separate streams, so the order of each
     // stream's draws is unchanged, and a token sum no longer waits on its hour's count.
     double* const counts = buffers.counts();
-    for (int h = 0; h < plan_.hours_per_month; ++h) {
-      double rate = volume * day_weights[hour_of_day];
-      if (++hour_of_day == 24) {
-        hour_of_day = 0;
-        ++day;
-        day_weights = day % 7 >= 5 ? prof.weekend_weight.data() : prof.weekday_weight.data();
-      }
-      if (bursty) rate *= d.burst(d.traffic_rng);
-      counts[h] = sample_poisson(rate, d.traffic_rng);
-    }
-    for (int h = 0; h < plan_.hours_per_month; ++h) {
-      const double n = counts[h];
-      const RequestTokens s = sample_token_sums(n, d.moments, d.input, d.output, context, d.token_rng, plan_.exact_below);
-      buffers.input()[h] += s.input;
-      buffers.output()[h] += s.output;
-      buffers.serverless_usd()[h] += s.input * price.input_usd + s.output * price.output_usd;
-      buffers.requests()[h] += n;
-      requests += n;
-      total.input += s.input;
-      total.output += s.output;
-    }
-    return total;
+    draw_hourly_counts(counts, static_cast<long>(month) * plan_.hours_per_month, plan_.hours_per_month, volume,
+                       prof.weekday_weight.data(), prof.weekend_weight.data(), d.burstiness > 0, d.burst, d.traffic_rng);
+    const HourSums sums{buffers.input(), buffers.output(), buffers.serverless_usd(), buffers.requests()};
+    return add_token_sums(counts, plan_.hours_per_month, d, context, price, plan_.exact_below, sums, requests);
   }
 
   // Only the month's total is needed: the sum of the hourly Poisson(rate_h x G_h) counts is

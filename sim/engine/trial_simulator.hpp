@@ -68,6 +68,15 @@ class TrialSimulator {
     double* counts() { return storage.data() + 4 * stride; }  // one workload's request counts
   };
 
+  struct HourSums {
+    double *input, *output, *serverless_usd, *requests;
+  };
+  static void draw_hourly_counts(double* counts, long first_hour, int hours, double volume, const double* weekday,
+                                 const double* weekend, bool bursty, const GammaVariate& burst, Rng& rng);
+  static RequestTokens add_token_sums(const double* counts, int hours, WorkloadDraw& d, std::int64_t context,
+                                      const ServerlessTokenPrices& price, double exact_below, const HourSums& sums,
+                                      double& requests);
+
   void draw_parameters(std::int64_t trial, bool all_workloads);
   void draw_services();
   void clear_hours(std::size_t model);
