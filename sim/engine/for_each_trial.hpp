@@ -20,7 +20,7 @@ void for_each_trial(const RunPlan& plan, const RunOptions& options, Body body) {
   tbb::enumerable_thread_specific<TrialSimulator> simulators([&] { return TrialSimulator(plan); });
   tbb::task_group_context context;
   tbb::parallel_for(
-      tbb::blocked_range<std::int64_t>(0, plan.trials, 64),
+      tbb::blocked_range<std::int64_t>(0, plan.trials, 8),
       [&](const tbb::blocked_range<std::int64_t>& range) {
         TrialSimulator& simulator = simulators.local();
         for (std::int64_t t = range.begin(); t != range.end(); ++t) {
