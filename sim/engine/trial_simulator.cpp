@@ -25,7 +25,7 @@ TrialSimulator::TrialSimulator(const RunPlan& plan)
     const auto hours = static_cast<std::size_t>(plan.hours_per_month);
     // 72 doubles past the hours: consecutive arrays 576 bytes (mod 4 KiB) further apart each.
     hourly_[m].stride = hours + 72;
-    hourly_[m].storage.assign(5 * hourly_[m].stride, 0.0);
+    hourly_[m].storage.assign(HourlyBuffers::arrays * hourly_[m].stride, 0.0);
   }
   for (std::size_t c = 0; c < plan.capacity.size(); ++c) {
     const CapacitySpec& spec = *plan.capacity[c].spec;
@@ -225,73 +225,79 @@ const MonthProfile& TrialSimulator::profile(int w, int month) {
   return profile_scratch_[w];
 }
 
+// The hour loops of simulate_month, each on locals and restrict arrays: a store to an array
+// (doubles, like a draw's moments and prices) would otherwise make the compiler reload them all,
+// and each loop keeps only what it needs in registers.
 namespace {
 
-// The month's token sums, hour by hour, added to the model's hourly arrays. Everything the loop
-// reads stays in locals, and the arrays are restrict: otherwise every store to an array (doubles,
-// like the draw's moments and prices) would make the compiler reload them all.
-[[gnu::flatten]] RequestTokens add_token_sums_impl(const double* __restrict counts, int hours, const TokenMoments moments,
-                                                   const Dist& input, const Dist& output, std::int64_t context,
-                                                   const ServerlessTokenPrices price, double exact_below, Rng& token_rng,
-                                                   double* __restrict in, double* __restrict out,
-                                                   double* __restrict usd, double* __restrict req, double& requests) {
-  Rng rng = token_rng;
-  double in_total = 0, out_total = 0, request_total = 0;
-  for (int h = 0; h < hours; ++h) {
-    const double n = counts[h];
-    const RequestTokens s = sample_token_sums(n, moments, input, output, context, rng, exact_below);
-    in[h] += s.input;
-    out[h] += s.output;
-    usd[h] += s.input * price.input_usd + s.output * price.output_usd;
-    req[h] += n;
-    request_total += n;
-    in_total += s.input;
-    out_total += s.output;
-  }
-  token_rng = rng;
-  requests = request_total;
-  return {in_total, out_total};
-}
-
-}  // namespace
-
-namespace {
-
-// A month's hourly request counts: Poisson of the hour's share of the volume, times a Gamma burst
-// factor when bursty. Walks the calendar hour by hour (MonthProfile::weight, without its divisions).
-[[gnu::flatten]] void draw_hourly_counts_impl(double* __restrict counts, long first_hour, int hours, double volume,
-                                              const double* weekday, const double* weekend, bool bursty,
-                                              const GammaVariate burst, Rng& traffic_rng) {
-  Rng rng = traffic_rng;
+// The month's hourly request rates, volume x the calendar hour's weight (MonthProfile::weight
+// without its divisions), into `rates`.
+void fill_hourly_rates(double* __restrict rates, long first_hour, int hours, double volume, const double* weekday,
+                       const double* weekend) {
   int hour_of_day = static_cast<int>(first_hour % 24);
   long day = first_hour / 24;
   const double* day_weights = is_weekend(first_hour) ? weekend : weekday;
   for (int h = 0; h < hours; ++h) {
-    double rate = volume * day_weights[hour_of_day];
+    rates[h] = volume * day_weights[hour_of_day];
     if (++hour_of_day == 24) {
       hour_of_day = 0;
       ++day;
       day_weights = day % 7 >= 5 ? weekend : weekday;
     }
-    if (bursty) rate *= burst(rng);
-    counts[h] = sample_poisson(rate, rng);
+  }
+}
+
+// Replaces each hour's rate by its request count: Poisson of the rate, times a Gamma burst factor
+// when Bursty.
+template <bool Bursty>
+[[gnu::flatten]] void draw_counts_in_place(double* __restrict rates, int hours, const GammaVariate burst,
+                                           Rng& traffic_rng) {
+  Rng rng = traffic_rng;
+  for (int h = 0; h < hours; ++h) {
+    double rate = rates[h];
+    if constexpr (Bursty) rate *= burst(rng);
+    rates[h] = sample_poisson(rate, rng);
   }
   traffic_rng = rng;
 }
 
+// Each hour's input and output token sums, into `input_sums` and `output_sums`.
+[[gnu::flatten]] void draw_token_sums(const double* __restrict counts, int hours, const TokenMoments moments,
+                                      const Dist& input, const Dist& output, std::int64_t context, double exact_below,
+                                      Rng& token_rng, double* __restrict input_sums, double* __restrict output_sums) {
+  Rng rng = token_rng;
+  for (int h = 0; h < hours; ++h) {
+    const RequestTokens s = sample_token_sums(counts[h], moments, input, output, context, rng, exact_below);
+    input_sums[h] = s.input;
+    output_sums[h] = s.output;
+  }
+  token_rng = rng;
+}
+
+struct HourlyTotals {
+  RequestTokens tokens;
+  double requests = 0;
+};
+
+// Adds one workload's month to the model's hourly arrays; returns its totals.
+HourlyTotals add_to_model_hours(const double* __restrict counts, const double* __restrict input_sums,
+                                const double* __restrict output_sums, int hours, const ServerlessTokenPrices price,
+                                double* __restrict input, double* __restrict output, double* __restrict usd,
+                                double* __restrict requests) {
+  HourlyTotals totals;
+  for (int h = 0; h < hours; ++h) {
+    input[h] += input_sums[h];
+    output[h] += output_sums[h];
+    usd[h] += input_sums[h] * price.input_usd + output_sums[h] * price.output_usd;
+    requests[h] += counts[h];
+    totals.requests += counts[h];
+    totals.tokens.input += input_sums[h];
+    totals.tokens.output += output_sums[h];
+  }
+  return totals;
+}
+
 }  // namespace
-
-void TrialSimulator::draw_hourly_counts(double* counts, long first_hour, int hours, double volume, const double* weekday,
-                                        const double* weekend, bool bursty, const GammaVariate& burst, Rng& rng) {
-  draw_hourly_counts_impl(counts, first_hour, hours, volume, weekday, weekend, bursty, burst, rng);
-}
-
-RequestTokens TrialSimulator::add_token_sums(const double* counts, int hours, WorkloadDraw& d, std::int64_t context,
-                                             const ServerlessTokenPrices& price, double exact_below, const HourSums& sums,
-                                             double& requests) {
-  return add_token_sums_impl(counts, hours, d.moments, d.input, d.output, context, price, exact_below, d.token_rng,
-                             sums.input, sums.output, sums.serverless_usd, sums.requests, requests);
-}
 
 RequestTokens TrialSimulator::simulate_month(int w, int month, double& requests) {
   const WorkloadPlan& wp = plan_.workloads[w];
@@ -299,20 +305,29 @@ RequestTokens TrialSimulator::simulate_month(int w, int month, double& requests)
   const MonthProfile& prof = profile(w, month);
   const double volume = d.requests_per_month * std::pow(1.0 + d.growth, month);
   const std::int64_t context = plan_.models[wp.model].spec->context_tokens;
-  const ModelDraw& model = models_[wp.model];
-  RequestTokens total;
-  requests = 0;
 
   if (wp.hourly) {
     HourlyBuffers& buffers = hourly_[wp.model];
-    const ServerlessTokenPrices price = serverless_token_prices(model.prices, d.cached_share);
     // Counts first, then token sums: they come from separate streams, so the order of each
     // stream's draws is unchanged, and a token sum no longer waits on its hour's count.
+    const int hours = plan_.hours_per_month;
     double* const counts = buffers.counts();
-    draw_hourly_counts(counts, static_cast<long>(month) * plan_.hours_per_month, plan_.hours_per_month, volume,
-                       prof.weekday_weight.data(), prof.weekend_weight.data(), d.burstiness > 0, d.burst, d.traffic_rng);
-    const HourSums sums{buffers.input(), buffers.output(), buffers.serverless_usd(), buffers.requests()};
-    return add_token_sums(counts, plan_.hours_per_month, d, context, price, plan_.exact_below, sums, requests);
+    fill_hourly_rates(counts, static_cast<long>(month) * hours, hours, volume, prof.weekday_weight.data(),
+                      prof.weekend_weight.data());
+    if (d.burstiness > 0) {
+      draw_counts_in_place<true>(counts, hours, d.burst, d.traffic_rng);
+    } else {
+      draw_counts_in_place<false>(counts, hours, d.burst, d.traffic_rng);
+    }
+    draw_token_sums(counts, hours, d.moments, d.input, d.output, context, plan_.exact_below, d.token_rng,
+                    buffers.input_sums(), buffers.output_sums());
+    const HourlyTotals totals =
+        add_to_model_hours(counts, buffers.input_sums(), buffers.output_sums(), hours,
+                           serverless_token_prices(models_[wp.model].prices, d.cached_share), buffers.input(),
+                           buffers.output(),
+                           buffers.serverless_usd(), buffers.requests());
+    requests = totals.requests;
+    return totals.tokens;
   }
 
   // Only the month's total is needed: the sum of the hourly Poisson(rate_h x G_h) counts is

@@ -65,17 +65,12 @@ class TrialSimulator {
     double* output() { return storage.data() + stride; }
     double* serverless_usd() { return storage.data() + 2 * stride; }
     double* requests() { return storage.data() + 3 * stride; }
-    double* counts() { return storage.data() + 4 * stride; }  // one workload's request counts
+    // One workload's month, before it is added to the model's: counts, input and output sums.
+    double* counts() { return storage.data() + 4 * stride; }
+    double* input_sums() { return storage.data() + 5 * stride; }
+    double* output_sums() { return storage.data() + 6 * stride; }
+    static constexpr std::size_t arrays = 7;
   };
-
-  struct HourSums {
-    double *input, *output, *serverless_usd, *requests;
-  };
-  static void draw_hourly_counts(double* counts, long first_hour, int hours, double volume, const double* weekday,
-                                 const double* weekend, bool bursty, const GammaVariate& burst, Rng& rng);
-  static RequestTokens add_token_sums(const double* counts, int hours, WorkloadDraw& d, std::int64_t context,
-                                      const ServerlessTokenPrices& price, double exact_below, const HourSums& sums,
-                                      double& requests);
 
   void draw_parameters(std::int64_t trial, bool all_workloads);
   void draw_services();
