@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include <boost/random/lognormal_distribution.hpp>
+
 #include "tokencast/random.hpp"
 
 namespace tokencast {
@@ -58,13 +60,23 @@ class Dist {
   double cdf(double x) const;
   Interval support() const;
 
-  double sample(Rng& rng) const;
+  // Inline for the lognormal, the usual token distribution: --exact draws two a request. The
+  // other kinds take a copy of the stream, so that a caller's stream can stay in registers.
+  double sample(Rng& rng) const {
+    if (kind_ == DistKind::lognormal) return boost::random::lognormal_distribution<double>(a_, b_)(rng);
+    Rng copy = rng;
+    const double value = sample_other(copy);
+    rng = copy;
+    return value;
+  }
 
   // empirical only: the values and their cumulative weights (ending at 1).
   std::span<const double> values() const { return values_; }
   std::span<const double> cumulative_weights() const { return cumulative_; }
 
  private:
+  double sample_other(Rng& rng) const;
+
   DistKind kind_ = DistKind::fixed;
   // Parameters by kind: fixed (a=value); uniform (a=min, b=max); triangular (a=min, b=mode,
   // c=max); pert (a=min, c=max, alpha, beta of the beta on [a,c]); normal (a=mean, b=sd, c=min,

@@ -386,7 +386,7 @@ double Dist::cdf(double x) const {
   return 0.0;
 }
 
-double Dist::sample(Rng& rng) const {
+double Dist::sample_other(Rng& rng) const {
   switch (kind_) {
     case DistKind::fixed: return a_;
     case DistKind::uniform: return br::uniform_real_distribution<double>(a_, b_)(rng);
