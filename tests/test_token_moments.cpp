@@ -71,6 +71,31 @@ TEST_CASE("fixed and empirical token counts have exact moments", "[tokens]") {
   CHECK(m.output_variance == Approx(second - mean * mean).epsilon(1e-12));
 }
 
+TEST_CASE("a request's token counts are its draws rounded as std::nearbyint does, then cut", "[tokens]") {
+  // Ties go to even, as nearbyint's default rounding mode; below 1 token the count is 1.
+  Rng rng(3);
+  CHECK(sample_request_tokens(Dist::fixed(2.5), Dist::fixed(3.5), 131072, rng).input == 2.0);
+  CHECK(sample_request_tokens(Dist::fixed(2.5), Dist::fixed(3.5), 131072, rng).output == 4.0);
+  CHECK(sample_request_tokens(Dist::fixed(0.2), Dist::fixed(1e300), 131072, rng).input == 1.0);
+  // A draw past 2^52 (outside the fast rounding's range) is cut at the context like any other.
+  CHECK(sample_request_tokens(Dist::fixed(0.2), Dist::fixed(1e300), 131072, rng).output == 131071.0);
+  CHECK(sample_request_tokens(Dist::fixed(1e300), Dist::fixed(7.49), 131072, rng).input == 131072.0 - 7.0);
+
+  // Lognormal draws replayed from the same stream (input first, then output: the order
+  // sample_request_tokens draws in), rounded by std::nearbyint, match request by request.
+  const Dist in = Dist::lognormal(std::log(40.0), 1.5), out = Dist::lognormal(std::log(20.0), 1.2);
+  const std::int64_t context = 4096;
+  Rng a(17), b(17);
+  for (int i = 0; i < 100000; ++i) {
+    const RequestTokens t = sample_request_tokens(in, out, context, a);
+    const double raw_in = in.sample(b), raw_out = out.sample(b);
+    const double expected_out = std::clamp(std::nearbyint(raw_out), 1.0, context - 1.0);
+    const double expected_in = std::clamp(std::nearbyint(raw_in), 1.0, context - expected_out);
+    REQUIRE(t.output == expected_out);
+    REQUIRE(t.input == expected_in);
+  }
+}
+
 TEST_CASE("the context cut: the quadrature matches a simulation of the cut requests", "[tokens]") {
   // Context 4096 cuts a long-tailed input often (P(in + out > 4096) is several percent).
   const Dist in = Dist::lognormal(std::log(2000.0), 0.7);
