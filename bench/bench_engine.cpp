@@ -102,19 +102,13 @@ BENCHMARK(BM_capacity_workload_hour)->Args({200, 1})->Args({200, 2})->Unit(bench
 
 // ---- exact mode: cost per request ----------------------------------------------------------------
 
-// `--exact` draws every request's tokens (docs/cost-model.md, "Token sums"): one month of a
-// workload of about 3,000 requests an hour (the size tests/test_exact_precision.cpp compares with
-// the hourly sums), lognormal input and output tokens. range(0) = trials, range(1) = threads;
-// s_per_request is wall time over the requests drawn, cpu_s_per_request the process's CPU time.
+// `--exact` draws every request's tokens (docs/cost-model.md, "Token sums"):
+// bench/scenarios/exact-month.toml, a month of about 3,000 requests an hour (the size
+// tests/test_exact_precision.cpp compares with the hourly sums), lognormal input and output
+// tokens. range(0) = trials, range(1) = threads; s_per_request is wall time over the requests
+// drawn, cpu_s_per_request the process's CPU time.
 void BM_exact_request(benchmark::State& state) {
-  static const tokencast::Scenario scenario = tokencast::load_scenario_text(
-      "[scenario]\nname = \"exact\"\nmonths = 1\nseed = 1\n\n"
-      "[[model]]\nid = \"bench/chat\"\ninput_usd_per_mtok = 0.88\noutput_usd_per_mtok = 0.88\n\n"
-      "[[workload]]\nname = \"chat\"\nmodel = \"bench/chat\"\nrequests_per_month = 2190000\n"
-      "input_tokens = { dist = \"lognormal\", mean = 3000, cv = 0.6 }\n"
-      "output_tokens = { dist = \"lognormal\", mean = 1000, cv = 0.8 }\n"
-      "traffic = { daily_peak_to_mean = 1.8, peak_hour = 14, weekend_factor = 0.7, burstiness = 0.2 }\n",
-      "<exact>");
+  const tokencast::Scenario& scenario = scenario_file("bench/scenarios/exact-month.toml");
   tokencast::RunOptions options;
   options.trials = state.range(0);
   options.threads = static_cast<int>(state.range(1));
