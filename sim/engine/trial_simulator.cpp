@@ -321,11 +321,10 @@ RequestTokens TrialSimulator::simulate_month(int w, int month, double& requests)
     }
     draw_token_sums(counts, hours, d.moments, d.input, d.output, context, plan_.exact_below, d.token_rng,
                     buffers.input_sums(), buffers.output_sums());
-    const HourlyTotals totals =
-        add_to_model_hours(counts, buffers.input_sums(), buffers.output_sums(), hours,
-                           serverless_token_prices(models_[wp.model].prices, d.cached_share), buffers.input(),
-                           buffers.output(),
-                           buffers.serverless_usd(), buffers.requests());
+    const ServerlessTokenPrices price = serverless_token_prices(models_[wp.model].prices, d.cached_share);
+    const HourlyTotals totals = add_to_model_hours(counts, buffers.input_sums(), buffers.output_sums(), hours, price,
+                                                   buffers.input(), buffers.output(), buffers.serverless_usd(),
+                                                   buffers.requests());
     requests = totals.requests;
     return totals.tokens;
   }
