@@ -60,14 +60,10 @@ class Dist {
   double cdf(double x) const;
   Interval support() const;
 
-  // Inline for the lognormal, the usual token distribution: --exact draws two a request. The
-  // other kinds take a copy of the stream, so that a caller's stream can stay in registers.
+  // Inline for the lognormal, the usual token distribution: --exact draws two a request.
   double sample(Rng& rng) const {
     if (kind_ == DistKind::lognormal) return boost::random::lognormal_distribution<double>(a_, b_)(rng);
-    Rng copy = rng;
-    const double value = sample_other(copy);
-    rng = copy;
-    return value;
+    return draw_through_copy(rng, [this](Rng& copy) { return sample_other(copy); });
   }
 
   // empirical only: the values and their cumulative weights (ending at 1).

@@ -56,6 +56,17 @@ class Xoshiro256pp {
 
 using Rng = Xoshiro256pp;
 
+// draw(copy) on a copy of `rng`, whose state then becomes rng's: for a hot loop's out-of-line
+// draws. Were the loop's own stream passed by address, the compiler would keep it in memory and
+// store it before every opaque call in the loop (log, exp); the copy's address escapes instead.
+template <class Draw>
+auto draw_through_copy(Rng& rng, Draw draw) {
+  Rng copy = rng;
+  const auto value = draw(copy);
+  rng = copy;
+  return value;
+}
+
 // What a stream is used for. Values are part of the results' identity: never renumber.
 enum class StreamPurpose : std::uint64_t {
   scenario_parameters = 1,  // per-trial draws of prices, throughputs, utilisation targets

@@ -103,10 +103,7 @@ inline constexpr double cornish_fisher_poisson_from = 300;
 // 300, the error falling as 1/mean (tests/test_token_moments.cpp, docs/cost-model.md).
 inline double sample_poisson(double mean, Rng& rng) {
   if (!(mean >= cornish_fisher_poisson_from)) {
-    Rng copy = rng;  // as in sample_token_sums: the stream's own address never escapes
-    const double count = detail::sample_poisson_ptrs(mean, copy);
-    rng = copy;
-    return count;
+    return draw_through_copy(rng, [mean](Rng& copy) { return detail::sample_poisson_ptrs(mean, copy); });
   }
   // Cornish-Fisher with the Poisson's cumulants (all equal to the mean) to order mean^-1/2 past the
   // normal's, rounded: the continuity correction. Terms of zero mean, so the mean stays exact.
@@ -129,12 +126,9 @@ inline RequestTokens sample_token_sums(double requests, const TokenMoments& mome
                                        const Dist& output, std::int64_t context_tokens, Rng& rng,
                                        double exact_below = exact_sum_threshold) {
   if (requests <= exact_below) {
-    // Through a copy: were the stream's own address passed out, the caller's loop would keep the
-    // stream in memory, storing it before every out-of-line call (the Gamma's logarithms).
-    Rng copy = rng;
-    const RequestTokens exact = detail::sample_token_sums_exactly(requests, input, output, context_tokens, copy);
-    rng = copy;
-    return exact;
+    return draw_through_copy(rng, [&](Rng& copy) {
+      return detail::sample_token_sums_exactly(requests, input, output, context_tokens, copy);
+    });
   }
   auto gamma_sum = [&](double mean, double shape, double scale) {
     if (!(shape > 0)) return requests * mean;
