@@ -266,7 +266,7 @@ TEST_CASE("JSON has exactly the documented keys, one month", "[output]") {
 
   const auto& dedicated = model["dedicated"];
   CHECK(sorted(keys_of(dedicated)) ==
-        sorted({"name", "gpu", "replicas", "replicas_sizing", "gpus", "sizing_replicas_needed", "overflow",
+        sorted({"name", "gpu", "replicas", "replicas_sizing", "gpus", "sizing_replicas_needed", "feasible", "overflow",
                 "utilization", "overflow_share", "usd_per_mtok", "peak_replicas_needed"}));
   CHECK(dedicated["name"] == "llama-h100");
   CHECK(dedicated["gpu"] == "H100-80GB");
@@ -327,7 +327,7 @@ TEST_CASE("JSON: a GPU cluster reports nodes, fixed sizing, drop overflow; batch
   CHECK(sorted(keys_of(m)) == sorted({"model", "workloads", "cost_usd", "gpu_cluster", "cheapest"}));
   CHECK(sorted(keys_of(m["cost_usd"])) == sorted({"serverless", "gpu_cluster"}));
   const auto& c = m["gpu_cluster"];
-  CHECK(sorted(keys_of(c)) == sorted({"name", "replicas", "replicas_sizing", "gpus", "nodes", "sizing_replicas_needed",
+  CHECK(sorted(keys_of(c)) == sorted({"name", "replicas", "replicas_sizing", "gpus", "nodes", "sizing_replicas_needed", "feasible",
                                       "overflow", "utilization", "overflow_share", "usd_per_mtok",
                                       "peak_replicas_needed"}));
   CHECK(c["nodes"] == 2);

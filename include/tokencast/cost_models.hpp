@@ -83,6 +83,10 @@ CapacityPlan plan_capacity(const CapacitySpec& spec, int replicas_required);
 CapacityPlan plan_replicas(const CapacitySpec& spec, int replicas);
 // Replicas needed to hold `peak_work` replica-seconds in one hour at the utilisation target.
 double replicas_needed(double peak_work_replica_seconds, double max_utilization);
+// The fewest whole replicas covering `replicas_needed`, within [lo, hi]: a tolerance keeps an exact
+// whole number (3.0000000001 from rounding) from buying a replica, and a need past hi (or NaN)
+// gives hi, so no need however large is cast to an int it does not fit.
+int whole_replicas(double replicas_needed, int lo, int hi);
 
 // Accumulates an option's hours: work above capacity overflows (to serverless prices, or dropped);
 // every hour bills the GPUs of the plan in force (the reservation, or an autoscaling step's).

@@ -18,9 +18,12 @@
 namespace tokencast {
 
 // P(an arrival waits) in M/M/c with `offered_erlangs` = lambda * E[S] and c servers; 1 when
-// offered >= c. Numerically stable for thousands of servers: Erlang B by the recursion
-// B(0)=1, B(k) = a B(k-1) / (k + a B(k-1)), then C = c B / (c - a (1 - B)). No factorials.
+// offered >= c. Numerically stable at any c: Erlang B by the recursion B(0)=1,
+// B(k) = a B(k-1) / (k + a B(k-1)) up to erlang_b_recursion_servers servers, beyond as the Poisson
+// ratio P(N = c) / P(N <= c), N ~ Poisson(a) (regularised incomplete gamma: constant time); then
+// C = c B / (c - a (1 - B)). No factorials.
 double erlang_c(int servers, double offered_erlangs);
+inline constexpr int erlang_b_recursion_servers = 10'000;
 
 struct QueueEstimate {
   bool stable = false;          // offered < servers
@@ -35,6 +38,14 @@ struct QueueEstimate {
 QueueEstimate allen_cunneen(int servers, double arrival_rate_per_s, double mean_service_s,
                             double arrival_scv, double service_scv, double wait_quantile = 0.95);
 
+// The queue one replica's slots form for one request mix: what the latency search needs of it.
+struct SloQueue {
+  double mean_service_s = 0;
+  double service_scv = 0;
+  double prefill_p95_s = 0;
+  int max_concurrency = 1;
+};
+
 // What one request costs a replica, from the token moments of the traffic.
 struct ServiceProfile {
   double input_mean_tokens = 0, input_variance = 0, input_p95_tokens = 0;
@@ -44,6 +55,7 @@ struct ServiceProfile {
   double mean_service_s() const;   // E[S]
   double service_scv() const;      // Var[S]/E[S]^2 (input and output independent)
   double prefill_p95_s() const;    // input_p95_tokens / prefill_tokens_per_s
+  SloQueue queue() const { return {mean_service_s(), service_scv(), prefill_p95_s(), max_concurrency}; }
 };
 struct SloTarget {
   std::optional<double> wait_p95_s;
@@ -52,15 +64,27 @@ struct SloTarget {
   // (docs/capacity.md, "The TTFT approximation").
   std::optional<double> ttft_p95_s;
 };
+// Whether a pool size meets a latency objective, and when none does, why.
+enum class SloOutcome {
+  met,          // `replicas` is the fewest that meet it
+  unreachable,  // no pool of any size meets it: a ttft target below the prefill p95 itself
+  over_limit,   // it needs more than max_replicas
+};
 struct SloSizingEstimate {
   int replicas = 0;
   QueueEstimate queue;
   double ttft_p95_s = 0;
-  bool feasible = false;
+  bool feasible = false;  // outcome == met
+  SloOutcome outcome = SloOutcome::over_limit;
+  // With over_limit: the smallest stable pool, a lower bound on what the objective needs (it may
+  // exceed max_replicas; a double, since it may exceed any int).
+  double stable_from_replicas = 0;
 };
 // Fewest replicas in [min_replicas, max_replicas] meeting every given target at this arrival rate
 // (stable and each p95 within target); feasible=false (replicas = max_replicas) when none does,
-// e.g. a ttft target below the prefill time itself. Galloping then bisection: O(log R) evaluations.
+// with the outcome saying why. Galloping then bisection: O(log R) evaluations.
+SloSizingEstimate replicas_for_slo(double arrival_rate_per_s, const SloQueue& queue, const SloTarget& slo,
+                                   int min_replicas, int max_replicas = 100000, double arrival_scv = 1.0);
 SloSizingEstimate replicas_for_slo(double arrival_rate_per_s, const ServiceProfile& service, const SloTarget& slo,
                                    int min_replicas, int max_replicas = 100000, double arrival_scv = 1.0);
 

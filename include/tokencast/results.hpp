@@ -36,10 +36,15 @@ struct SloSizing {
   double peak_arrival_rate_per_s = 0;  // capacity_quantile of the trials' peak-hour rate
   double mean_service_s = 0;           // one request at max_concurrency
   double service_scv = 0;              // squared coefficient of variation of the service time
-  int replicas = 0;                    // fewest replicas meeting the objective at that rate
+  int replicas = 0;                    // fewest replicas meeting the objective at that rate (when feasible)
   double wait_probability = 0;         // Erlang C at those replicas
   double wait_p95_s = 0;               // predicted
   double ttft_p95_s = 0;               // predicted
+  // False when no replica count up to limits::max_replicas meets the objective at that rate;
+  // `reachable` false when no count at all would (a ttft target below the prefill p95).
+  bool feasible = true;
+  bool reachable = true;
+  double prefill_p95_s = 0;            // the prefill time no wait can take away
 };
 
 // A capacity option whose replicas follow the load step by step.
@@ -57,6 +62,11 @@ struct CapacityResult {
   bool auto_sized = false;
   CapacityPlan plan;                  // replicas, GPUs, nodes reserved
   double sizing_replicas_needed = 0;  // capacity_quantile of per-trial peak-hour replicas needed
+  // False when the sizing asked for more than the model can give (more than limits::max_replicas
+  // replicas, or a latency objective no replica count meets); `infeasible_reason` says which, and
+  // the plan is the best the scenario allows (the limit, the rest overflowing).
+  bool feasible = true;
+  std::string infeasible_reason;
   OverflowPolicy overflow = OverflowPolicy::serverless;
   Summary utilization;     // work served / (replicas x 3600 s x hours)
   Summary overflow_share;  // work above capacity / all work

@@ -36,5 +36,10 @@ Histogram make_histogram(std::span<const double> values, int bins = 40);
 Summary summarize(std::span<const double> values);
 // Type-7 quantile of already sorted values; p in [0, 1].
 double quantile_sorted(std::span<const double> sorted, double p);
+// The same quantiles of values in any order, by selection (std::nth_element on the ranks they
+// need) rather than a full sort: equal to quantile_sorted of the sorted values, bit for bit.
+// Reorders `values`; out[i] is the quantile at ps[i].
+void quantiles_by_selection(std::span<double> values, std::span<const double> ps, std::span<double> out);
+double quantile_by_selection(std::span<double> values, double p);
 
 }  // namespace tokencast

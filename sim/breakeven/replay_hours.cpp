@@ -23,6 +23,7 @@ void ReplayHours::build(std::span<WorkHour> hours) {
     high_ = std::max(high_, h.work);
   }
   if (high_ > low_) width_ = std::log(high_ / low_) / bins;
+  if (!(width_ > 0.0) || !std::isfinite(width_)) width_ = 1.0;
   for (const WorkHour& h : rest) {
     const int j = high_ > low_ ? bin_of(std::max(h.work, low_)) : 0;
     usd_[static_cast<std::size_t>(j)] += h.serverless_usd;

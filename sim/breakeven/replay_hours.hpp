@@ -35,9 +35,11 @@ class ReplayHours {
   double peak_work() const { return kept_ > 0 ? top_[0].work : 0.0; }
 
  private:
-  // The bin holding `capacity`, for low_ < capacity < high_.
+  // The bin holding `capacity`, for low_ < capacity < high_; clamped in floating point before
+  // the cast, so no ratio (nor NaN) can index outside the bins.
   int bin_of(double capacity) const {
-    return std::min(bins - 1, static_cast<int>(std::log(high_ / capacity) / width_));
+    const double bin = std::log(high_ / capacity) / width_;
+    return bin >= 0.0 ? static_cast<int>(std::min(bin, bins - 1.0)) : 0;
   }
 
   int kept_;

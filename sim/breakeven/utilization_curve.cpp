@@ -6,8 +6,10 @@ namespace tokencast::detail {
 namespace {
 
 BandPoint band(double x, std::vector<double>& values) {
-  std::sort(values.begin(), values.end());
-  return {x, quantile_sorted(values, 0.05), quantile_sorted(values, 0.50), quantile_sorted(values, 0.95)};
+  static constexpr double ps[] = {0.05, 0.50, 0.95};
+  double q[3];
+  quantiles_by_selection(values, ps, q);
+  return {x, q[0], q[1], q[2]};
 }
 
 }  // namespace

@@ -13,6 +13,7 @@
 
 #include "../engine/for_each_trial.hpp"
 #include "../engine/simulation.hpp"
+#include "../engine/reservation_sizing.hpp"
 #include "grid_sampler.hpp"
 #include "replay_hours.hpp"
 #include "tokencast/errors.hpp"
@@ -139,12 +140,9 @@ class VolumeReplay final : public GridSampler {
   // capacity_quantile of the trials' peak needs.
   CapacityPlan reservation_at(std::size_t c, double k) const {
     const CapacityOptionPlan& option = plan_.capacity[c];
-    if (!option.auto_sized()) return plan_capacity(*option.spec, *option.spec->replicas);
-    std::vector<double> needs(static_cast<std::size_t>(plan_.trials));
+    std::vector<double> needs(option.auto_sized() ? static_cast<std::size_t>(plan_.trials) : 0);
     tbb::parallel_for(std::size_t{0}, needs.size(), [&](std::size_t t) { needs[t] = peak_need(t, c, k); });
-    std::sort(needs.begin(), needs.end());
-    const double needed = quantile_sorted(needs, option.spec->capacity_quantile);
-    return plan_capacity(*option.spec, static_cast<int>(std::ceil(needed - 1e-9)));
+    return size_reservation(*option.spec, needs).plan;
   }
 
   RunOptions options_;

@@ -153,14 +153,16 @@ PoolSimulationResult simulate_pool(const PoolSimulationConfig& config, const Req
   r.wait_probability = waited / n;
   r.mean_wait_se_s = batch_means_se(batch_wait, batch_count);
   r.wait_probability_se = batch_means_se(batch_waited, batch_count);
-  std::sort(waits.begin(), waits.end());
-  std::sort(ttfts.begin(), ttfts.end());
-  r.wait_p50_s = quantile_sorted(waits, 0.50);
-  r.wait_p95_s = quantile_sorted(waits, 0.95);
-  r.wait_p99_s = quantile_sorted(waits, 0.99);
-  r.ttft_p50_s = quantile_sorted(ttfts, 0.50);
-  r.ttft_p95_s = quantile_sorted(ttfts, 0.95);
-  r.ttft_p99_s = quantile_sorted(ttfts, 0.99);
+  static constexpr double ps[] = {0.50, 0.95, 0.99};
+  double wait_q[3], ttft_q[3];
+  quantiles_by_selection(waits, ps, wait_q);
+  quantiles_by_selection(ttfts, ps, ttft_q);
+  r.wait_p50_s = wait_q[0];
+  r.wait_p95_s = wait_q[1];
+  r.wait_p99_s = wait_q[2];
+  r.ttft_p50_s = ttft_q[0];
+  r.ttft_p95_s = ttft_q[1];
+  r.ttft_p99_s = ttft_q[2];
   return r;
 }
 

@@ -28,6 +28,12 @@ double replicas_needed(double peak_work_replica_seconds, double max_utilization)
   return peak_work_replica_seconds / (3600.0 * max_utilization);
 }
 
+int whole_replicas(double replicas_needed, int lo, int hi) {
+  const double whole = std::ceil(replicas_needed - 1e-9);
+  if (!(whole <= hi)) return hi;
+  return std::max(lo, static_cast<int>(std::max(whole, 0.0)));
+}
+
 CapacityLedger::CapacityLedger(const CapacityPlan& plan, const CapacityParams& params, OverflowPolicy overflow)
     : plan_(plan), params_(params), overflow_(overflow) {}
 

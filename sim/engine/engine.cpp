@@ -18,7 +18,9 @@
 #include "run_plan.hpp"
 #include "simulation.hpp"
 #include "../breakeven/utilization_curve.hpp"
+#include "reservation_sizing.hpp"
 #include "tokencast/errors.hpp"
+#include "tokencast/limits.hpp"
 #include "tokencast/queueing.hpp"
 #include "trial_simulator.hpp"
 #include "for_each_trial.hpp"
@@ -41,18 +43,12 @@ constexpr std::uint64_t seed_for_estimates = 0x5eed;
 void size_capacity(RunPlan& plan, bool auto_sized) {
   for (auto& option : plan.capacity) {
     if (option.auto_sized() != auto_sized) continue;
-    int required = 0;
-    if (option.spec->replicas) {
-      required = *option.spec->replicas;
-    } else {
-      const auto peaks = plan.columns.column(option.peak_needed_col);
-      std::vector<double> sorted(peaks.begin(), peaks.end());
-      std::sort(sorted.begin(), sorted.end());
-      option.sizing_replicas_needed = quantile_sorted(sorted, option.spec->capacity_quantile);
-      // The tolerance keeps an exact whole number (3.0000000001 from rounding) from buying a replica.
-      required = static_cast<int>(std::ceil(option.sizing_replicas_needed - 1e-9));
-    }
-    option.plan = plan_capacity(*option.spec, required);
+    const auto peaks = plan.columns.column(option.peak_needed_col);
+    std::vector<double> needs(auto_sized ? peaks.begin() : peaks.end(), peaks.end());
+    const detail::ReservationSizing sizing = detail::size_reservation(*option.spec, needs);
+    option.sizing_replicas_needed = sizing.replicas_needed;
+    option.sizing_feasible = sizing.feasible;
+    option.plan = sizing.plan;
     option.fixed_plan = option.plan;
   }
 }
@@ -100,37 +96,43 @@ void run_trials(RunPlan& plan, const RunOptions& options) {
 SloSizing slo_sizing(const RunPlan& plan, const detail::CapacityOptionPlan& option) {
   const TrialColumns& cols = plan.columns;
   std::vector<double> rates(cols.column(option.slo_rate_col).begin(), cols.column(option.slo_rate_col).end());
-  std::sort(rates.begin(), rates.end());
   SloSizing s;
-  s.peak_arrival_rate_per_s = quantile_sorted(rates, option.spec->capacity_quantile);
+  s.peak_arrival_rate_per_s = quantile_by_selection(rates, option.spec->capacity_quantile);
   s.mean_service_s = summarize(cols.column(option.slo_service_col)).mean;
   s.service_scv = summarize(cols.column(option.slo_scv_col)).mean;
-  const double prefill_p95 = summarize(cols.column(option.slo_prefill_p95_col)).mean;
-  const int concurrency = option.spec->max_concurrency;
-  auto estimate = [&](int replicas) {
-    return allen_cunneen(replicas * concurrency, s.peak_arrival_rate_per_s, s.mean_service_s, 1.0, s.service_scv);
-  };
-  auto meets = [&](int replicas) {
-    const QueueEstimate q = estimate(replicas);
-    if (!q.stable) return false;
-    if (option.spec->slo_wait_p95_s && q.wait_p95_s > *option.spec->slo_wait_p95_s) return false;
-    if (option.spec->slo_ttft_p95_s && q.wait_p95_s + prefill_p95 > *option.spec->slo_ttft_p95_s) return false;
-    return true;
-  };
-  int hi = 1;
-  while (!meets(hi) && hi < 1'000'000) hi *= 2;
-  int lo = hi / 2 + 1;
-  if (hi == 1) lo = 1;
-  while (lo < hi) {
-    const int mid = lo + (hi - lo) / 2;
-    if (meets(mid)) hi = mid; else lo = mid + 1;
-  }
-  s.replicas = hi;
-  const QueueEstimate at_plan = estimate(option.plan.replicas);
+  s.prefill_p95_s = summarize(cols.column(option.slo_prefill_p95_col)).mean;
+  const SloQueue queue{s.mean_service_s, s.service_scv, s.prefill_p95_s, option.spec->max_concurrency};
+  const SloTarget target{option.spec->slo_wait_p95_s, option.spec->slo_ttft_p95_s};
+  const SloSizingEstimate fewest = replicas_for_slo(s.peak_arrival_rate_per_s, queue, target, 1, limits::max_replicas);
+  s.feasible = fewest.feasible;
+  s.reachable = fewest.outcome != SloOutcome::unreachable;
+  s.replicas = fewest.feasible ? fewest.replicas : 0;
+  const QueueEstimate at_plan = allen_cunneen(option.plan.replicas * queue.max_concurrency, s.peak_arrival_rate_per_s,
+                                              s.mean_service_s, 1.0, s.service_scv);
   s.wait_probability = at_plan.wait_probability;
   s.wait_p95_s = at_plan.wait_p95_s;
-  s.ttft_p95_s = at_plan.wait_p95_s + prefill_p95;
+  s.ttft_p95_s = at_plan.wait_p95_s + s.prefill_p95_s;
   return s;
+}
+
+// Why an option's sizing asked for more than the model can give; empty when it did not.
+std::string infeasible_reason(const detail::CapacityOptionPlan& option, const std::optional<SloSizing>& slo) {
+  if (slo && !slo->reachable) {
+    return fmt::format("no replica count meets the latency objective: the ttft_p95_s target of {:g} s is below the "
+                       "prefill p95 of {:.3g} s",
+                       option.spec->slo_ttft_p95_s.value_or(0.0), slo->prefill_p95_s);
+  }
+  if (!option.sizing_feasible) {
+    return fmt::format("the busiest hour needs {:.4g} replicas (capacity_quantile {:g} of the trials), more than the "
+                       "{} a reservation may hold: {} are reserved and the rest overflows",
+                       option.sizing_replicas_needed, option.spec->capacity_quantile, limits::max_replicas,
+                       option.plan.replicas);
+  }
+  if (slo && !slo->feasible) {
+    return fmt::format("the latency objective needs more than {} replicas at the sizing peak of {:.4g} requests/s",
+                       limits::max_replicas, slo->peak_arrival_rate_per_s);
+  }
+  return {};
 }
 
 void add_percentile_se(Summary& s, std::span<const double> values) {
@@ -159,6 +161,8 @@ CapacityResult capacity_result(const RunPlan& plan, const detail::CapacityOption
   r.sizing_replicas_needed = option.sizing_replicas_needed;
   r.overflow = option.spec->overflow;
   if (option.slo_rate_col >= 0) r.slo = slo_sizing(plan, option);
+  r.infeasible_reason = infeasible_reason(option, r.slo);
+  r.feasible = r.infeasible_reason.empty();
   r.utilization = summarize(cols.column(option.utilization_col));
   r.overflow_share = summarize(cols.column(option.overflow_share_col));
   r.usd_per_mtok = summarize(cols.column(option.usd_per_mtok_col));
@@ -426,11 +430,13 @@ double worst_relative_se(const RunPlan& plan) {
   double worst = 0;
   for (int column : columns) {
     const auto values = plan.columns.column(column);
-    std::vector<double> sorted(values.begin(), values.end());
-    std::sort(sorted.begin(), sorted.end());
-    for (const double q : {0.50, 0.95}) {
-      const double p = std::abs(quantile_sorted(sorted, q));
-      if (p > 0) worst = std::max(worst, percentile_se(values, q) / p);
+    std::vector<double> copy(values.begin(), values.end());
+    static constexpr double ps[] = {0.50, 0.95};
+    double quantiles[2];
+    quantiles_by_selection(copy, ps, quantiles);
+    for (int i = 0; i < 2; ++i) {
+      const double p = std::abs(quantiles[i]);
+      if (p > 0) worst = std::max(worst, percentile_se(values, ps[i]) / p);
     }
   }
   return worst;
@@ -522,7 +528,11 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
         const bool dedicated = kind == CapacityKind::dedicated;
         m.costs.push_back(mode_cost(with_se, cols, option.cost, dedicated ? "dedicated" : "gpu_cluster"));
         mode_columns.push_back(&option.cost);
-        (dedicated ? m.dedicated : m.gpu_cluster) = capacity_result(plan, option);
+        const CapacityResult& sized = (dedicated ? m.dedicated : m.gpu_cluster).emplace(capacity_result(plan, option));
+        if (!sized.feasible) {
+          result.warnings.push_back(
+              fmt::format("{} '{}' is infeasible: {}", to_string(kind), option.spec->name, sized.infeasible_reason));
+        }
         if (option.spec->commitment_months > plan.months) {
           result.warnings.push_back(fmt::format(
               "{} '{}' commits to {} months but the horizon is {} month(s): costs cover the horizon only; set "

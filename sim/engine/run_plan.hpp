@@ -41,6 +41,7 @@ struct CapacityOptionPlan {
   int model = 0;
   CapacityPlan plan;  // set after sizing
   double sizing_replicas_needed = 0;
+  bool sizing_feasible = true;  // the need fits within limits::max_replicas
   int utilization_col = -1, overflow_share_col = -1, usd_per_mtok_col = -1, peak_needed_col = -1;
   int reservation_usd_col = -1;      // reserved capacity's cost over the horizon (no overflow)
   int full_capacity_mtok_col = -1;   // tokens the reservation serves at 100% utilization, millions

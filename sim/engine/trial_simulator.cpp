@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "tokencast/limits.hpp"
 #include "tokencast/queueing.hpp"
 
 namespace tokencast::detail {
@@ -30,7 +31,7 @@ TrialSimulator::TrialSimulator(const RunPlan& plan)
   for (std::size_t c = 0; c < plan.capacity.size(); ++c) {
     const CapacitySpec& spec = *plan.capacity[c].spec;
     if (spec.autoscale && spec.has_slo()) {
-      slo_rate_limits_[c].assign(static_cast<std::size_t>(spec.autoscale->max_replicas + 1), 0.0);
+      slo_rate_limits_[c].assign(static_cast<std::size_t>(spec.autoscale->max_replicas + 1), SloRateLimit{});
     }
   }
 }
@@ -135,7 +136,19 @@ double peak_replicas_needed(const CapacitySpec& spec, double peak_work, double m
   double need = replicas_needed(peak_work, max_utilization);
   if (spec.has_slo() && spec.max_concurrency > 0 && peak_requests > 0) {
     const SloTarget target{spec.slo_wait_p95_s, spec.slo_ttft_p95_s};
-    need = std::max(need, static_cast<double>(replicas_for_slo(peak_requests / 3600.0, service, target, 1, 1000000).replicas));
+    const SloSizingEstimate slo = replicas_for_slo(peak_requests / 3600.0, service, target, 1, limits::max_replicas);
+    switch (slo.outcome) {
+      case SloOutcome::met:
+        need = std::max(need, static_cast<double>(slo.replicas));
+        break;
+      case SloOutcome::over_limit:
+        // More than the limit: at least the smallest stable pool, and past the limit.
+        need = std::max({need, slo.stable_from_replicas, limits::max_replicas + 1.0});
+        break;
+      case SloOutcome::unreachable:
+        // No pool meets it (reported as infeasible): it must not inflate the reservation.
+        break;
+    }
   }
   return need;
 }
@@ -148,22 +161,24 @@ double TrialSimulator::peak_need(int c) {
 int TrialSimulator::autoscale_replicas(int c, double work, double requests) {
   const CapacitySpec& spec = *plan_.capacity[c].spec;
   const auto& scale = *spec.autoscale;
-  int replicas = static_cast<int>(std::ceil(replicas_needed(work, capacity_[c].max_utilization) - 1e-9));
+  int replicas = whole_replicas(replicas_needed(work, capacity_[c].max_utilization), scale.min_replicas,
+                                scale.max_replicas);
   if (spec.has_slo() && spec.max_concurrency > 0 && requests > 0 && replicas < scale.max_replicas) {
-    // Memoised per trial: the highest hourly request count each replica count can hold.
-    std::vector<double>& limits = slo_rate_limits_[c];
+    // Memoised within the trial (its request mix and throughputs are the trial's own): the highest
+    // hourly request count each replica count can hold. An entry of an earlier trial is stale.
+    std::vector<SloRateLimit>& limits = slo_rate_limits_[c];
     auto holds = [&](int r) {
-      double& limit = limits[static_cast<std::size_t>(r)];
-      if (limit == 0.0) {
+      SloRateLimit& limit = limits[static_cast<std::size_t>(r)];
+      if (limit.trial != current_trial_) {
         double lo = 0.0, hi = 1.0;
         while (slo_replicas(c, hi, 1, r + 1) <= r && hi < 1e15) hi *= 2;
         for (int i = 0; i < 40; ++i) {
           const double mid = 0.5 * (lo + hi);
           (slo_replicas(c, mid, 1, r + 1) <= r ? lo : hi) = mid;
         }
-        limit = std::max(lo, 1e-300);
+        limit = {current_trial_, lo};
       }
-      return requests <= limit;
+      return requests <= limit.requests;
     };
     int lo = std::max(replicas, scale.min_replicas), hi = scale.max_replicas;
     while (lo < hi) {
@@ -344,6 +359,7 @@ RequestTokens TrialSimulator::simulate_month(int w, int month, double& requests)
 void TrialSimulator::run_trial(std::int64_t trial, TrialColumns& cols, std::span<DeferredCapacity> deferred,
                                int first_month, int end_month) {
   if (end_month < 0) end_month = plan_.months;
+  current_trial_ = trial;
   draw_parameters(trial, true);
   const auto t = static_cast<std::uint64_t>(trial);
   // With slots, options costed after sizing keep their hours instead of a ledger.

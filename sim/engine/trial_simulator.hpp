@@ -99,7 +99,14 @@ class TrialSimulator {
   std::vector<MonthProfile> profile_scratch_;  // by workload, for uncertain shapes
   std::vector<ServiceProfile> services_;   // by option: this trial's request mix on its replicas
   std::vector<double> peak_requests_;      // by option: busiest hour's requests
-  std::vector<std::vector<double>> slo_rate_limits_;  // by option and replicas: memo, 0 = unknown
+  // The most requests an hour `r` replicas of an autoscaling option hold within its objective, as
+  // found in trial `trial` (-1: never).
+  struct SloRateLimit {
+    std::int64_t trial = -1;
+    double requests = 0;
+  };
+  std::vector<std::vector<SloRateLimit>> slo_rate_limits_;  // by option and replicas: memo
+  std::int64_t current_trial_ = -1;
   std::vector<double> autoscaled_hours_at_max_;
   std::vector<std::vector<DeferredCapacity::Hour>>* recorded_ = nullptr;
 };

@@ -26,6 +26,7 @@ std::string format_capacity_table(const RunResult& result, const std::vector<Poo
       out += fmt::format("  reserved replicas        {} ({} GPUs{}), {}\n", c.plan.replicas, c.plan.gpus,
                          c.kind == CapacityKind::gpu_cluster ? fmt::format(", {} nodes", c.plan.nodes) : "",
                          c.auto_sized ? "sized automatically" : "fixed in the scenario");
+      if (!c.feasible) out += fmt::format("  INFEASIBLE: {}\n", c.infeasible_reason);
       out += fmt::format("  peak-hour replicas needed p50 {:.2f}, p95 {:.2f} ({})\n", c.peak_replicas_needed.p50,
                          c.peak_replicas_needed.p95,
                          c.slo ? "the larger of the utilization and latency rules" : "utilization rule");
@@ -37,7 +38,8 @@ std::string format_capacity_table(const RunResult& result, const std::vector<Poo
                            s.peak_arrival_rate_per_s, seconds(s.mean_service_s), s.service_scv);
         out += fmt::format("  fewest replicas meeting the objective: {}; at {} replicas: P(wait) {}, wait p95 {}, "
                            "TTFT p95 {}\n",
-                           s.replicas, c.plan.replicas, format_percent(s.wait_probability), seconds(s.wait_p95_s),
+                           s.feasible ? std::to_string(s.replicas) : std::string("none (infeasible)"),
+                           c.plan.replicas, format_percent(s.wait_probability), seconds(s.wait_p95_s),
                            seconds(s.ttft_p95_s));
       }
       if (c.autoscale) {

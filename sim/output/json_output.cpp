@@ -37,6 +37,8 @@ Json capacity_json(const CapacityResult& c) {
   j["gpus"] = c.plan.gpus;
   if (c.kind == CapacityKind::gpu_cluster) j["nodes"] = c.plan.nodes;
   j["sizing_replicas_needed"] = number(c.sizing_replicas_needed);
+  j["feasible"] = c.feasible;
+  if (!c.feasible) j["infeasible_reason"] = c.infeasible_reason;
   j["overflow"] = overflow_name(c.overflow);
   j["utilization"] = summary_json(c.utilization);
   j["overflow_share"] = summary_json(c.overflow_share);

@@ -151,6 +151,7 @@ std::string plural(std::int64_t n, std::string_view noun) {
 }
 
 std::string capacity_cell(const CapacityResult& c) {
+  if (!c.feasible) return fmt::format("{} (infeasible)", c.plan.replicas);
   if (c.autoscale) {
     return fmt::format("{}–{} auto ({} replica-h)", c.autoscale->min_replicas, c.autoscale->max_replicas,
                        format_count(c.autoscale->replica_hours.p50));

@@ -103,6 +103,7 @@ std::string plural(int n, std::string_view noun) { return fmt::format("{} {}{}",
 
 std::string sizing_text(const Scenario& scenario, const CapacityResult& c) {
   const CapacitySpec* spec = spec_of(scenario, c);
+  if (!c.feasible) return "INFEASIBLE: " + c.infeasible_reason;
   if (c.auto_sized) {
     const std::string quantile = spec ? format_percent(spec->capacity_quantile) : std::string("chosen");
     return fmt::format("auto: peak hour needs {:.2f} replicas at the {} quantile of trials", c.sizing_replicas_needed,
@@ -167,7 +168,7 @@ std::string capacity_section(const Scenario& scenario, const RunResult& result) 
     if (c->slo) {
       const SloSizing& s = *c->slo;
       slo.add({escape_html(c->name), escape_html(decimal(s.peak_arrival_rate_per_s)), escape_html(seconds(s.mean_service_s)),
-               escape_html(decimal(s.service_scv)), escape_html(std::to_string(s.replicas)),
+               escape_html(decimal(s.service_scv)), escape_html(s.feasible ? std::to_string(s.replicas) : std::string("infeasible")),
                escape_html(format_percent(s.wait_probability)), escape_html(seconds(s.wait_p95_s)),
                escape_html(seconds(s.ttft_p95_s))});
     }

@@ -56,13 +56,19 @@ DailyShape daily_shape(double peak_to_mean, int peak_hour) {
 }
 
 DailyShape daily_shape_from_weights(const std::array<double, 24>& weights) {
-  double sum = 0;
+  double largest = 0, sum = 0;
   for (double w : weights) {
     if (!(w >= 0) || !std::isfinite(w)) throw std::invalid_argument("hourly weights must be finite and >= 0");
+    largest = std::max(largest, w);
     sum += w;
   }
-  if (!(sum > 0)) throw std::invalid_argument("hourly weights must not all be 0");
-  return normalised(weights);
+  if (!(largest > 0)) throw std::invalid_argument("hourly weights must not all be 0");
+  if (std::isfinite(sum) && std::isfinite(24.0 / sum)) return normalised(weights);
+  // The sum of weights near the largest double overflows, and 24 over the sum of weights near the
+  // smallest one does: scaled to at most 1 first, they normalise in range.
+  DailyShape scaled = weights;
+  for (double& w : scaled) w /= largest;
+  return normalised(scaled);
 }
 
 MonthCalendar month_calendar(int month, int hours_per_month) {
@@ -77,14 +83,22 @@ MonthCalendar month_calendar(int month, int hours_per_month) {
 
 MonthProfile month_profile(const DailyShape& shape, double weekend_factor, const MonthCalendar& calendar) {
   double norm = 0, squares = 0;
-  for (int h = 0; h < 24; ++h) {
-    const double weekend = shape[h] * weekend_factor;
-    norm += shape[h] * calendar.weekday_hours[h] + weekend * calendar.weekend_hours[h];
-    squares += shape[h] * shape[h] * calendar.weekday_hours[h] + weekend * weekend * calendar.weekend_hours[h];
-  }
+  auto sum_weights = [&] {
+    norm = squares = 0;
+    for (int h = 0; h < 24; ++h) {
+      const double weekend = shape[h] * weekend_factor;
+      norm += shape[h] * calendar.weekday_hours[h] + weekend * calendar.weekend_hours[h];
+      squares += shape[h] * shape[h] * calendar.weekday_hours[h] + weekend * weekend * calendar.weekend_hours[h];
+    }
+  };
+  sum_weights();
   if (!(norm > 0)) {
-    // A month of weekend hours only, at weekend_factor 0: spread its volume evenly instead.
-    return month_profile(shape, 1.0, calendar);
+    // A month of weekend hours only, at weekend_factor 0: spread its volume as on weekdays instead.
+    weekend_factor = 1.0;
+    sum_weights();
+  }
+  if (!(norm > 0) || !std::isfinite(norm) || !std::isfinite(squares)) {
+    throw std::invalid_argument("month_profile: the daily shape gives the month no finite, positive weight");
   }
   MonthProfile profile;
   for (int h = 0; h < 24; ++h) {

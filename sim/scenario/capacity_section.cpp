@@ -5,6 +5,7 @@
 
 #include "quantity_parser.hpp"
 #include "sections.hpp"
+#include "tokencast/limits.hpp"
 
 namespace tokencast::loader {
 namespace {
@@ -28,8 +29,14 @@ constexpr std::string_view kClusterKeys[] = {
 constexpr std::string_view kSloKeys[] = {"wait_p95_s", "ttft_p95_s"};
 constexpr std::string_view kAutoscaleKeys[] = {"min_replicas", "max_replicas", "step_minutes"};
 
-constexpr IntRange kReplicaRange{1, 100000};
-constexpr IntRange kConcurrencyRange{1, 4096};
+constexpr IntRange kReplicaRange{1, limits::max_replicas};
+constexpr IntRange kConcurrencyRange{1, limits::max_concurrency};
+const ValueRange kGpuHourPrice = ValueRange::at_most_limit(0.0, true, limits::max_usd_per_gpu_hour);
+const ValueRange kMonthlyUsd = ValueRange::at_most_limit(0.0, false, limits::max_usd_per_month);
+const ValueRange kThroughput =
+    ValueRange::positive_within_limits(limits::min_tokens_per_s, limits::max_tokens_per_s);
+const ValueRange kMaxUtilization{limits::min_max_utilization, 1.0, false, false};
+const ValueRange kSloSeconds{0.0, limits::max_slo_s, true, false};
 constexpr IntRange kCommitmentRange{0, 120};
 // Traffic is simulated hour by hour, so an autoscaling step is a whole number of hours, at most
 // a day.
@@ -58,7 +65,7 @@ void read_price(const TableReader& table, const Catalog& catalog, CapacitySpec& 
     spec.gpu = *gpu;
   }
   // An explicit price wins over the catalog's.
-  if (auto price = optional_quantity(table, "usd_per_gpu_hour", ValueRange::positive())) {
+  if (auto price = optional_quantity(table, "usd_per_gpu_hour", kGpuHourPrice)) {
     spec.usd_per_gpu_hour = *price;
   } else if (listed != nullptr) {
     spec.usd_per_gpu_hour = Quantity(listed->usd_per_gpu_hour);
@@ -124,8 +131,8 @@ void read_latency_objective(const TableReader& table, CapacitySpec& spec) {
   if (slo->table().empty()) {
     table.fail_key("slo", "got an empty table, expected at least one of wait_p95_s, ttft_p95_s");
   }
-  spec.slo_wait_p95_s = slo->plain_number("wait_p95_s", ValueRange::positive());
-  spec.slo_ttft_p95_s = slo->plain_number("ttft_p95_s", ValueRange::positive());
+  spec.slo_wait_p95_s = slo->plain_number("wait_p95_s", kSloSeconds);
+  spec.slo_ttft_p95_s = slo->plain_number("ttft_p95_s", kSloSeconds);
   if (spec.max_concurrency == 0) {
     table.fail_key("slo",
                    "needs max_concurrency (sequences per replica) to model queueing; add "
@@ -181,7 +188,7 @@ void read_autoscale(const TableReader& table, CapacitySpec& spec) {
 // commitment_months only matters with a monthly_minimum_usd, but a term alone is not an error:
 // it may be written before the minimum is known.
 void read_commitment(const TableReader& table, CapacitySpec& spec) {
-  if (auto minimum = optional_quantity(table, "monthly_minimum_usd", ValueRange::non_negative())) {
+  if (auto minimum = optional_quantity(table, "monthly_minimum_usd", kMonthlyUsd)) {
     spec.monthly_minimum_usd = *minimum;
   }
   spec.commitment_months =
@@ -209,13 +216,13 @@ CapacitySpec read_option(const TableReader& table, CapacityKind kind, const Mode
   models.require_known(table.file(), *table.find("model"), table.path_of("model"), spec.model);
   read_price(table, catalog, spec);
   spec.gpus_per_replica =
-      static_cast<int>(table.integer("gpus_per_replica", IntRange{1, 1024}).value_or(1));
+      static_cast<int>(table.integer("gpus_per_replica", IntRange{1, limits::max_gpus_per_replica}).value_or(1));
   spec.prefill_tokens_per_s =
-      required_quantity(table, "prefill_tokens_per_s", ValueRange::positive());
+      required_quantity(table, "prefill_tokens_per_s", kThroughput);
   spec.decode_tokens_per_s =
-      required_quantity(table, "decode_tokens_per_s", ValueRange::positive());
+      required_quantity(table, "decode_tokens_per_s", kThroughput);
   if (auto utilization =
-          optional_quantity(table, "max_utilization", ValueRange{0.0, 1.0, true, false})) {
+          optional_quantity(table, "max_utilization", kMaxUtilization)) {
     spec.max_utilization = *utilization;
   }
   read_replicas(table, spec);
@@ -228,7 +235,7 @@ CapacitySpec read_option(const TableReader& table, CapacityKind kind, const Mode
   if (kind == CapacityKind::gpu_cluster) {
     spec.gpus_per_node =
         static_cast<int>(table.integer("gpus_per_node", IntRange{1, 64}).value_or(8));
-    if (auto fixed = optional_quantity(table, "fixed_usd_per_month", ValueRange::non_negative())) {
+    if (auto fixed = optional_quantity(table, "fixed_usd_per_month", kMonthlyUsd)) {
       spec.fixed_usd_per_month = *fixed;
     }
   }

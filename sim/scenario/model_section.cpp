@@ -6,6 +6,7 @@
 #include "name_matching.hpp"
 #include "quantity_parser.hpp"
 #include "sections.hpp"
+#include "tokencast/limits.hpp"
 
 namespace tokencast::loader {
 namespace {
@@ -15,6 +16,7 @@ constexpr std::string_view kModelKeys[] = {
     "batch_discount", "context_tokens"};
 
 constexpr std::int64_t kDefaultContextTokens = 131072;
+const ValueRange kPrice = ValueRange::at_most_limit(0.0, false, limits::max_usd_per_mtok);
 
 }  // namespace
 
@@ -42,20 +44,20 @@ void ModelRegistry::read(const TableReader& root) {
     const char* why_prices =
         "the model is not in the catalog, so the scenario must give its prices";
     bool overridden = false;
-    if (auto price = optional_quantity(table, "input_usd_per_mtok", ValueRange::non_negative())) {
+    if (auto price = optional_quantity(table, "input_usd_per_mtok", kPrice)) {
       spec.input_usd_per_mtok = *price;
       overridden = true;
     } else if (listed == nullptr) {
       table.fail_missing("input_usd_per_mtok", why_prices);
     }
-    if (auto price = optional_quantity(table, "output_usd_per_mtok", ValueRange::non_negative())) {
+    if (auto price = optional_quantity(table, "output_usd_per_mtok", kPrice)) {
       spec.output_usd_per_mtok = *price;
       overridden = true;
     } else if (listed == nullptr) {
       table.fail_missing("output_usd_per_mtok", why_prices);
     }
     if (auto price =
-            optional_quantity(table, "cached_input_usd_per_mtok", ValueRange::non_negative())) {
+            optional_quantity(table, "cached_input_usd_per_mtok", kPrice)) {
       spec.cached_input_usd_per_mtok = *price;
       overridden = true;
     }
@@ -65,7 +67,7 @@ void ModelRegistry::read(const TableReader& root) {
       overridden = true;
     }
     if (auto context = table.integer("context_tokens",
-                                     IntRange{2, std::numeric_limits<std::int64_t>::max()})) {
+                                     IntRange{2, limits::max_context_tokens})) {
       spec.context_tokens = *context;
     }
     spec.from_catalog = listed != nullptr;

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "name_matching.hpp"
+#include "tokencast/limits.hpp"
 #include "tokencast/scenario_loader.hpp"
 
 namespace tokencast::loader {
@@ -18,6 +19,17 @@ namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 constexpr std::size_t kMaxEmpiricalValues = 100000;
+// A normal's bulk reaches this many standard deviations from its mean.
+constexpr double kNormalBulkSds = 3.0;
+// z of the standard normal's 95th percentile: links a lognormal's p95 to its sigma.
+constexpr double kZ95 = 1.6448536269514722;
+
+// Distribution parameters that are shapes rather than values of the field.
+const ValueRange kLognormalSigma{0.0, limits::max_lognormal_sigma, true, false};
+const ValueRange kLognormalCv{0.0, limits::max_lognormal_cv, true, false};
+const ValueRange kGammaShape{limits::min_gamma_shape, limits::max_gamma_shape, false, false};
+const ValueRange kGammaCv{limits::min_gamma_cv, limits::max_gamma_cv, false, false};
+const ValueRange kPertShape{0.0, limits::max_pert_shape, true, false};
 
 struct KindInfo {
   DistKind kind;
@@ -93,8 +105,8 @@ std::string support_hint(const Quantity& quantity, bool low_side) {
   return {};
 }
 
-// Where the bulk of a quantity lies at most: its support's upper end when finite, else the median
-// or mean that locates its unbounded tail (with uncertain parameters at their highest).
+}  // namespace
+
 double bulk_upper(const Quantity& quantity) {
   const double hi = quantity.support().hi;
   const DistNode* node = quantity.node();
@@ -109,7 +121,7 @@ double bulk_upper(const Quantity& quantity) {
     case DistKind::pert:
       return bulk_upper(p[2]);
     case DistKind::normal:
-      return std::min(bulk_upper(p[0]), bulk_upper(p[3]));
+      return std::min(bulk_upper(p[0]) + kNormalBulkSds * bulk_upper(p[1]), bulk_upper(p[3]));
     case DistKind::lognormal:
       return node->param_set == ParamSet::mu_sigma ? std::exp(bulk_upper(p[0])) : bulk_upper(p[0]);
     case DistKind::gamma:
@@ -121,13 +133,56 @@ double bulk_upper(const Quantity& quantity) {
   return hi;
 }
 
+namespace {
+
+// Where the bulk of a quantity lies at least: a constant itself, the lower end of a bounded
+// distribution, a normal's mean less three standard deviations (or its min), a lognormal's median
+// and a gamma's mean, with uncertain parameters at their lowest.
+double bulk_lower(const Quantity& quantity) {
+  const DistNode* node = quantity.node();
+  if (node == nullptr) return quantity.support().lo;
+  const auto& p = node->params;
+  switch (node->kind) {
+    case DistKind::fixed:
+    case DistKind::uniform:
+    case DistKind::triangular:
+    case DistKind::pert:
+      return bulk_lower(p[0]);
+    case DistKind::normal:
+      return std::max(bulk_lower(p[0]) - kNormalBulkSds * bulk_upper(p[1]), bulk_lower(p[2]));
+    case DistKind::lognormal:
+      return node->param_set == ParamSet::mu_sigma ? std::exp(bulk_lower(p[0])) : bulk_lower(p[0]);
+    case DistKind::gamma:
+      return node->param_set == ParamSet::mean_cv ? bulk_lower(p[0]) : bulk_lower(p[0]) * bulk_lower(p[1]);
+    case DistKind::empirical:
+      break;
+  }
+  return quantity.support().lo;
+}
+
+// What bulk_lower measured, for messages.
+std::string_view bulk_lower_name(const Quantity& quantity) {
+  const DistNode* node = quantity.node();
+  if (node == nullptr) return "value";
+  switch (node->kind) {
+    case DistKind::normal:
+      return "mean - 3 sd";
+    case DistKind::lognormal:
+      return node->param_set == ParamSet::mean_cv ? "mean" : "median";
+    case DistKind::gamma:
+      return "mean";
+    default:
+      return "lower end";
+  }
+}
+
 // What bulk_upper measured, for messages.
 std::string_view bulk_name(const Quantity& quantity) {
   const DistNode* node = quantity.node();
   if (node == nullptr) return "value";
   switch (node->kind) {
     case DistKind::normal:
-      return "mean";
+      return "mean + 3 sd";
     case DistKind::lognormal:
       return node->param_set == ParamSet::mean_cv ? "mean" : "median";
     case DistKind::gamma:
@@ -246,7 +301,7 @@ class DistributionReader {
     node.params[1] = required("mode", ValueRange::any(), info);
     node.params[2] = required("max", ValueRange::any(), info);
     if (node.kind == DistKind::pert) {
-      node.params[3] = optional("shape", ValueRange::positive()).value_or(Quantity(4.0));
+      node.params[3] = optional("shape", kPertShape).value_or(Quantity(4.0));
     }
     const Quantity& min = node.params[0];
     const Quantity& mode = node.params[1];
@@ -304,12 +359,29 @@ class DistributionReader {
     node.param_set = chosen->first;
     const ValueRange first_range =
         chosen->first == ParamSet::mu_sigma ? ValueRange::any() : ValueRange::positive();
+    const ValueRange second_range = chosen->first == ParamSet::mean_cv       ? kLognormalCv
+                                    : chosen->first == ParamSet::median_p95 ? ValueRange::positive()
+                                                                             : kLognormalSigma;
     node.params[0] = *optional(chosen->second[0], first_range);
-    node.params[1] = *optional(chosen->second[1], ValueRange::positive());
-    if (node.param_set == ParamSet::median_p95 &&
-        !(node.params[1].support().lo > node.params[0].support().hi)) {
-      table_.fail_here(fmt::format("lognormal needs p95 > median (got median={}, p95={})",
-                                   node.params[0].describe(), node.params[1].describe()));
+    node.params[1] = *optional(chosen->second[1], second_range);
+    if (node.param_set == ParamSet::median_p95) {
+      const Quantity& median = node.params[0];
+      const Quantity& p95 = node.params[1];
+      if (!(p95.support().lo > median.support().hi)) {
+        table_.fail_here(fmt::format("lognormal needs p95 > median (got median={}, p95={})",
+                                     median.describe(), p95.describe()));
+      }
+      // The widest lognormal these can give: the highest p95 over the lowest median.
+      const double sigma = (std::log(p95.support().hi) - std::log(median.support().lo)) / kZ95;
+      if (!(sigma <= limits::max_lognormal_sigma)) {
+        table_.fail_here(fmt::format(
+            "lognormal p95 / median reaches {}, a sigma of {} (got median={}, p95={}, expected a "
+            "p95 at most {} x the median, sigma <= {})",
+            format_number(p95.support().hi / median.support().lo), format_number(sigma),
+            median.describe(), p95.describe(),
+            format_number(std::floor(std::exp(limits::max_lognormal_sigma * kZ95))),
+            format_number(limits::max_lognormal_sigma)));
+      }
     }
   }
 
@@ -325,8 +397,9 @@ class DistributionReader {
           fmt::format("gamma takes exactly one of shape+scale, mean+cv (got {})", join(keys)));
     }
     node.param_set = chosen->first;
-    node.params[0] = *optional(chosen->second[0], ValueRange::positive());
-    node.params[1] = *optional(chosen->second[1], ValueRange::positive());
+    const bool shape_scale = chosen->first == ParamSet::shape_scale;
+    node.params[0] = *optional(chosen->second[0], shape_scale ? kGammaShape : ValueRange::positive());
+    node.params[1] = *optional(chosen->second[1], shape_scale ? ValueRange::positive() : kGammaCv);
   }
 
   template <std::size_t N>
@@ -360,8 +433,13 @@ class DistributionReader {
     std::vector<double> numbers;
     numbers.reserve(array->size());
     for (std::size_t i = 0; i < array->size(); ++i) {
-      numbers.push_back(read_finite_number(table_.file(), *array->get(i), element_path(path, i),
-                                           "a plain number"));
+      const toml::node& element = *array->get(i);
+      const std::string element_at = element_path(path, i);
+      const double value =
+          read_finite_number(table_.file(), element, element_at, "a plain number");
+      // Weights are normalised by the largest, so only values need the magnitude limit.
+      if (key == "values") check_support(table_.file(), element, element_at, Quantity(value), ValueRange::any());
+      numbers.push_back(value);
     }
     return numbers;
   }
@@ -432,25 +510,43 @@ void check_support(std::string_view file, const toml::node& node, const std::str
   // lognormal could otherwise) as long as the distribution's median or mean is within the limit.
   const bool tail_only = !high_ok && range.hi_is_limit && support.hi == kInf;
   if (tail_only) high_ok = bulk_upper(quantity) <= range.hi;
-  if (low_ok && high_ok) return;
-  std::string got;
-  if (quantity.is_certain()) {
-    got = format_number(quantity.constant());
-  } else if (low_ok && tail_only) {
-    got = fmt::format("a {} whose {} reaches {}", quantity.describe(), bulk_name(quantity),
-                      format_number(bulk_upper(quantity)));
-  } else {
-    got = fmt::format("a {} whose support reaches {}{}", quantity.describe(),
-                      format_number(low_ok ? support.hi : support.lo),
-                      support_hint(quantity, !low_ok));
-  }
-  if (range.has_lo() && (!range.has_hi() || (range.hi_is_limit && !low_ok))) {
+  auto bulk_text = [&](bool lower) {
+    if (quantity.is_certain()) return format_number(quantity.constant());
+    return fmt::format("a {} whose {} reaches {}", quantity.describe(),
+                       lower ? bulk_lower_name(quantity) : bulk_name(quantity),
+                       format_number(lower ? bulk_lower(quantity) : bulk_upper(quantity)));
+  };
+  if (!low_ok || !high_ok) {
+    std::string got;
+    if (quantity.is_certain()) {
+      got = format_number(quantity.constant());
+    } else if (low_ok && tail_only) {
+      got = bulk_text(false);
+    } else {
+      got = fmt::format("a {} whose support reaches {}{}", quantity.describe(),
+                        format_number(low_ok ? support.hi : support.lo),
+                        support_hint(quantity, !low_ok));
+    }
+    if (range.has_lo() && (!range.has_hi() || (range.hi_is_limit && !low_ok))) {
+      fail_at(file, node, path,
+              fmt::format("must be {} {} (got {})",
+                          range.lo_open ? ">" : ">=", format_number(range.lo), got));
+    }
     fail_at(file, node, path,
-            fmt::format("must be {} {} (got {})",
-                        range.lo_open ? ">" : ">=", format_number(range.lo), got));
+            fmt::format("out of range (got {}, expected {})", got, range.describe()));
   }
-  fail_at(file, node, path,
-          fmt::format("out of range (got {}, expected {})", got, range.describe()));
+  if (!(bulk_lower(quantity) >= range.lo_limit)) {
+    fail_at(file, node, path,
+            fmt::format("must be >= {} (got {})", format_number(range.lo_limit), bulk_text(true)));
+  }
+  // Every number, whatever its field, within the magnitude that keeps products finite
+  // (tokencast/limits.hpp).
+  const bool too_high = !(bulk_upper(quantity) <= limits::max_magnitude);
+  if (too_high || !(bulk_lower(quantity) >= -limits::max_magnitude)) {
+    fail_at(file, node, path,
+            fmt::format("out of range (got {}, expected a magnitude of at most {})", bulk_text(!too_high),
+                        format_number(limits::max_magnitude)));
+  }
 }
 
 Quantity read_quantity(std::string_view file, const toml::node& node, const std::string& path,

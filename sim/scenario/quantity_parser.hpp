@@ -16,6 +16,11 @@ namespace tokencast::loader {
 Quantity read_quantity(std::string_view file, const toml::node& node, const std::string& path,
                        const ValueRange& range);
 
+// Where the bulk of a quantity lies at most: its support's upper end when finite, else the median
+// or mean (a normal: mean + 3 sd) that locates its unbounded tail, with uncertain parameters at
+// their highest. Sanity limits (ValueRange::hi_is_limit) and the magnitude limit apply to it.
+double bulk_upper(const Quantity& quantity);
+
 // Throws at `node` unless the whole support of `quantity` lies in `range`.
 void check_support(std::string_view file, const toml::node& node, const std::string& path,
                    const Quantity& quantity, const ValueRange& range);

@@ -43,6 +43,9 @@ struct ValueRange {
   // bound are told "must be > lo" as for a one-sided range, and a distribution with an unbounded
   // upper tail passes when its median or mean is within the limit.
   bool hi_is_limit = false;
+  // A sanity limit below: the distribution's bulk (a lognormal's median, a gamma's mean; a plain
+  // number itself) must reach it, while a tail towards `lo` may pass it.
+  double lo_limit = -std::numeric_limits<double>::infinity();
 
   static ValueRange any() { return {}; }
   static ValueRange positive() {
@@ -50,6 +53,14 @@ struct ValueRange {
   }
   static ValueRange non_negative() {
     return {0.0, std::numeric_limits<double>::infinity(), false, false};
+  }
+  // At least `lo` (more than `lo` when `lo_open`), with `limit` as a sanity limit (hi_is_limit).
+  static ValueRange at_most_limit(double lo, bool lo_open, double limit) {
+    return {lo, limit, lo_open, false, true};
+  }
+  // More than 0, with sanity limits on the bulk at both ends.
+  static ValueRange positive_within_limits(double lo_limit, double hi_limit) {
+    return {0.0, hi_limit, true, false, true, lo_limit};
   }
 
   bool has_lo() const { return lo > -std::numeric_limits<double>::infinity(); }

@@ -1,3 +1,4 @@
+#include <cmath>
 #include <algorithm>
 #include <limits>
 #include <optional>
@@ -6,6 +7,7 @@
 
 #include "quantity_parser.hpp"
 #include "sections.hpp"
+#include "tokencast/limits.hpp"
 #include "tokencast/traffic.hpp"
 
 namespace tokencast::loader {
@@ -18,7 +20,8 @@ constexpr std::string_view kWorkloadKeys[] = {"name",         "model",         "
 constexpr std::string_view kTrafficKeys[] = {"daily_peak_to_mean", "peak_hour",  "hourly_weights",
                                              "weekend_factor",     "burstiness", "monthly_growth"};
 
-constexpr double kMaxRequestsPerMonth = 1e12;
+const ValueRange kTokens = ValueRange::at_most_limit(0.0, false, limits::max_tokens_per_request);
+const ValueRange kWeekendFactor = ValueRange::at_most_limit(0.0, false, limits::max_weekend_factor);
 constexpr std::size_t kHoursPerDay = 24;
 
 std::array<double, kHoursPerDay> read_hourly_weights(const TableReader& traffic,
@@ -88,7 +91,7 @@ TrafficSpec read_traffic(const TableReader& traffic, int months, int hours_per_m
   if (auto hour = optional_quantity(traffic, "peak_hour", ValueRange{0.0, 24.0, false, true})) {
     spec.peak_hour = *hour;
   }
-  if (auto factor = optional_quantity(traffic, "weekend_factor", ValueRange::non_negative())) {
+  if (auto factor = optional_quantity(traffic, "weekend_factor", kWeekendFactor)) {
     spec.weekend_factor = *factor;
     if (factor->support().lo <= 0.0) {
       if (const auto month = month_without_weekday_traffic(spec, months, hours_per_month)) {
@@ -109,6 +112,26 @@ TrafficSpec read_traffic(const TableReader& traffic, int months, int hours_per_m
     spec.monthly_growth = *growth;
   }
   return spec;
+}
+
+// Growth compounds over the horizon: the last month's volume must stay within the limit too.
+void check_volume_over_horizon(const TableReader& traffic, const WorkloadSpec& spec, int months,
+                               double requests_bulk) {
+  const double growth = spec.traffic.monthly_growth.support().hi;
+  if (!(growth > 0.0) || months <= 1) return;
+  const double last = requests_bulk * std::pow(1.0 + growth, months - 1);
+  if (last <= limits::max_requests_per_month) return;
+  const int first_month =
+      2 + static_cast<int>(std::floor(std::log(limits::max_requests_per_month / requests_bulk) /
+                                      std::log1p(growth)));
+  traffic.fail_key(
+      "monthly_growth",
+      fmt::format("volume passes the {} requests-per-month limit in month {} of {} (got growth up "
+                  "to {} from requests_per_month up to {}: {} requests in month {}; expected "
+                  "at most {} in every month: lower the growth, the volume or the horizon)",
+                  format_number(limits::max_requests_per_month), std::min(first_month, months),
+                  months, format_number(growth), format_number(requests_bulk),
+                  fmt::format("{:.3g}", last), months, format_number(limits::max_requests_per_month)));
 }
 
 std::map<std::string, std::string> read_tags(const TableReader& tags) {
@@ -132,17 +155,18 @@ WorkloadSpec read_workload(const TableReader& table, const ModelRegistry& models
   spec.model = table.required_string("model");
   models.require_known(table.file(), *table.find("model"), table.path_of("model"), spec.model);
   spec.requests_per_month = required_quantity(
-      table, "requests_per_month", ValueRange{0.0, kMaxRequestsPerMonth, true, false, true});
-  spec.input_tokens = required_quantity(table, "input_tokens", ValueRange::non_negative());
-  spec.output_tokens = required_quantity(table, "output_tokens", ValueRange::non_negative());
+      table, "requests_per_month", ValueRange::at_most_limit(0.0, true, limits::max_requests_per_month));
+  spec.input_tokens = required_quantity(table, "input_tokens", kTokens);
+  spec.output_tokens = required_quantity(table, "output_tokens", kTokens);
   if (auto share =
           optional_quantity(table, "cached_input_share", ValueRange{0.0, 1.0, false, false})) {
     spec.cached_input_share = *share;
   }
   spec.batchable = table.boolean("batchable").value_or(false);
   if (const toml::table* traffic = table.subtable("traffic")) {
-    spec.traffic = read_traffic(TableReader(table.file(), *traffic, table.path_of("traffic")),
-                                months, hours_per_month);
+    const TableReader reader(table.file(), *traffic, table.path_of("traffic"));
+    spec.traffic = read_traffic(reader, months, hours_per_month);
+    check_volume_over_horizon(reader, spec, months, bulk_upper(spec.requests_per_month));
   }
   if (const toml::table* tags = table.subtable("tags")) {
     spec.tags = read_tags(TableReader(table.file(), *tags, table.path_of("tags")));

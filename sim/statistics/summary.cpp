@@ -15,6 +15,60 @@ double quantile_sorted(std::span<const double> sorted, double p) {
   return sorted[below] + fraction * (sorted[above] - sorted[below]);
 }
 
+namespace {
+
+// The rank below a type-7 position and the one above it.
+struct Ranks {
+  std::size_t below, above;
+  double fraction;
+};
+Ranks ranks_of(std::size_t n, double p) {
+  const double position = p * static_cast<double>(n - 1);
+  const auto below = static_cast<std::size_t>(std::floor(position));
+  return {below, std::min(below + 1, n - 1), position - static_cast<double>(below)};
+}
+
+// Puts the value of each rank in `ranks` (ascending, distinct, inside [first, last)) at its place,
+// as a sort would: the middle rank first, then each side's ranks within that side.
+void select_ranks(std::span<double> values, std::size_t first, std::size_t last, std::span<const std::size_t> ranks) {
+  if (ranks.empty() || first >= last) return;
+  const std::size_t middle = ranks.size() / 2;
+  const std::size_t rank = ranks[middle];
+  std::nth_element(values.begin() + static_cast<std::ptrdiff_t>(first), values.begin() + static_cast<std::ptrdiff_t>(rank),
+                   values.begin() + static_cast<std::ptrdiff_t>(last));
+  select_ranks(values, first, rank, ranks.first(middle));
+  select_ranks(values, rank + 1, last, ranks.subspan(middle + 1));
+}
+
+}  // namespace
+
+void quantiles_by_selection(std::span<double> values, std::span<const double> ps, std::span<double> out) {
+  const std::size_t n = values.size();
+  if (n == 0) {
+    std::fill(out.begin(), out.end(), 0.0);
+    return;
+  }
+  std::vector<std::size_t> ranks;
+  for (double p : ps) {
+    const Ranks r = ranks_of(n, p);
+    ranks.push_back(r.below);
+    ranks.push_back(r.above);
+  }
+  std::sort(ranks.begin(), ranks.end());
+  ranks.erase(std::unique(ranks.begin(), ranks.end()), ranks.end());
+  select_ranks(values, 0, n, ranks);
+  for (std::size_t i = 0; i < ps.size(); ++i) {
+    const Ranks r = ranks_of(n, ps[i]);
+    out[i] = values[r.below] + r.fraction * (values[r.above] - values[r.below]);
+  }
+}
+
+double quantile_by_selection(std::span<double> values, double p) {
+  double q = 0;
+  quantiles_by_selection(values, std::span<const double>(&p, 1), std::span<double>(&q, 1));
+  return q;
+}
+
 Summary summarize(std::span<const double> values) {
   Summary s;
   s.n = static_cast<std::int64_t>(values.size());
@@ -30,16 +84,19 @@ Summary summarize(std::span<const double> values) {
   s.sd = values.size() > 1 ? std::sqrt(squares / (n - 1)) : 0.0;
   s.mean_se = s.sd / std::sqrt(n);
 
-  std::vector<double> sorted(values.begin(), values.end());
-  std::sort(sorted.begin(), sorted.end());
-  s.min = sorted.front();
-  s.max = sorted.back();
-  s.p5 = quantile_sorted(sorted, 0.05);
-  s.p25 = quantile_sorted(sorted, 0.25);
-  s.p50 = quantile_sorted(sorted, 0.50);
-  s.p75 = quantile_sorted(sorted, 0.75);
-  s.p95 = quantile_sorted(sorted, 0.95);
-  s.p99 = quantile_sorted(sorted, 0.99);
+  std::vector<double> copy(values.begin(), values.end());
+  static constexpr double ps[] = {0.0, 1.0, 0.05, 0.25, 0.50, 0.75, 0.95, 0.99};
+  double q[std::size(ps)];
+  quantiles_by_selection(copy, ps, q);
+  // The extremes as they are (a -0.0 stays -0.0).
+  s.min = copy.front();
+  s.max = copy.back();
+  s.p5 = q[2];
+  s.p25 = q[3];
+  s.p50 = q[4];
+  s.p75 = q[5];
+  s.p95 = q[6];
+  s.p99 = q[7];
   return s;
 }
 
@@ -70,8 +127,7 @@ double percentile_se(std::span<const double> values, double q, int sections) {
   std::vector<double> run(size), estimates;
   for (int k = 0; k < sections; ++k) {
     std::copy_n(values.begin() + static_cast<std::ptrdiff_t>(k * size), size, run.begin());
-    std::sort(run.begin(), run.end());
-    estimates.push_back(quantile_sorted(run, q));
+    estimates.push_back(quantile_by_selection(run, q));
   }
   double mean = 0;
   for (double e : estimates) mean += e;
