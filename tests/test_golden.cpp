@@ -1,5 +1,5 @@
 // Golden results: every shipped scenario, run with 500 trials and seed 1, must reproduce its stored
-// reference tests/golden/NAME.json exactly, at one thread and at two (a trial's draws depend only
+// reference tests/golden/NAME.json exactly, at one, two and five threads (a trial's draws depend only
 // on its index). Only run.elapsed_s and run.threads may differ. A change meant to alter results
 // regenerates the references with scripts/refresh-golden.sh (see tests/golden/README.md).
 #include <catch2/catch.hpp>
@@ -93,7 +93,7 @@ TEST_CASE("first_difference names the first differing JSON pointer", "[golden]")
   CHECK(first_difference(a, b, "") == std::optional<std::string>("/run/trials"));
 }
 
-TEST_CASE("every shipped scenario reproduces its golden result at 1 and 2 threads", "[golden][cli]") {
+TEST_CASE("every shipped scenario reproduces its golden result at 1, 2 and 5 threads", "[golden][cli]") {
   // The references hold scenario.file as "scenarios/NAME.toml", as the refresh script runs them.
   fs::current_path(TOKENCAST_SOURCE_DIR);
   const std::vector<std::string> names = shipped_scenario_names();
@@ -104,7 +104,7 @@ TEST_CASE("every shipped scenario reproduces its golden result at 1 and 2 thread
     INFO("reference " << reference.string() << " (scripts/refresh-golden.sh BUILD_DIR writes it)");
     REQUIRE(fs::exists(reference));
     const json expected = json::parse(slurp(reference));
-    for (const int threads : {1, 2}) {
+    for (const int threads : {1, 2, 5}) {
       INFO("--threads " << threads);
       const CliResult r = run_cli("run " + shell_quote("scenarios/" + name + ".toml") + " --trials " +
                                   std::to_string(kGoldenTrials) + " --seed " + std::to_string(kGoldenSeed) +

@@ -28,40 +28,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-// A fresh directory for one test's inputs and outputs, removed afterwards.
-class TempDir {
- public:
-  TempDir() {
-    static int counter = 0;
-    path_ = fs::temp_directory_path() /
-            ("tokencast-hardening-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    fs::remove_all(path_);
-    fs::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  const fs::path& path() const { return path_; }
-  fs::path write(const std::string& name, const std::string& contents) const {
-    const fs::path file = path_ / name;
-    std::ofstream(file, std::ios::binary) << contents;
-    return file;
-  }
-  std::vector<std::string> entries() const {
-    std::vector<std::string> names;
-    for (const auto& entry : fs::directory_iterator(path_)) names.push_back(entry.path().filename().string());
-    std::sort(names.begin(), names.end());
-    return names;
-  }
-
- private:
-  fs::path path_;
-};
-
 const std::string kHeader = R"([scenario]
 name = "hardening"
 
@@ -225,30 +191,6 @@ TEST_CASE("a run too large for memory is refused up front with the estimate and 
 
 namespace {
 
-// Starts the binary with `args`, standard output and error going to files, and no input.
-pid_t spawn(const std::vector<std::string>& args, const fs::path& out, const fs::path& err) {
-  std::vector<std::string> storage{TOKENCAST_BINARY};
-  storage.insert(storage.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& arg : storage) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-  const std::string out_path = out.string(), err_path = err.string();
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    // Only async-signal-safe calls between fork and exec.
-    const int in_fd = ::open("/dev/null", O_RDONLY);
-    const int out_fd = ::open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    const int err_fd = ::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (in_fd < 0 || out_fd < 0 || err_fd < 0) ::_exit(126);
-    ::dup2(in_fd, 0);
-    ::dup2(out_fd, 1);
-    ::dup2(err_fd, 2);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  return pid;
-}
-
 struct Interrupted {
   int status = -1;
   double seconds_to_exit = -1;  // from SIGINT to the process's exit
@@ -260,7 +202,7 @@ struct Interrupted {
 Interrupted interrupt_run(const fs::path& output, const fs::path& err, std::chrono::milliseconds delay) {
   const std::vector<std::string> args{"run", source_path("scenarios/multi-tenant-12-month.toml").string(),
                                       "--trials", "200000", "--output", output.string()};
-  const pid_t pid = spawn(args, output.parent_path() / "stdout.txt", err);
+  const pid_t pid = spawn_cli(args, output.parent_path() / "stdout.txt", err);
   REQUIRE(pid > 0);
   Interrupted result;
   std::this_thread::sleep_for(delay);

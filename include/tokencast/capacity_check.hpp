@@ -1,6 +1,7 @@
 #pragma once
 // Checks the analytic latency sizing of each capacity option against a discrete-event simulation
 // of its replica pool over the peak hour (`tokencast capacity --simulate`).
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -31,8 +32,16 @@ struct PoolCheck {
   double utilization = 0;
 };
 
-// One check per option with max_concurrency (options without it have no queueing model).
+// Limits on what --simulate may draw, past which it is refused up front (ResourceLimitError)
+// rather than run for minutes or run out of memory: arrivals over all options and replications,
+// and the memory of one replication.
+inline constexpr double max_simulated_requests = 5e8;
+inline constexpr double max_simulation_bytes = 2.0 * (1 << 30);
+
+// One check per option with max_concurrency (options without it have no queueing model). `cancel`
+// is polled as the simulations run (Interrupted).
 std::vector<PoolCheck> check_capacity(const Scenario& scenario, const RunResult& result, int replications,
-                                      double arrival_scv, std::uint64_t seed);
+                                      double arrival_scv, std::uint64_t seed,
+                                      const std::atomic<bool>* cancel = nullptr);
 
 }  // namespace tokencast

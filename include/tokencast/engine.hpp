@@ -33,6 +33,9 @@ struct RunOptions {
   // summarised a block of months at a time, the trials drawn again for each later block (the
   // same figures, in more time: docs/performance.md).
   double monthly_storage_bytes = 256.0 * (1 << 20);
+  // Estimated CPU seconds past which a run is refused up front (ResourceLimitError), with the
+  // number of trials that would fit (sim/engine/work_estimate.hpp).
+  double max_cpu_s = 2 * 3600.0;
 };
 
 // Memory a run may take for its per-trial results; larger runs are refused (ResourceLimitError).

@@ -29,12 +29,25 @@ class InputError : public std::runtime_error {
 };
 
 // A run refused before it starts because it would not fit (memory, time): also exit code 2.
+// what() is "FILE: error: MESSAGE", FILE the scenario's.
 class ResourceLimitError : public std::runtime_error {
+ public:
+  ResourceLimitError(const std::string& file, const std::string& message);
+};
+
+// A command-line value that cannot be used (exit code 2). what() is "OPTION: MESSAGE".
+class UsageError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;
 };
 
-// The run was interrupted (SIGINT): exit code 130, nothing written.
+// Writing an output failed: a full disk, a closed pipe (exit code 1). Nothing half-written stays.
+class OutputError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// The run was interrupted (SIGINT, SIGTERM, SIGHUP): exit code 128 + the signal, nothing written.
 class Interrupted : public std::runtime_error {
  public:
   Interrupted() : std::runtime_error("interrupted") {}

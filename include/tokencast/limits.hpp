@@ -13,8 +13,10 @@
 
 namespace tokencast::limits {
 
-// Any number in a scenario, including distribution parameters and empirical values.
+// Any number in a scenario, including distribution parameters and empirical values: 0, or a
+// magnitude in [min_magnitude, max_magnitude] (below, variances and products underflow).
 inline constexpr double max_magnitude = 1e15;
+inline constexpr double min_magnitude = 1e-15;
 
 // Volume: requests of one workload in any month, growth included.
 inline constexpr double max_requests_per_month = 1e12;
@@ -44,10 +46,12 @@ inline constexpr double max_weekend_factor = 100;
 inline constexpr double max_lognormal_sigma = 5;
 // The cv of a lognormal of sigma 5: sqrt(e^25 - 1), rounded down.
 inline constexpr double max_lognormal_cv = 268'337;
-inline constexpr double min_gamma_cv = 1e-6;  // gamma shape at most 1e12
+// Boost.Math's incomplete gamma gives up past a shape of about 5e10 (measured), so the token
+// moments' closed forms would fail; a gamma narrower than cv 1e-4 is a fixed value in practice.
+inline constexpr double min_gamma_cv = 1e-4;  // gamma shape at most 1e8
 inline constexpr double max_gamma_cv = 30;    // gamma shape at least 1/900
 inline constexpr double min_gamma_shape = 1.0 / 900;
-inline constexpr double max_gamma_shape = 1e12;
+inline constexpr double max_gamma_shape = 1e8;
 inline constexpr double max_pert_shape = 1000;
 
 }  // namespace tokencast::limits

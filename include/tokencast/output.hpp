@@ -26,8 +26,13 @@ std::string format_json(const RunResult& result);  // to_json, indented 2, trail
 // Long form: one row per statistic, columns section,name,model,mode,metric,month,statistic,value.
 std::string format_csv(const RunResult& result);
 
+// `text` with everything a terminal would act on made visible: control characters (a line break
+// aside) as \xNN, C1 controls and bidirectional overrides as \uNNNN, bytes that are not UTF-8
+// as \xNN. Every table and message passes through it; applying it twice changes nothing more.
+std::string terminal_safe(std::string_view text);
+
 // Writes to PATH.tmp-XXXX next to it and renames over PATH, so PATH is never half-written and an
-// existing PATH is untouched on failure.
+// existing PATH is untouched on failure (one output of write_outputs, output_files.hpp).
 void write_file_atomically(const std::string& path, std::string_view contents);
 
 }  // namespace tokencast

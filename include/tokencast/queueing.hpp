@@ -7,6 +7,7 @@
 // its wait plus in / prefill_tokens_per_s. A pool of R replicas is then a FCFS queue with
 // c = R x max_concurrency servers: M/G/c for Poisson arrivals, approximated by Allen-Cunneen, and
 // checked against a discrete-event simulation of the same pool.
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -99,7 +100,16 @@ struct PoolSimulationConfig {
                                   // for bursty traffic; < 1: gamma interarrivals (0: deterministic)
   double prefill_tokens_per_s = 0, decode_tokens_per_s = 0;
   std::int64_t context_tokens = 131072;
+  // Polled every 65,536 arrivals: once true, the simulation throws Interrupted.
+  const std::atomic<bool>* cancel = nullptr;
 };
+// What simulating one such hour takes: the arrivals it draws, and the bytes it holds (a slot's
+// free time each, a wait and a TTFT each arrival), for refusing a simulation too large up front.
+struct PoolSimulationCost {
+  double requests = 0;
+  double bytes = 0;
+};
+PoolSimulationCost pool_simulation_cost(const PoolSimulationConfig& config);
 struct PoolSimulationResult {
   std::int64_t requests = 0;               // arrivals after warm-up
   double wait_probability = 0;
@@ -114,6 +124,8 @@ struct PoolSimulationResult {
   double wait_probability_se = 0;
 };
 inline constexpr int pool_simulation_batches = 20;
+// Beyond this many slots the heap alone would take gigabytes; no real pool is that large.
+inline constexpr double max_pool_slots = 1e8;
 // FCFS G/G/c with c = replicas x max_concurrency slots: keep the c slot-free times in a min-heap;
 // each arrival takes the earliest-free slot: wait = max(0, free - arrival). Token counts per
 // request come from tokencast::sample_request_tokens(input, output, context, rng) (token_moments.hpp).

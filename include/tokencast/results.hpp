@@ -45,6 +45,9 @@ struct SloSizing {
   bool feasible = true;
   bool reachable = true;
   double prefill_p95_s = 0;            // the prefill time no wait can take away
+  // False when the reserved replicas cannot keep up with the sizing peak: their waits grow
+  // without bound (wait_p95_s and ttft_p95_s are then infinite: null in JSON, "unstable" in tables).
+  bool stable = true;
 };
 
 // A capacity option whose replicas follow the load step by step.

@@ -5,6 +5,7 @@
 // Sums of n requests are drawn exactly for n <= exact_sum_threshold, else from a Gamma with the
 // exact mean and variance of the sum (see docs/cost-model.md, "Token sums").
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 
@@ -114,8 +115,11 @@ inline double sample_poisson(double mean, Rng& rng) {
 }
 
 namespace detail {
+// `cancel`, when set, is polled every 65,536 requests: once it is true the sums stop short (the
+// caller discards them).
 RequestTokens sample_token_sums_exactly(double requests, const Dist& input, const Dist& output,
-                                        std::int64_t context_tokens, Rng& rng);
+                                        std::int64_t context_tokens, Rng& rng,
+                                        const std::atomic<bool>* cancel = nullptr);
 }  // namespace detail
 
 // Token sums of `requests` requests (a whole number >= 0), drawn request by request up to
@@ -124,10 +128,11 @@ RequestTokens sample_token_sums_exactly(double requests, const Dist& input, cons
 // loops call it for every workload-hour.
 inline RequestTokens sample_token_sums(double requests, const TokenMoments& moments, const Dist& input,
                                        const Dist& output, std::int64_t context_tokens, Rng& rng,
-                                       double exact_below = exact_sum_threshold) {
+                                       double exact_below = exact_sum_threshold,
+                                       const std::atomic<bool>* cancel = nullptr) {
   if (requests <= exact_below) {
     return draw_through_copy(rng, [&](Rng& copy) {
-      return detail::sample_token_sums_exactly(requests, input, output, context_tokens, copy);
+      return detail::sample_token_sums_exactly(requests, input, output, context_tokens, copy, cancel);
     });
   }
   auto gamma_sum = [&](double mean, double shape, double scale) {

@@ -46,6 +46,7 @@ UtilizationCurve utilization_curve(const RunPlan& plan, int option_index) {
 
   std::vector<double> at_u(n);
   for (int step = 1; step <= 20; ++step) {
+    poll_cancel(plan.cancel);
     const double u = 0.05 * step;
     for (std::size_t t = 0; t < n; ++t) at_u[t] = unit_cost[t] / u;
     curve.option_usd_per_mtok.push_back(band(u, at_u));

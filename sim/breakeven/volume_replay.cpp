@@ -64,6 +64,7 @@ class VolumeReplay final : public GridSampler {
     std::optional<tbb::global_control> thread_limit;
     limit_threads(thread_limit, options_);
     for (std::size_t c = 0; c < options_count_; ++c) {
+      poll_cancel(options_.cancel);
       const CapacityOptionPlan& option = plan_.capacity[c];
       const CapacityPlan reservation = reservation_at(c, k);
       g.replicas.push_back(reservation.replicas);
@@ -89,7 +90,7 @@ class VolumeReplay final : public GridSampler {
     const double per_trial = static_cast<double>(scenario.capacity.size() * sizeof(TrialReservation));
     const double bytes = per_trial * static_cast<double>(trials);
     if (bytes > max_run_bytes) {
-      throw ResourceLimitError(fmt::format(
+      throw ResourceLimitError(scenario.file, fmt::format(
           "replaying {} trials for the volume grid needs about {:.1f} GiB for their kept hours, more than the {:.0f} "
           "GiB limit; use at most {} trials (--trials), or --grid-draws resimulate",
           trials, bytes / (1 << 30), max_run_bytes / (1 << 30), static_cast<std::int64_t>(max_run_bytes / per_trial)));

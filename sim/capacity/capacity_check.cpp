@@ -1,7 +1,11 @@
 #include "tokencast/capacity_check.hpp"
 
+#include <algorithm>
 #include <cmath>
 
+#include <fmt/format.h>
+
+#include "tokencast/errors.hpp"
 #include "tokencast/random.hpp"
 
 namespace tokencast {
@@ -16,10 +20,54 @@ const CapacityResult* find_option(const RunResult& result, const CapacitySpec& s
   return nullptr;
 }
 
+// Refuses up front a simulation that would draw too many arrivals or hold too much memory.
+void check_simulation_size(const Scenario& scenario, const RunResult& result, int replications) {
+  double requests = 0, bytes = 0, slots = 0;
+  std::string largest;
+  double largest_requests = -1;
+  for (const CapacitySpec& spec : scenario.capacity) {
+    const CapacityResult* sized = find_option(result, spec);
+    if (spec.max_concurrency <= 0 || sized == nullptr || !sized->slo) continue;
+    PoolSimulationConfig config;
+    config.replicas = sized->plan.replicas;
+    config.max_concurrency = spec.max_concurrency;
+    config.arrival_rate_per_s = sized->slo->peak_arrival_rate_per_s;
+    const PoolSimulationCost cost = pool_simulation_cost(config);
+    requests += cost.requests * replications;
+    bytes = std::max(bytes, cost.bytes);
+    slots = std::max(slots, static_cast<double>(config.replicas) * config.max_concurrency);
+    if (cost.requests > largest_requests) {
+      largest_requests = cost.requests;
+      largest = fmt::format("{} '{}'", to_string(spec.kind), spec.name);
+    }
+  }
+  if (slots > max_pool_slots) {
+    throw ResourceLimitError(
+        scenario.file, fmt::format("--simulate would hold {:.3g} sequence slots (replicas x max_concurrency), more "
+                                   "than the {:.0e} it simulates; the analytic sizing stands alone (run without "
+                                   "--simulate)",
+                                   slots, max_pool_slots));
+  }
+  if (requests <= max_simulated_requests && bytes <= max_simulation_bytes) return;
+  const auto fit = static_cast<int>(std::min(max_simulated_requests / std::max(1.0, requests / replications), 1e9));
+  throw ResourceLimitError(
+      scenario.file,
+      fmt::format("--simulate would draw about {:.3g} arrivals ({} replications of each option's peak hour; the "
+                  "largest, {}, {:.3g} an hour) and hold {:.3g} GiB, more than the limits of {:.0e} arrivals and "
+                  "{:.0f} GiB; {}",
+                  requests, replications, largest, largest_requests, bytes / (1 << 30), max_simulated_requests,
+                  max_simulation_bytes / (1 << 30),
+                  fit >= 1 && bytes <= max_simulation_bytes
+                      ? fmt::format("use --replications {}", fit)
+                      : std::string("the peak hour is too large to simulate: the analytic sizing stands alone "
+                                    "(run without --simulate)")));
+}
+
 }  // namespace
 
 std::vector<PoolCheck> check_capacity(const Scenario& scenario, const RunResult& result, int replications,
-                                      double arrival_scv, std::uint64_t seed) {
+                                      double arrival_scv, std::uint64_t seed, const std::atomic<bool>* cancel) {
+  check_simulation_size(scenario, result, replications);
   std::vector<PoolCheck> checks;
   for (std::size_t c = 0; c < scenario.capacity.size(); ++c) {
     const CapacitySpec& spec = scenario.capacity[c];
@@ -73,6 +121,7 @@ std::vector<PoolCheck> check_capacity(const Scenario& scenario, const RunResult&
       config.prefill_tokens_per_s = spec.prefill_tokens_per_s.draw(rng);
       config.decode_tokens_per_s = spec.decode_tokens_per_s.draw(rng);
       config.context_tokens = model->context_tokens;
+      config.cancel = cancel;
       // A request comes from each workload in proportion to its volume.
       const RequestSampler mix = [&](Rng& g) {
         const double u = g.uniform01() * total;

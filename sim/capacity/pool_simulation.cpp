@@ -6,14 +6,13 @@
 #include <stdexcept>
 #include <vector>
 
+#include "tokencast/errors.hpp"
 #include "tokencast/summary.hpp"
 #include "tokencast/token_moments.hpp"
 
 namespace tokencast {
 namespace {
 
-// Beyond this many slots the heap alone would take gigabytes; no real pool is that large.
-constexpr long long kMaxSlots = 100'000'000;
 
 void require(bool condition, const char* message) {
   if (!condition) throw std::invalid_argument(message);
@@ -83,6 +82,14 @@ double batch_means_se(const std::array<double, N>& sums, const std::array<double
 
 }  // namespace
 
+PoolSimulationCost pool_simulation_cost(const PoolSimulationConfig& config) {
+  PoolSimulationCost cost;
+  cost.requests = config.arrival_rate_per_s * (config.warmup_s + config.duration_s);
+  const double slots = static_cast<double>(config.replicas) * config.max_concurrency;
+  cost.bytes = 8.0 * slots + 16.0 * config.arrival_rate_per_s * config.duration_s;
+  return cost;
+}
+
 PoolSimulationResult simulate_pool(const PoolSimulationConfig& config, const Dist& input, const Dist& output,
                                    Rng& rng) {
   return simulate_pool(
@@ -94,7 +101,7 @@ PoolSimulationResult simulate_pool(const PoolSimulationConfig& config, const Req
   require(config.replicas >= 1 && config.max_concurrency >= 1,
           "simulate_pool: replicas and max_concurrency must be >= 1");
   const long long slot_count = static_cast<long long>(config.replicas) * config.max_concurrency;
-  require(slot_count <= kMaxSlots, "simulate_pool: too many slots to simulate");
+  require(static_cast<double>(slot_count) <= max_pool_slots, "simulate_pool: too many slots to simulate");
   require(config.arrival_rate_per_s > 0 && std::isfinite(config.arrival_rate_per_s),
           "simulate_pool: arrival rate must be finite and > 0");
   require(config.duration_s > 0 && std::isfinite(config.duration_s), "simulate_pool: duration must be > 0");
@@ -122,7 +129,12 @@ PoolSimulationResult simulate_pool(const PoolSimulationConfig& config, const Req
   std::array<double, kBatches> batch_wait{}, batch_waited{}, batch_count{};
   double busy_slot_s = 0, wait_sum = 0, waited = 0;
 
+  std::uint32_t until_poll = 0;
   for (double t = next_gap(rng); t < end_s; t += next_gap(rng)) {
+    if (config.cancel != nullptr && ++until_poll == (1u << 16)) {
+      until_poll = 0;
+      if (config.cancel->load(std::memory_order_relaxed)) throw Interrupted();
+    }
     const RequestTokens tokens = sample_request(rng);
     const double prefill_s = tokens.input / config.prefill_tokens_per_s;
     const double service_s = prefill_s + tokens.output * per_output_token_s;

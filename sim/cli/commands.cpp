@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
-#include <iostream>
+#include <span>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -13,22 +13,32 @@
 #include "tokencast/errors.hpp"
 #include "tokencast/engine.hpp"
 #include "tokencast/output.hpp"
+#include "tokencast/output_files.hpp"
 #include "tokencast/report.hpp"
 #include "tokencast/scenario_loader.hpp"
 
 namespace tokencast::cli {
 namespace {
 
-Scenario load(const std::string& path) {
-  return path.empty() ? load_default_scenario() : load_scenario_file(path);
+Scenario load(const std::optional<std::string>& path) {
+  return path ? load_scenario_file(*path) : load_default_scenario();
 }
 
-void emit(const std::string& text, const std::string& output_path) {
-  if (output_path.empty() || output_path == "-") {
-    std::cout << text << std::flush;
-  } else {
-    write_file_atomically(output_path, text);
+// Where a command's outputs go, checked before anything is simulated.
+struct Destinations {
+  OutputTarget output;
+  std::optional<OutputTarget> report;
+};
+
+Destinations destinations(const RunArgs& args) {
+  std::vector<std::string> inputs;
+  if (args.scenario) inputs.push_back(*args.scenario);
+  Destinations d{check_output_target("--output", args.output.value_or("-"), inputs), std::nullopt};
+  if (args.report) {
+    d.report = check_output_target("--report", *args.report, inputs, std::span(&d.output, 1));
+    if (d.report->to_stdout()) throw UsageError("--report: the HTML report goes to a file, not standard output");
   }
+  return d;
 }
 
 std::string lower(std::string s) {
@@ -50,8 +60,8 @@ RunOptions run_options(const RunArgs& args, const std::atomic<bool>& cancel) {
   return options;
 }
 
-// Renders every requested output before writing any, so a failure leaves no file behind.
-void write_outputs(const RunArgs& args, const Scenario& scenario, const RunResult& result,
+// Renders every requested output before writing any, then writes them all or none.
+void write_results(const RunArgs& args, const Destinations& to, const Scenario& scenario, const RunResult& result,
                    std::string (*table)(const RunResult&), const std::atomic<bool>& cancel) {
   std::string text;
   if (args.format == "json") {
@@ -61,23 +71,25 @@ void write_outputs(const RunArgs& args, const Scenario& scenario, const RunResul
   } else {
     text = table(result);
   }
-  const std::string report = args.report.empty() ? std::string() : render_html_report(scenario, result);
+  std::vector<std::pair<OutputTarget, std::string>> outputs{{to.output, std::move(text)}};
+  if (to.report) outputs.emplace_back(*to.report, render_html_report(scenario, result));
   // An interrupt while rendering still writes nothing.
   if (cancel.load()) throw Interrupted();
-  if (!args.report.empty()) write_file_atomically(args.report, report);
-  emit(text, args.output);
+  write_outputs(outputs, &cancel);
 }
 
 }  // namespace
 
 int run_command(const RunArgs& args, const std::atomic<bool>& cancel) {
+  const Destinations to = destinations(args);
   const Scenario scenario = load(args.scenario);
   const RunResult result = run_scenario(scenario, run_options(args, cancel));
-  write_outputs(args, scenario, result, format_table, cancel);
+  write_results(args, to, scenario, result, format_table, cancel);
   return 0;
 }
 
 int breakeven_command(const BreakevenArgs& args, const std::atomic<bool>& cancel) {
+  const Destinations to = destinations(args.run);
   const Scenario scenario = load(args.run.scenario);
   if (scenario.capacity.empty()) {
     throw InputError({scenario.file, 0, 0}, "",
@@ -89,11 +101,12 @@ int breakeven_command(const BreakevenArgs& args, const std::atomic<bool>& cancel
                 : args.grid_draws == "resimulate" ? VolumeMethod::resimulate
                                                   : VolumeMethod::automatic;
   const RunResult result = run_breakeven(scenario, run_options(args.run, cancel), grid);
-  write_outputs(args.run, scenario, result, format_breakeven_table, cancel);
+  write_results(args.run, to, scenario, result, format_breakeven_table, cancel);
   return 0;
 }
 
 int capacity_command(const CapacityArgs& args, const std::atomic<bool>& cancel) {
+  const Destinations to = destinations(args.run);
   const Scenario scenario = load(args.run.scenario);
   if (scenario.capacity.empty()) {
     throw InputError({scenario.file, 0, 0}, "", "the scenario has no [[dedicated]] or [[gpu_cluster]] option to size");
@@ -107,7 +120,7 @@ int capacity_command(const CapacityArgs& args, const std::atomic<bool>& cancel) 
       throw InputError({scenario.file, 0, 0}, "",
                        "--simulate needs a capacity option with max_concurrency (sequences per replica)");
     }
-    checks = check_capacity(scenario, result, args.replications, args.arrival_scv, result.seed);
+    checks = check_capacity(scenario, result, args.replications, args.arrival_scv, result.seed, &cancel);
   }
   std::string text;
   if (args.run.format == "json") {
@@ -118,7 +131,8 @@ int capacity_command(const CapacityArgs& args, const std::atomic<bool>& cancel) 
     text = format_capacity_table(result, checks);
   }
   if (cancel.load()) throw Interrupted();
-  emit(text, args.run.output);
+  const std::pair<OutputTarget, std::string> output{to.output, std::move(text)};
+  write_outputs(std::span(&output, 1), &cancel);
   return 0;
 }
 
@@ -126,10 +140,10 @@ int validate_command(const std::string& scenario_path) {
   const Scenario s = load_scenario_file(scenario_path);
   std::size_t dedicated = 0, clusters = 0;
   for (const auto& c : s.capacity) (c.kind == CapacityKind::dedicated ? dedicated : clusters)++;
-  std::cout << fmt::format("{}: ok: \"{}\": {} workload(s), {} model(s), {} dedicated and {} gpu_cluster option(s), "
-                           "{} month(s), {} trials, seed {}\n",
-                           scenario_path, s.name, s.workloads.size(), s.models.size(), dedicated, clusters, s.months,
-                           s.trials, s.seed);
+  write_stdout(terminal_safe(fmt::format(
+      "{}: ok: \"{}\": {} workload(s), {} model(s), {} dedicated and {} gpu_cluster option(s), {} month(s), {} "
+      "trials, seed {}\n",
+      scenario_path, s.name, s.workloads.size(), s.models.size(), dedicated, clusters, s.months, s.trials, s.seed)));
   return 0;
 }
 
@@ -162,12 +176,12 @@ int catalog_command(const CatalogArgs& args) {
       if (!matches(g.id)) continue;
       j["gpus"].push_back({{"id", g.id}, {"usd_per_gpu_hour", g.usd_per_gpu_hour}, {"source", g.source}, {"as_of", g.as_of}});
     }
-    std::cout << j.dump(2) << "\n";
+    write_stdout(j.dump(2) + "\n");
     return 0;
   }
 
-  std::cout << fmt::format("{} serverless prices, USD per 1M tokens (as of {})\n\n", catalog.provider, catalog.as_of);
-  std::cout << fmt::format("{:<52} {:>9} {:>9} {:>9} {:>8}  {}\n", "model", "input", "output", "batch", "context",
+  std::string out = fmt::format("{} serverless prices, USD per 1M tokens (as of {})\n\n", catalog.provider, catalog.as_of);
+  out += fmt::format("{:<52} {:>9} {:>9} {:>9} {:>8}  {}\n", "model", "input", "output", "batch", "context",
                            "as of");
   std::size_t shown = 0;
   for (const auto& m : catalog.models) {
@@ -175,18 +189,19 @@ int catalog_command(const CatalogArgs& args) {
     ++shown;
     const std::string batch =
         m.batch_discount ? fmt::format("-{:.0f}%", 100.0 * m.batch_discount->constant()) : std::string("-");
-    std::cout << fmt::format("{:<52} {:>9.2f} {:>9.2f} {:>9} {:>8}  {}\n", m.id, m.input_usd_per_mtok.constant(),
+    out += fmt::format("{:<52} {:>9.2f} {:>9.2f} {:>9} {:>8}  {}\n", m.id, m.input_usd_per_mtok.constant(),
                              m.output_usd_per_mtok.constant(), batch, m.context_tokens, m.as_of);
-    if (!m.note.empty()) std::cout << fmt::format("    note: {}\n", m.note);
+    if (!m.note.empty()) out += fmt::format("    note: {}\n", m.note);
   }
-  std::cout << fmt::format("\nDedicated endpoints, USD per GPU-hour\n\n{:<20} {:>10}  {:<12} {}\n", "gpu", "usd/hour",
+  out += fmt::format("\nDedicated endpoints, USD per GPU-hour\n\n{:<20} {:>10}  {:<12} {}\n", "gpu", "usd/hour",
                            "as of", "source");
   for (const auto& g : catalog.gpus) {
     if (!matches(g.id)) continue;
     ++shown;
-    std::cout << fmt::format("{:<20} {:>10.2f}  {:<12} {}\n", g.id, g.usd_per_gpu_hour, g.as_of, g.source);
+    out += fmt::format("{:<20} {:>10.2f}  {:<12} {}\n", g.id, g.usd_per_gpu_hour, g.as_of, g.source);
   }
-  if (shown == 0) std::cout << fmt::format("\nnothing matches \"{}\"\n", args.filter);
+  if (shown == 0) out += fmt::format("\nnothing matches \"{}\"\n", args.filter);
+  write_stdout(terminal_safe(out));
   return 0;
 }
 

@@ -10,13 +10,13 @@
 namespace tokencast::cli {
 
 struct RunArgs {
-  std::string scenario;  // empty: the embedded default
+  std::optional<std::string> scenario;  // absent: the embedded default; given, never empty
   std::optional<std::int64_t> trials;
   std::optional<std::uint64_t> seed;
   int threads = 0;
   std::string format = "table";
-  std::string output;  // empty: stdout
-  std::string report;  // HTML report file, when asked
+  std::optional<std::string> output;  // absent or "-": standard output
+  std::optional<std::string> report;  // HTML report file, when asked
   std::vector<std::string> group_by;
   bool exact = false;
   double precision = 0;
@@ -29,13 +29,6 @@ struct BreakevenArgs {
   std::string grid_draws = "auto";  // auto | replay | resimulate
 };
 
-struct CatalogArgs {
-  std::string filter;
-  std::string format = "table";
-};
-
-int run_command(const RunArgs& args, const std::atomic<bool>& cancel);
-int breakeven_command(const BreakevenArgs& args, const std::atomic<bool>& cancel);
 struct CapacityArgs {
   RunArgs run;
   bool simulate = false;
@@ -43,6 +36,13 @@ struct CapacityArgs {
   double arrival_scv = 1.0;
 };
 
+struct CatalogArgs {
+  std::string filter;
+  std::string format = "table";
+};
+
+int run_command(const RunArgs& args, const std::atomic<bool>& cancel);
+int breakeven_command(const BreakevenArgs& args, const std::atomic<bool>& cancel);
 int capacity_command(const CapacityArgs& args, const std::atomic<bool>& cancel);
 int validate_command(const std::string& scenario_path);
 int catalog_command(const CatalogArgs& args);

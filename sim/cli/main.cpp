@@ -1,31 +1,82 @@
 // tokencast: Monte Carlo cost percentiles and capacity for LLM inference spending.
-// Exit codes: 0 success, 1 unexpected failure, 2 bad input or usage, 130 interrupted.
+// Exit codes: 0 success, 1 an output could not be written or an unexpected failure, 2 bad input or
+// usage, 128 + N interrupted by signal N (130 for SIGINT, 143 for SIGTERM, 129 for SIGHUP).
+#include <signal.h>
+#include <unistd.h>
+
 #include <atomic>
-#include <csignal>
+#include <cstring>
+#include <functional>
 #include <iostream>
+#include <optional>
 
 #include <CLI/CLI.hpp>
 
+#include "arguments.hpp"
 #include "commands.hpp"
 #include "tokencast/errors.hpp"
+#include "tokencast/output.hpp"
+#include "tokencast/output_files.hpp"
 
 namespace {
 
 std::atomic<bool> interrupted{false};
+std::atomic<int> interrupting_signal{SIGINT};
 
-extern "C" void on_sigint(int) { interrupted.store(true); }
+// The first signal asks every loop to stop (they poll `interrupted`); a second one ends the
+// process at once, removing the temporary files being written.
+extern "C" void on_signal(int signal_number) {
+  if (interrupted.exchange(true)) {
+    tokencast::remove_temporary_files_now();
+    ::_exit(128 + signal_number);
+  }
+  interrupting_signal.store(signal_number);
+}
 
+// Without SA_RESTART: a blocking open() or read() (a FIFO with no writer) returns EINTR rather
+// than waiting on.
+void install_signal_handlers() {
+  struct sigaction action {};
+  action.sa_handler = on_signal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = 0;
+  for (const int signal_number : {SIGINT, SIGTERM, SIGHUP}) ::sigaction(signal_number, &action, nullptr);
+}
+
+constexpr int exit_failure = 1;
 constexpr int exit_bad_input = 2;
 
-// The scenario argument and the options every simulating subcommand shares.
-void add_simulation_options(CLI::App* command, tokencast::cli::RunArgs& args) {
+void print_error(const std::string& text) { std::cerr << tokencast::terminal_safe(text) << "\n"; }
+
+// Numbers are read as text and parsed strictly (arguments.hpp) once CLI11 has split the line.
+struct NumberArguments {
+  std::optional<std::string> trials, seed, threads, precision, max_trials, grid, replications, arrival_scv;
+};
+
+void add_simulation_options(CLI::App* command, tokencast::cli::RunArgs& args, NumberArguments& numbers) {
   command->add_option("scenario", args.scenario, "Scenario TOML file (default: the embedded quickstart scenario)");
-  command->add_option("--trials", args.trials, "Number of Monte Carlo trials (overrides the scenario)")
-      ->check(CLI::Range(std::int64_t{1}, std::int64_t{10'000'000}));
-  command->add_option("--seed", args.seed, "Random seed (overrides the scenario)");
-  command->add_option("--threads", args.threads, "Worker threads (default: all cores)")->check(CLI::Range(1, 1024));
+  command->add_option("--trials", numbers.trials, "Number of Monte Carlo trials, 1..10000000 (overrides the scenario)");
+  command->add_option("--seed", numbers.seed, "Random seed, 0..2^64-1 (overrides the scenario)");
+  command->add_option("--threads", numbers.threads, "Worker threads, 1..1024 (default: all cores)");
+  command->add_option("--format", args.format, "Output format")->check(CLI::IsMember({"table", "json", "csv"}));
+  command->add_option("--output,-o", args.output, "Write to FILE (atomically) instead of standard output; - is standard output");
 }
-constexpr int exit_interrupted = 130;
+
+void read_numbers(const NumberArguments& n, tokencast::cli::RunArgs& run, tokencast::cli::BreakevenArgs& breakeven,
+                  tokencast::cli::CapacityArgs& capacity) {
+  using namespace tokencast::cli;
+  if (n.trials) run.trials = parse_integer("--trials", *n.trials, 1, 10'000'000);
+  if (n.seed) run.seed = parse_seed("--seed", *n.seed);
+  if (n.threads) run.threads = static_cast<int>(parse_integer("--threads", *n.threads, 1, 1024));
+  if (n.precision) run.precision = parse_real("--precision", *n.precision, 1e-6, 0.5);
+  if (n.max_trials) run.max_trials = parse_integer("--max-trials", *n.max_trials, 1, 10'000'000);
+  if (n.grid) breakeven.grid_points = static_cast<int>(parse_integer("--grid", *n.grid, 8, 400));
+  if (n.replications) capacity.replications = static_cast<int>(parse_integer("--replications", *n.replications, 1, 1000));
+  if (n.arrival_scv) capacity.arrival_scv = parse_real("--arrival-scv", *n.arrival_scv, 0.0, 100.0);
+  if (run.scenario && run.scenario->empty()) {
+    throw tokencast::UsageError("scenario: the path is empty (leave it out for the embedded default scenario)");
+  }
+}
 
 }  // namespace
 
@@ -36,48 +87,40 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
 
   RunArgs run;
+  BreakevenArgs breakeven;
+  CapacityArgs capacity;
+  NumberArguments numbers;
+
   auto* run_cmd = app.add_subcommand("run", "Simulate a scenario and report cost percentiles per workload, model and mode");
-  add_simulation_options(run_cmd, run);
-  run_cmd->add_option("--format", run.format, "Output format")->check(CLI::IsMember({"table", "json", "csv"}));
-  run_cmd->add_option("--output,-o", run.output, "Write to FILE (atomically) instead of standard output");
+  add_simulation_options(run_cmd, run, numbers);
   run_cmd->add_option("--report", run.report, "Also write a self-contained HTML report to FILE");
   run_cmd->add_option("--group-by", run.group_by, "Break costs down by this workload tag (repeatable)");
   run_cmd->add_flag("--exact", run.exact,
                     "Draw every request individually (reference for the hourly-sum approximation; small volumes)");
-  run_cmd->add_option("--precision", run.precision,
-                      "Add trials until every reported p50 and p95 has a relative standard error below REL (e.g. 0.005)")
-      ->check(CLI::Range(1e-6, 0.5));
-  run_cmd->add_option("--max-trials", run.max_trials, "Upper bound on trials for --precision (default 1000000)")
-      ->check(CLI::Range(std::int64_t{1}, std::int64_t{10'000'000}));
+  run_cmd->add_option("--precision", numbers.precision,
+                      "Add trials until every reported p50 and p95 has a relative standard error below REL "
+                      "(1e-6..0.5, e.g. 0.005)");
+  run_cmd->add_option("--max-trials", numbers.max_trials, "Upper bound on trials for --precision (default 1000000)");
 
-  BreakevenArgs breakeven;
   auto* breakeven_cmd = app.add_subcommand(
       "breakeven", "Utilization and volume break-even of each dedicated / GPU-cluster option against serverless");
-  add_simulation_options(breakeven_cmd, breakeven.run);
-  breakeven_cmd->add_option("--grid", breakeven.grid_points, "Volume grid points, log-spaced from 1/20x to 20x")
-      ->check(CLI::Range(8, 400));
+  add_simulation_options(breakeven_cmd, breakeven.run, numbers);
+  breakeven_cmd->add_option("--grid", numbers.grid, "Volume grid points, 8..400, log-spaced from 1/20x to 20x");
   breakeven_cmd
       ->add_option("--grid-draws", breakeven.grid_draws,
                    "How the grid's trials are drawn: replay (once, scaled to each volume), resimulate (again at each "
                    "volume), or auto (replay when the scenario allows it)")
       ->check(CLI::IsMember({"auto", "replay", "resimulate"}));
-  breakeven_cmd->add_option("--format", breakeven.run.format, "Output format")->check(CLI::IsMember({"table", "json", "csv"}));
-  breakeven_cmd->add_option("--output,-o", breakeven.run.output, "Write to FILE (atomically) instead of standard output");
   breakeven_cmd->add_option("--report", breakeven.run.report, "Also write a self-contained HTML report to FILE");
 
-  CapacityArgs capacity;
   auto* capacity_cmd = app.add_subcommand(
       "capacity", "Replicas each capacity option needs, by utilization and by latency objective (queueing model)");
-  add_simulation_options(capacity_cmd, capacity.run);
+  add_simulation_options(capacity_cmd, capacity.run, numbers);
   capacity_cmd->add_flag("--simulate", capacity.simulate,
                          "Check the queueing approximation with a discrete-event simulation of the peak hour");
-  capacity_cmd->add_option("--replications", capacity.replications, "Simulated peak hours (default 10)")
-      ->check(CLI::Range(1, 1000));
-  capacity_cmd->add_option("--arrival-scv", capacity.arrival_scv,
-                           "Squared coefficient of variation of interarrival times (1: Poisson; >1: bursty)")
-      ->check(CLI::Range(0.0, 100.0));
-  capacity_cmd->add_option("--format", capacity.run.format, "Output format")->check(CLI::IsMember({"table", "json"}));
-  capacity_cmd->add_option("--output,-o", capacity.run.output, "Write to FILE (atomically) instead of standard output");
+  capacity_cmd->add_option("--replications", numbers.replications, "Simulated peak hours, 1..1000 (default 10)");
+  capacity_cmd->add_option("--arrival-scv", numbers.arrival_scv,
+                           "Squared coefficient of variation of interarrival times, 0..100 (1: Poisson; >1: bursty)");
 
   std::string validate_path;
   auto* validate_cmd = app.add_subcommand("validate", "Check a scenario file and report what it defines");
@@ -94,26 +137,58 @@ int main(int argc, char** argv) {
     const int code = app.exit(e);
     return code == 0 ? 0 : exit_bad_input;
   }
+  // `capacity` has no CSV: its table and JSON only.
+  if (*capacity_cmd && capacity.run.format == "csv") {
+    print_error("tokencast: error: --format: capacity writes table or json (got csv)");
+    return exit_bad_input;
+  }
 
-  std::signal(SIGINT, on_sigint);
-  try {
-    if (*run_cmd) return run_command(run, interrupted);
-    if (*breakeven_cmd) return breakeven_command(breakeven, interrupted);
-    if (*capacity_cmd) return capacity_command(capacity, interrupted);
-    if (*validate_cmd) return validate_command(validate_path);
+  install_signal_handlers();
+  const std::function<int()> command = [&]() -> int {
+    if (*run_cmd) {
+      read_numbers(numbers, run, breakeven, capacity);
+      return run_command(run, interrupted);
+    }
+    if (*breakeven_cmd) {
+      read_numbers(numbers, breakeven.run, breakeven, capacity);
+      return breakeven_command(breakeven, interrupted);
+    }
+    if (*capacity_cmd) {
+      read_numbers(numbers, capacity.run, breakeven, capacity);
+      return capacity_command(capacity, interrupted);
+    }
+    if (*validate_cmd) {
+      if (validate_path.empty()) throw tokencast::UsageError("scenario: the path is empty");
+      return validate_command(validate_path);
+    }
     if (*catalog_cmd) return catalog_command(catalog);
+    return exit_failure;
+  };
+  // Whatever a signal interrupted (a simulation, or a blocking open of a FIFO that then failed),
+  // the exit says so.
+  auto interrupted_exit = [] {
+    print_error("tokencast: interrupted; nothing was written");
+    return 128 + interrupting_signal.load();
+  };
+  try {
+    const int code = command();
+    return interrupted.load() && code != 0 ? interrupted_exit() : code;
   } catch (const tokencast::InputError& e) {
-    std::cerr << e.what() << "\n";
+    if (interrupted.load()) return interrupted_exit();
+    print_error(e.what());
     return exit_bad_input;
   } catch (const tokencast::ResourceLimitError& e) {
-    std::cerr << "tokencast: error: " << e.what() << "\n";
+    if (interrupted.load()) return interrupted_exit();
+    print_error(e.what());
+    return exit_bad_input;
+  } catch (const tokencast::UsageError& e) {
+    print_error(std::string("tokencast: error: ") + e.what());
     return exit_bad_input;
   } catch (const tokencast::Interrupted&) {
-    std::cerr << "tokencast: interrupted; nothing was written\n";
-    return exit_interrupted;
+    return interrupted_exit();
   } catch (const std::exception& e) {
-    std::cerr << "tokencast: error: " << e.what() << "\n";
-    return 1;
+    if (interrupted.load()) return interrupted_exit();
+    print_error(std::string("tokencast: error: ") + e.what());
+    return exit_failure;
   }
-  return 1;
 }

@@ -24,6 +24,7 @@
 #include "tokencast/queueing.hpp"
 #include "trial_simulator.hpp"
 #include "for_each_trial.hpp"
+#include "work_estimate.hpp"
 
 namespace tokencast {
 namespace {
@@ -35,7 +36,6 @@ using detail::TrialSimulator;
 using detail::for_each_trial;
 
 constexpr double max_exact_requests = 2e10;
-constexpr std::uint64_t seed_for_estimates = 0x5eed;
 
 // Fixes each capacity option's reservation: a fixed count, or the fewest replicas whose capacity
 // covers the peak hour in capacity_quantile of the trials (one choice for the whole run, read from
@@ -90,6 +90,30 @@ void run_trials(RunPlan& plan, const RunOptions& options) {
   plan.redrawn_trials = redrawn.load();
 }
 
+// Summaries of a run's columns one after another: one scratch reused for every column, and the
+// cancel flag polled before each (at ten million trials a summary takes a good part of a second).
+class Summaries {
+ public:
+  explicit Summaries(const std::atomic<bool>* cancel) : cancel_(cancel) {}
+  Summary operator()(std::span<const double> values) {
+    detail::poll_cancel(cancel_);
+    return summarize(values, scratch_, cancel_);
+  }
+  Histogram histogram(std::span<const double> values) {
+    detail::poll_cancel(cancel_);
+    return make_histogram(values);
+  }
+  void add_percentile_se(Summary& s, std::span<const double> values) {
+    detail::poll_cancel(cancel_);
+    s.p50_se = percentile_se(values, 0.50);
+    s.p95_se = percentile_se(values, 0.95);
+  }
+
+ private:
+  const std::atomic<bool>* cancel_;
+  std::vector<double> scratch_;
+};
+
 // The latency sizing as reported: the capacity_quantile of the trials' peak-hour arrival rate, the
 // mean service profile, the fewest replicas meeting the objective there, and the predicted waits
 // at the replicas reserved.
@@ -98,9 +122,9 @@ SloSizing slo_sizing(const RunPlan& plan, const detail::CapacityOptionPlan& opti
   std::vector<double> rates(cols.column(option.slo_rate_col).begin(), cols.column(option.slo_rate_col).end());
   SloSizing s;
   s.peak_arrival_rate_per_s = quantile_by_selection(rates, option.spec->capacity_quantile);
-  s.mean_service_s = summarize(cols.column(option.slo_service_col)).mean;
-  s.service_scv = summarize(cols.column(option.slo_scv_col)).mean;
-  s.prefill_p95_s = summarize(cols.column(option.slo_prefill_p95_col)).mean;
+  s.mean_service_s = mean_of(cols.column(option.slo_service_col));
+  s.service_scv = mean_of(cols.column(option.slo_scv_col));
+  s.prefill_p95_s = mean_of(cols.column(option.slo_prefill_p95_col));
   const SloQueue queue{s.mean_service_s, s.service_scv, s.prefill_p95_s, option.spec->max_concurrency};
   const SloTarget target{option.spec->slo_wait_p95_s, option.spec->slo_ttft_p95_s};
   const SloSizingEstimate fewest = replicas_for_slo(s.peak_arrival_rate_per_s, queue, target, 1, limits::max_replicas);
@@ -109,6 +133,7 @@ SloSizing slo_sizing(const RunPlan& plan, const detail::CapacityOptionPlan& opti
   s.replicas = fewest.feasible ? fewest.replicas : 0;
   const QueueEstimate at_plan = allen_cunneen(option.plan.replicas * queue.max_concurrency, s.peak_arrival_rate_per_s,
                                               s.mean_service_s, 1.0, s.service_scv);
+  s.stable = at_plan.stable;
   s.wait_probability = at_plan.wait_probability;
   s.wait_p95_s = at_plan.wait_p95_s;
   s.ttft_p95_s = at_plan.wait_p95_s + s.prefill_p95_s;
@@ -135,22 +160,21 @@ std::string infeasible_reason(const detail::CapacityOptionPlan& option, const st
   return {};
 }
 
-void add_percentile_se(Summary& s, std::span<const double> values) {
-  s.p50_se = percentile_se(values, 0.50);
-  s.p95_se = percentile_se(values, 0.95);
-}
-
 // The horizon's figures of a cost; its months are appended block by block (summarize_months).
-ModeCost mode_cost(bool with_se, const TrialColumns& cols, const CostColumns& cc, std::string mode) {
+ModeCost mode_cost(Summaries& summarize, bool with_se, std::span<const double> totals, std::string mode) {
   ModeCost cost;
   cost.mode = std::move(mode);
-  cost.total_usd = summarize(cols.column(cc.total));
-  if (with_se) add_percentile_se(cost.total_usd, cols.column(cc.total));
-  cost.histogram = make_histogram(cols.column(cc.total));
+  cost.total_usd = summarize(totals);
+  if (with_se) summarize.add_percentile_se(cost.total_usd, totals);
+  cost.histogram = summarize.histogram(totals);
   return cost;
 }
+ModeCost mode_cost(Summaries& summarize, bool with_se, const TrialColumns& cols, const CostColumns& cc,
+                   std::string mode) {
+  return mode_cost(summarize, with_se, cols.column(cc.total), std::move(mode));
+}
 
-CapacityResult capacity_result(const RunPlan& plan, const detail::CapacityOptionPlan& option) {
+CapacityResult capacity_result(Summaries& summarize, const RunPlan& plan, const detail::CapacityOptionPlan& option) {
   const TrialColumns& cols = plan.columns;
   CapacityResult r;
   r.kind = option.spec->kind;
@@ -236,18 +260,15 @@ GroupSums group_sums(const RunPlan& plan, const std::string& key, const std::str
 }
 
 // The horizon's costs of each value of tag `key`; months are appended by summarize_months.
-GroupBreakdown group_breakdown(const RunPlan& plan, const std::string& key,
+GroupBreakdown group_breakdown(Summaries& summarize, const RunPlan& plan, const std::string& key,
                                const std::vector<const CostColumns*>& cheapest_columns) {
   GroupBreakdown g;
   g.key = key;
-  auto cost_of = [](const std::string& mode, const std::vector<double>& sums) {
-    ModeCost c;
-    c.mode = mode;
-    c.total_usd = summarize(sums);
-    c.histogram = make_histogram(sums);
-    return c;
+  auto cost_of = [&](const std::string& mode, const std::vector<double>& sums) {
+    return mode_cost(summarize, false, sums, mode);
   };
   for (const std::string& value : group_values(plan, key)) {
+    detail::poll_cancel(plan.cancel);
     GroupSums sums = group_sums(plan, key, value, cheapest_columns, -1);
     GroupBreakdown::Entry entry;
     entry.value = value;
@@ -284,7 +305,13 @@ void summarize_months(const RunPlan& plan, RunResult& result, MonthlySeries& ser
     std::vector<Summary> batch_days;                        // by batch model
   };
   std::vector<Month> months(static_cast<std::size_t>(std::max(0, end - first)));
+  tbb::enumerable_thread_specific<std::vector<double>> scratches;
   tbb::parallel_for(first, end, [&](int month) {
+    std::vector<double>& scratch = scratches.local();
+    auto summarize = [&](std::span<const double> values) {
+      detail::poll_cancel(plan.cancel);
+      return tokencast::summarize(values, scratch, plan.cancel);
+    };
     Month& out = months[static_cast<std::size_t>(month - first)];
     if (plan.months > 1) {
       for (const auto& [cost, cc] : series.costs) out.costs.push_back(summarize(cols.column(cc->month(month))));
@@ -343,22 +370,17 @@ namespace {
 // The plan of a run, its trial count and memory checked (nothing allocated yet).
 RunPlan prepare_run(const Scenario& scenario, const RunOptions& options) {
   const std::int64_t trials = options.trials.value_or(scenario.trials);
-  if (trials < 1) throw ResourceLimitError("the number of trials must be at least 1");
+  if (trials < 1) throw ResourceLimitError(scenario.file, "the number of trials must be at least 1");
   RunPlan plan = make_run_plan(scenario, trials, options.seed.value_or(scenario.seed), options.exact);
   plan.volume_multiplier = options.volume_multiplier;
   plan.monthly_storage_bytes = options.monthly_storage_bytes;
+  plan.cancel = options.cancel;
   if (options.exact) {
     // Every request is drawn: refuse runs that would take hours (about 20 ns a request a core).
-    Rng probe(seed_for_estimates);
-    double requests = 0;
-    for (const auto& w : scenario.workloads) {
-      double sum = 0;
-      for (int i = 0; i < 64; ++i) sum += w.requests_per_month.draw(probe);
-      requests += sum / 64 * scenario.months;
-    }
-    const double total = requests * static_cast<double>(trials) * options.volume_multiplier;
+    const double total =
+        detail::mean_requests_per_trial(scenario, options.volume_multiplier) * static_cast<double>(trials);
     if (total > max_exact_requests) {
-      throw ResourceLimitError(fmt::format(
+      throw ResourceLimitError(scenario.file, fmt::format(
           "--exact draws every request: about {:.3g} requests for {} trials, more than the {:.0e} limit; use at most "
           "{} trials, or the default mode (hourly sums, docs/cost-model.md)",
           total, trials, max_exact_requests,
@@ -369,11 +391,13 @@ RunPlan prepare_run(const Scenario& scenario, const RunOptions& options) {
   const double bytes = estimated_column_bytes(plan);
   if (bytes > max_run_bytes) {
     const double per_trial = bytes / static_cast<double>(trials);
-    throw ResourceLimitError(fmt::format(
+    throw ResourceLimitError(scenario.file, fmt::format(
         "{} trials of this scenario need about {:.1f} GiB of memory for the per-trial results, more than the "
         "{:.0f} GiB limit; use at most {} trials (--trials), or fewer months or workloads",
         trials, bytes / (1 << 30), max_run_bytes / (1 << 30), static_cast<std::int64_t>(max_run_bytes / per_trial)));
   }
+  check_cpu_time(scenario, options, trials,
+                 trial_cpu_s(plan, monthly_block_months(plan)) * static_cast<double>(trials), "the run's");
 
   return plan;
 }
@@ -472,10 +496,9 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   std::optional<RunResult::Precision> precision;
   RunPlan plan = simulate_to_precision(scenario, options, precision);
   // Summaries of a large run take seconds too: SIGINT is honoured between them.
-  auto poll_cancel = [&] {
-    if (options.cancel && options.cancel->load(std::memory_order_relaxed)) throw Interrupted();
-  };
+  auto poll_cancel = [&] { detail::poll_cancel(options.cancel); };
   const bool with_se = precision.has_value();
+  Summaries summarize(options.cancel);
   const std::int64_t trials = plan.trials;
   const TrialColumns& cols = plan.columns;
   RunResult result;
@@ -500,8 +523,8 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     w.requests = summarize(cols.column(wp.requests_col));
     w.input_tokens = summarize(cols.column(wp.input_col));
     w.output_tokens = summarize(cols.column(wp.output_col));
-    w.costs.push_back(mode_cost(with_se, cols, wp.serverless, "serverless"));
-    if (wp.batch) w.costs.push_back(mode_cost(with_se, cols, wp.batch_cost, "batch"));
+    w.costs.push_back(mode_cost(summarize, with_se, cols, wp.serverless, "serverless"));
+    if (wp.batch) w.costs.push_back(mode_cost(summarize, with_se, cols, wp.batch_cost, "batch"));
     result.workloads.push_back(std::move(w));
   }
 
@@ -515,10 +538,10 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     m.model = mp.spec->id;
     for (int w : mp.workloads) m.workloads.push_back(plan.workloads[w].spec->name);
     std::vector<const CostColumns*> mode_columns;
-    m.costs.push_back(mode_cost(with_se, cols, mp.serverless, "serverless"));
+    m.costs.push_back(mode_cost(summarize, with_se, cols, mp.serverless, "serverless"));
     mode_columns.push_back(&mp.serverless);
     if (mp.batch) {
-      m.costs.push_back(mode_cost(with_se, cols, mp.batch_cost, "batch"));
+      m.costs.push_back(mode_cost(summarize, with_se, cols, mp.batch_cost, "batch"));
       mode_columns.push_back(&mp.batch_cost);
     }
     for (CapacityKind kind : {CapacityKind::dedicated, CapacityKind::gpu_cluster}) {
@@ -526,9 +549,9 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
         const auto& option = plan.capacity[c];
         if (option.spec->kind != kind) continue;
         const bool dedicated = kind == CapacityKind::dedicated;
-        m.costs.push_back(mode_cost(with_se, cols, option.cost, dedicated ? "dedicated" : "gpu_cluster"));
+        m.costs.push_back(mode_cost(summarize, with_se, cols, option.cost, dedicated ? "dedicated" : "gpu_cluster"));
         mode_columns.push_back(&option.cost);
-        const CapacityResult& sized = (dedicated ? m.dedicated : m.gpu_cluster).emplace(capacity_result(plan, option));
+        const CapacityResult& sized = (dedicated ? m.dedicated : m.gpu_cluster).emplace(capacity_result(summarize, plan, option));
         if (!sized.feasible) {
           result.warnings.push_back(
               fmt::format("{} '{}' is infeasible: {}", to_string(kind), option.spec->name, sized.infeasible_reason));
@@ -562,18 +585,13 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   }
 
   poll_cancel();
-  result.total.push_back(mode_cost(with_se, cols, plan.total_serverless, "serverless"));
-  if (plan.any_batch) result.total.push_back(mode_cost(with_se, cols, plan.total_batch, "batch"));
-  ModeCost cheapest;
-  cheapest.mode = "cheapest_plan";
-  cheapest.total_usd = summarize(cheapest_total);
-  if (with_se) add_percentile_se(cheapest.total_usd, cheapest_total);
-  cheapest.histogram = make_histogram(cheapest_total);
-  result.total.push_back(std::move(cheapest));
+  result.total.push_back(mode_cost(summarize, with_se, cols, plan.total_serverless, "serverless"));
+  if (plan.any_batch) result.total.push_back(mode_cost(summarize, with_se, cols, plan.total_batch, "batch"));
+  result.total.push_back(mode_cost(summarize, with_se, cheapest_total, "cheapest_plan"));
 
   for (const std::string& key : options.group_by) {
     poll_cancel();
-    result.groups.push_back(group_breakdown(plan, key, cheapest_columns));
+    result.groups.push_back(group_breakdown(summarize, plan, key, cheapest_columns));
   }
 
   // Monthly series, one block of months at a time (trial_columns.hpp): the first block is stored

@@ -279,10 +279,11 @@ template <bool Bursty>
 // Each hour's input and output token sums, into `input_sums` and `output_sums`.
 [[gnu::flatten]] void draw_token_sums(const double* __restrict counts, int hours, const TokenMoments moments,
                                       const Dist& input, const Dist& output, std::int64_t context, double exact_below,
-                                      Rng& token_rng, double* __restrict input_sums, double* __restrict output_sums) {
+                                      const std::atomic<bool>* cancel, Rng& token_rng, double* __restrict input_sums,
+                                      double* __restrict output_sums) {
   Rng rng = token_rng;
   for (int h = 0; h < hours; ++h) {
-    const RequestTokens s = sample_token_sums(counts[h], moments, input, output, context, rng, exact_below);
+    const RequestTokens s = sample_token_sums(counts[h], moments, input, output, context, rng, exact_below, cancel);
     input_sums[h] = s.input;
     output_sums[h] = s.output;
   }
@@ -334,8 +335,8 @@ RequestTokens TrialSimulator::simulate_month(int w, int month, double& requests)
     } else {
       draw_counts_in_place<false>(counts, hours, d.burst, d.traffic_rng);
     }
-    draw_token_sums(counts, hours, d.moments, d.input, d.output, context, plan_.exact_below, d.token_rng,
-                    buffers.input_sums(), buffers.output_sums());
+    draw_token_sums(counts, hours, d.moments, d.input, d.output, context, plan_.exact_below, plan_.cancel,
+                    d.token_rng, buffers.input_sums(), buffers.output_sums());
     const ServerlessTokenPrices price = serverless_token_prices(models_[wp.model].prices, d.cached_share);
     const HourlyTotals totals = add_to_model_hours(counts, buffers.input_sums(), buffers.output_sums(), hours, price,
                                                    buffers.input(), buffers.output(), buffers.serverless_usd(),
@@ -382,6 +383,9 @@ void TrialSimulator::run_trial(std::int64_t trial, TrialColumns& cols, std::span
   };
 
   for (int month = first_month; month < end_month; ++month) {
+    // A trial of many workloads, or of many requests drawn one by one, can take seconds: once the
+    // run is cancelled its values are discarded, so it stops here.
+    if (plan_.cancel != nullptr && plan_.cancel->load(std::memory_order_relaxed)) return;
     for (std::size_t m = 0; m < plan_.models.size(); ++m) {
       const ModelPlan& mp = plan_.models[m];
       if (mp.hourly) {

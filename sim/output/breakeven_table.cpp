@@ -17,7 +17,7 @@ std::string format_breakeven_table(const RunResult& result) {
   std::string out = fmt::format("Break-even for \"{}\": {} trials, seed {}, {} month(s), {:.2f} s\n", result.scenario_name,
                                 format_count(static_cast<double>(result.trials)), result.seed, result.months,
                                 result.elapsed_s);
-  if (!result.breakeven) return out + "no capacity option to compare\n";
+  if (!result.breakeven) return terminal_safe(out + "no capacity option to compare\n");
   out += "\nUtilization break-even (option $/1M tokens = serverless blended $/1M, at the replicas chosen)\n";
   out += fmt::format("  {:<28} {:>9} {:>22} {:>14} {:>18} {:>10}\n", "option", "replicas", "serverless $/1M p50",
                      "u* p50", "u* p5 – p95", "P(u*≤100%)");
@@ -52,7 +52,7 @@ std::string format_breakeven_table(const RunResult& result) {
     }
     out += "  (every third grid point; monthly cost p50; the JSON output has all points with p5 and p95)\n";
   }
-  return out;
+  return terminal_safe(out);
 }
 
 std::string format_group_tables(const RunResult& result) {
@@ -67,7 +67,7 @@ std::string format_group_tables(const RunResult& result) {
       }
     }
   }
-  return out;
+  return terminal_safe(out);
 }
 
 }  // namespace tokencast

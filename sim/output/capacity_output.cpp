@@ -71,7 +71,7 @@ std::string format_capacity_table(const RunResult& result, const std::vector<Poo
       }
     }
   }
-  return out;
+  return terminal_safe(out);
 }
 
 nlohmann::ordered_json capacity_checks_json(const std::vector<PoolCheck>& checks) {

@@ -8,9 +8,15 @@
 namespace tokencast {
 namespace {
 
-// RFC 4180: a field holding a comma, quote or line break is quoted, with quotes doubled.
-std::string csv_field(std::string_view text) {
-  if (text.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(text);
+// RFC 4180: a field holding a comma, quote or line break is quoted, with quotes doubled. Text
+// comes from the scenario, so it is made terminal-safe, and a cell a spreadsheet would run as a
+// formula (starting =, +, -, @, tab or carriage return) is prefixed with ' (OWASP's advice).
+std::string csv_field(std::string_view raw) {
+  std::string text = terminal_safe(raw);
+  if (!text.empty() && std::string_view("=+-@\t\r").find(text.front()) != std::string_view::npos) {
+    text.insert(text.begin(), '\'');
+  }
+  if (text.find_first_of(",\"\r\n") == std::string_view::npos) return text;
   std::string out = "\"";
   for (char c : text) {
     if (c == '"') out += '"';

@@ -109,6 +109,7 @@ Json slo_json(const SloSizing& slo) {
               {"prefill_p95_s", number(slo.prefill_p95_s)},
               {"feasible", slo.feasible},
               {"replicas", slo.feasible ? Json(slo.replicas) : Json(nullptr)},
+              {"stable", slo.stable},
               {"wait_probability", number(slo.wait_probability)},
               {"wait_p95_s", number(slo.wait_p95_s)},
               {"ttft_p95_s", number(slo.ttft_p95_s)}};

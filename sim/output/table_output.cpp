@@ -57,11 +57,13 @@ class TextTable {
       : columns_(std::move(columns)), indent_(indent), span_indent_(span_indent) {}
 
   void add_header() { rows_.push_back(Row{Row::Kind::header, {}, {}}); }
+  // Cells are made terminal-safe before they are measured, so escapes keep the columns aligned.
   void add_row(std::vector<std::string> cells) {
     cells.resize(columns_.size());
+    for (std::string& cell : cells) cell = terminal_safe(cell);
     rows_.push_back(Row{Row::Kind::cells, std::move(cells), {}});
   }
-  void add_span(std::string text) { rows_.push_back(Row{Row::Kind::span, {}, std::move(text)}); }
+  void add_span(std::string text) { rows_.push_back(Row{Row::Kind::span, {}, terminal_safe(text)}); }
 
   std::string render() const {
     std::vector<std::size_t> widths = column_widths();
@@ -254,10 +256,8 @@ std::string total_section(const RunResult& r) {
   return "Total\n" + table.render();
 }
 
-}  // namespace
-
-std::string format_table(const RunResult& result) {
-  // Sections separated by a blank line.
+// Sections separated by a blank line.
+std::string format_table_sections(const RunResult& result) {
   std::string out = header_section(result);
   for (const std::string& section : {models_section(result), workloads_section(result), total_section(result)}) {
     out += '\n';
@@ -273,5 +273,9 @@ std::string format_table(const RunResult& result) {
   }
   return out;
 }
+
+}  // namespace
+
+std::string format_table(const RunResult& result) { return terminal_safe(format_table_sections(result)); }
 
 }  // namespace tokencast

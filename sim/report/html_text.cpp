@@ -3,10 +3,13 @@
 #include <fmt/format.h>
 
 #include "../output/number_format.hpp"
+#include "tokencast/output.hpp"
 
 namespace tokencast::report {
 
-std::string escape_html(std::string_view text) {
+std::string escape_html(std::string_view raw) {
+  // Control characters are not allowed in HTML text: shown as escapes, as in the terminal.
+  const std::string text = terminal_safe(raw);
   std::string out;
   out.reserve(text.size());
   for (char c : text) {

@@ -212,14 +212,20 @@ double sample_poisson_ptrs(double mean, Rng& rng) {
 namespace detail {
 // Flattened: the normal of each lognormal draw inline too (--exact draws two a request).
 [[gnu::flatten]] RequestTokens sample_token_sums_exactly(double requests, const Dist& input, const Dist& output,
-                                                         std::int64_t context_tokens, Rng& rng) {
+                                                         std::int64_t context_tokens, Rng& rng,
+                                                         const std::atomic<bool>* cancel) {
+  constexpr std::int64_t chunk = 1 << 16;
   RequestTokens sum;
   Rng local = rng;  // in registers: its address is never passed out
   const auto n = static_cast<std::int64_t>(requests);
-  for (std::int64_t r = 0; r < n; ++r) {
-    const RequestTokens t = sample_request_tokens(input, output, context_tokens, local);
-    sum.input += t.input;
-    sum.output += t.output;
+  for (std::int64_t first = 0; first < n; first += chunk) {
+    if (cancel != nullptr && first > 0 && cancel->load(std::memory_order_relaxed)) break;
+    const std::int64_t last = std::min(n, first + chunk);
+    for (std::int64_t r = first; r < last; ++r) {
+      const RequestTokens t = sample_request_tokens(input, output, context_tokens, local);
+      sum.input += t.input;
+      sum.output += t.output;
+    }
   }
   rng = local;
   return sum;

@@ -20,6 +20,9 @@ std::string format_input_error(const SourcePosition& where, const std::string& k
 
 }  // namespace
 
+ResourceLimitError::ResourceLimitError(const std::string& file, const std::string& message)
+    : std::runtime_error(format_input_error(SourcePosition{file, 0, 0}, "", message)) {}
+
 InputError::InputError(SourcePosition where, std::string key_path, std::string message)
     : std::runtime_error(format_input_error(where, key_path, message)),
       where_(std::move(where)),

@@ -539,13 +539,17 @@ void check_support(std::string_view file, const toml::node& node, const std::str
     fail_at(file, node, path,
             fmt::format("must be >= {} (got {})", format_number(range.lo_limit), bulk_text(true)));
   }
-  // Every number, whatever its field, within the magnitude that keeps products finite
-  // (tokencast/limits.hpp).
-  const bool too_high = !(bulk_upper(quantity) <= limits::max_magnitude);
-  if (too_high || !(bulk_lower(quantity) >= -limits::max_magnitude)) {
+  // Every number, whatever its field, 0 or within the magnitudes that keep products and variances
+  // finite and nonzero (tokencast/limits.hpp).
+  auto representable = [](double x) {
+    const double magnitude = std::abs(x);
+    return magnitude == 0.0 || (magnitude >= limits::min_magnitude && magnitude <= limits::max_magnitude);
+  };
+  const bool upper_ok = representable(bulk_upper(quantity));
+  if (!upper_ok || !representable(bulk_lower(quantity))) {
     fail_at(file, node, path,
-            fmt::format("out of range (got {}, expected a magnitude of at most {})", bulk_text(!too_high),
-                        format_number(limits::max_magnitude)));
+            fmt::format("out of range (got {}, expected 0 or a magnitude in [{}, {}])", bulk_text(upper_ok),
+                        format_number(limits::min_magnitude), format_number(limits::max_magnitude)));
   }
 }
 

@@ -1,5 +1,7 @@
 #include "tokencast/summary.hpp"
 
+#include "tokencast/errors.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -29,20 +31,35 @@ Ranks ranks_of(std::size_t n, double p) {
 }
 
 // Puts the value of each rank in `ranks` (ascending, distinct, inside [first, last)) at its place,
-// as a sort would: the middle rank first, then each side's ranks within that side.
-void select_ranks(std::span<double> values, std::size_t first, std::size_t last, std::span<const std::size_t> ranks) {
+// as a sort would: the middle rank first, then each side's ranks within that side. A rank at either
+// end of its range is the range's least or greatest value, found by one scan rather than a
+// selection (quantiles ask for neighbouring ranks, and the extremes).
+void select_ranks(std::span<double> values, std::size_t first, std::size_t last, std::span<const std::size_t> ranks,
+                  const std::atomic<bool>* cancel) {
   if (ranks.empty() || first >= last) return;
+  if (cancel != nullptr && cancel->load(std::memory_order_relaxed)) throw Interrupted();
+  const auto at = [&](std::size_t i) { return values.begin() + static_cast<std::ptrdiff_t>(i); };
+  if (ranks.front() == first) {
+    std::iter_swap(at(first), std::min_element(at(first), at(last)));
+    select_ranks(values, first + 1, last, ranks.subspan(1), cancel);
+    return;
+  }
+  if (ranks.back() == last - 1) {
+    std::iter_swap(at(last - 1), std::max_element(at(first), at(last)));
+    select_ranks(values, first, last - 1, ranks.first(ranks.size() - 1), cancel);
+    return;
+  }
   const std::size_t middle = ranks.size() / 2;
   const std::size_t rank = ranks[middle];
-  std::nth_element(values.begin() + static_cast<std::ptrdiff_t>(first), values.begin() + static_cast<std::ptrdiff_t>(rank),
-                   values.begin() + static_cast<std::ptrdiff_t>(last));
-  select_ranks(values, first, rank, ranks.first(middle));
-  select_ranks(values, rank + 1, last, ranks.subspan(middle + 1));
+  std::nth_element(at(first), at(rank), at(last));
+  select_ranks(values, first, rank, ranks.first(middle), cancel);
+  select_ranks(values, rank + 1, last, ranks.subspan(middle + 1), cancel);
 }
 
 }  // namespace
 
-void quantiles_by_selection(std::span<double> values, std::span<const double> ps, std::span<double> out) {
+void quantiles_by_selection(std::span<double> values, std::span<const double> ps, std::span<double> out,
+                            const std::atomic<bool>* cancel) {
   const std::size_t n = values.size();
   if (n == 0) {
     std::fill(out.begin(), out.end(), 0.0);
@@ -56,7 +73,7 @@ void quantiles_by_selection(std::span<double> values, std::span<const double> ps
   }
   std::sort(ranks.begin(), ranks.end());
   ranks.erase(std::unique(ranks.begin(), ranks.end()), ranks.end());
-  select_ranks(values, 0, n, ranks);
+  select_ranks(values, 0, n, ranks, cancel);
   for (std::size_t i = 0; i < ps.size(); ++i) {
     const Ranks r = ranks_of(n, ps[i]);
     out[i] = values[r.below] + r.fraction * (values[r.above] - values[r.below]);
@@ -69,7 +86,19 @@ double quantile_by_selection(std::span<double> values, double p) {
   return q;
 }
 
+double mean_of(std::span<const double> values) {
+  if (values.empty()) return 0.0;
+  double sum = 0;
+  for (double v : values) sum += v;
+  return sum / static_cast<double>(values.size());
+}
+
 Summary summarize(std::span<const double> values) {
+  std::vector<double> scratch;
+  return summarize(values, scratch);
+}
+
+Summary summarize(std::span<const double> values, std::vector<double>& scratch, const std::atomic<bool>* cancel) {
   Summary s;
   s.n = static_cast<std::int64_t>(values.size());
   if (values.empty()) return s;
@@ -84,10 +113,11 @@ Summary summarize(std::span<const double> values) {
   s.sd = values.size() > 1 ? std::sqrt(squares / (n - 1)) : 0.0;
   s.mean_se = s.sd / std::sqrt(n);
 
-  std::vector<double> copy(values.begin(), values.end());
+  std::vector<double>& copy = scratch;
+  copy.assign(values.begin(), values.end());
   static constexpr double ps[] = {0.0, 1.0, 0.05, 0.25, 0.50, 0.75, 0.95, 0.99};
   double q[std::size(ps)];
-  quantiles_by_selection(copy, ps, q);
+  quantiles_by_selection(copy, ps, q, cancel);
   // The extremes as they are (a -0.0 stays -0.0).
   s.min = copy.front();
   s.max = copy.back();
