@@ -86,3 +86,20 @@ TEST_CASE("precision mode adds trials until every p50 and p95 is within the targ
     CHECK(capped.trials == 2000);
   }
 }
+
+TEST_CASE("precision mode stops where more trials would pass the CPU limit, and says so", "[engine][precision]") {
+  Scenario s = article(1000);
+  s.workloads[0].requests_per_month = pert(1e6, 2e6, 4e6);
+  RunOptions options;
+  options.precision = 1e-6;  // out of reach
+  options.max_trials = 1'000'000;
+  options.max_cpu_s = 0.004;  // at about 200 ns a trial of one monthly-path workload: 20,000 trials
+  const RunResult r = run_scenario(s, options);
+  REQUIRE(r.precision);
+  CHECK_FALSE(r.precision->reached);
+  CHECK(r.trials > 1000);
+  CHECK(r.trials <= 20'000);
+  CHECK(r.precision->max_trials == r.trials);
+  REQUIRE_FALSE(r.warnings.empty());
+  CHECK(r.warnings.back().find("--precision stopped at") != std::string::npos);
+}

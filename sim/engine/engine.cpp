@@ -469,20 +469,44 @@ double worst_relative_se(const RunPlan& plan) {
 // Runs, and when a precision is asked, reruns with more trials until every reported p50 and p95
 // has a relative standard error below it (trial streams depend only on the index, so each rerun
 // extends the previous one).
+// The most trials, up to `wanted`, whose run stays within the memory and CPU limits (prepare_run).
+std::int64_t trials_within_limits(const Scenario& scenario, const RunOptions& options, std::int64_t wanted) {
+  std::int64_t trials = wanted;
+  for (int attempt = 0; attempt < 8 && trials > 1; ++attempt) {
+    const RunPlan plan = detail::make_run_plan(scenario, trials, 0, options.exact);
+    const double bytes = detail::estimated_column_bytes(plan);
+    const double cpu_s =
+        detail::trial_cpu_s(plan, detail::monthly_block_months(plan)) * static_cast<double>(trials);
+    const double over = std::max(bytes / max_run_bytes, cpu_s / options.max_cpu_s);
+    if (over <= 1.0) return trials;
+    trials = std::max<std::int64_t>(1, static_cast<std::int64_t>(static_cast<double>(trials) / over * 0.99));
+  }
+  return trials;
+}
+
 RunPlan simulate_to_precision(const Scenario& scenario, const RunOptions& options,
-                              std::optional<RunResult::Precision>& precision) {
+                              std::optional<RunResult::Precision>& precision, std::vector<std::string>& warnings) {
   if (!(options.precision > 0)) return detail::simulate(scenario, options);
   RunOptions o = options;
   std::int64_t trials = std::min(options.trials.value_or(scenario.trials), options.max_trials);
+  // Rounds grow the run up to --max-trials, or to what fits in memory and time if that is less.
+  const std::int64_t ceiling = std::max(trials, trials_within_limits(scenario, options, options.max_trials));
   for (;;) {
     o.trials = trials;
     RunPlan plan = detail::simulate(scenario, o);
     const double worst = worst_relative_se(plan);
-    precision = RunResult::Precision{options.precision, worst, options.max_trials, worst <= options.precision};
-    if (precision->reached || trials >= options.max_trials) return plan;
+    precision = RunResult::Precision{options.precision, worst, ceiling, worst <= options.precision};
+    if (precision->reached || trials >= ceiling) {
+      if (!precision->reached && ceiling < options.max_trials) {
+        warnings.push_back(fmt::format("--precision stopped at {} trials: more would pass the run's memory or CPU "
+                                       "limit (docs/scenario-format.md#limits)",
+                                       ceiling));
+      }
+      return plan;
+    }
     // The standard error falls as 1/sqrt(trials): aim 10% past the target.
     const double factor = 1.1 * (worst / options.precision) * (worst / options.precision);
-    trials = std::min(options.max_trials, std::max(trials * 2, static_cast<std::int64_t>(std::ceil(static_cast<double>(trials) * factor))));
+    trials = std::min(ceiling, std::max(trials * 2, static_cast<std::int64_t>(std::ceil(static_cast<double>(trials) * factor))));
   }
 }
 
@@ -494,7 +518,8 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   std::optional<tbb::global_control> thread_limit;
   detail::limit_threads(thread_limit, options);
   std::optional<RunResult::Precision> precision;
-  RunPlan plan = simulate_to_precision(scenario, options, precision);
+  std::vector<std::string> precision_warnings;
+  RunPlan plan = simulate_to_precision(scenario, options, precision, precision_warnings);
   // Summaries of a large run take seconds too: SIGINT is honoured between them.
   auto poll_cancel = [&] { detail::poll_cancel(options.cancel); };
   const bool with_se = precision.has_value();
@@ -513,6 +538,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   result.precision = precision;
   result.exact = options.exact;
   result.redrawn_trials = plan.redrawn_trials;
+  result.warnings = std::move(precision_warnings);
 
   for (const auto& wp : plan.workloads) {
     poll_cancel();
