@@ -219,7 +219,7 @@ namespace detail {
   Rng local = rng;  // in registers: its address is never passed out
   const auto n = static_cast<std::int64_t>(requests);
   for (std::int64_t first = 0; first < n; first += chunk) {
-    if (cancel != nullptr && first > 0 && cancel->load(std::memory_order_relaxed)) break;
+    if (cancel != nullptr && cancel->load(std::memory_order_relaxed)) break;
     const std::int64_t last = std::min(n, first + chunk);
     for (std::int64_t r = first; r < last; ++r) {
       const RequestTokens t = sample_request_tokens(input, output, context_tokens, local);
