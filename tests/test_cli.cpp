@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_runner.hpp"
+#include "result_json.hpp"
 
 using namespace tokencast::test;
 namespace fs = std::filesystem;
@@ -29,13 +30,6 @@ void check_stat(const json& st) {
   CHECK(st["p5"].get<double>() <= st["p50"].get<double>());
   CHECK(st["p50"].get<double>() <= st["p95"].get<double>());
   CHECK(st["p95"].get<double>() <= st["p99"].get<double>());
-}
-
-// Removes what legitimately differs between runs of the same scenario and seed.
-json without_timing(json j) {
-  j["run"].erase("elapsed_s");
-  j["run"].erase("threads");
-  return j;
 }
 
 }  // namespace

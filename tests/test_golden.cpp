@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_runner.hpp"
+#include "result_json.hpp"
 
 using namespace tokencast::test;
 namespace fs = std::filesystem;
@@ -23,12 +24,6 @@ namespace {
 // Keep in step with scripts/refresh-golden.sh.
 constexpr int kGoldenTrials = 500;
 constexpr int kGoldenSeed = 1;
-
-json without_timing(json j) {
-  j["run"].erase("elapsed_s");
-  j["run"].erase("threads");
-  return j;
-}
 
 std::string escape_pointer_token(const std::string& key) {
   std::string out;

@@ -191,45 +191,19 @@ TEST_CASE("a run too large for memory is refused up front with the estimate and 
 
 namespace {
 
-struct Interrupted {
-  int status = -1;
-  double seconds_to_exit = -1;  // from SIGINT to the process's exit
-  bool exited_before_signal = false;
-};
-
-// Starts a long run, sends SIGINT after `delay`, and waits for the exit (killing the process if
-// it has not gone within a minute, which fails the test without hanging the suite).
-Interrupted interrupt_run(const fs::path& output, const fs::path& err, std::chrono::milliseconds delay) {
+// Starts a long run and sends SIGINT after `delay` (the process is killed if it has not gone within
+// a minute, which fails the test without hanging the suite).
+SignalledRun interrupt_run(const fs::path& output, const fs::path& err, std::chrono::milliseconds delay) {
   const std::vector<std::string> args{"run", source_path("scenarios/multi-tenant-12-month.toml").string(),
                                       "--trials", "200000", "--output", output.string()};
-  const pid_t pid = spawn_cli(args, output.parent_path() / "stdout.txt", err);
-  REQUIRE(pid > 0);
-  Interrupted result;
-  std::this_thread::sleep_for(delay);
-  if (::waitpid(pid, &result.status, WNOHANG) == pid) {
-    result.exited_before_signal = true;
-    return result;
-  }
-  REQUIRE(::kill(pid, SIGINT) == 0);
-  const auto sent = Clock::now();
-  for (;;) {
-    if (::waitpid(pid, &result.status, WNOHANG) == pid) break;
-    if (Clock::now() - sent > std::chrono::seconds(60)) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, &result.status, 0);
-      FAIL("tokencast ignored SIGINT for a minute");
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
-  }
-  result.seconds_to_exit = std::chrono::duration<double>(Clock::now() - sent).count();
-  return result;
+  return signal_cli(args, output.parent_path() / "stdout.txt", err, delay, SIGINT);
 }
 
-// SIGINT is honoured between blocks of 64 trials; a block of this scenario takes well under a
+// SIGINT is polled before every trial and month of a trial; a trial of this scenario takes well under a
 // second even under the sanitizers, so two seconds leaves a wide margin.
 constexpr double kMaxSecondsToHonourInterrupt = 2.0;
 
-void check_interrupted(const Interrupted& run, const fs::path& err) {
+void check_interrupted(const SignalledRun& run, const fs::path& err) {
   REQUIRE_FALSE(run.exited_before_signal);
   REQUIRE(WIFEXITED(run.status));
   CHECK(WEXITSTATUS(run.status) == 130);
@@ -246,7 +220,7 @@ TEST_CASE("SIGINT during a long run exits 130 and writes nothing", "[hardening][
   const TempDir dir;
   const fs::path output = dir.path() / "OUT.json";
   const fs::path err = dir.path() / "stderr.txt";
-  const Interrupted run = interrupt_run(output, err, std::chrono::milliseconds(1000));
+  const SignalledRun run = interrupt_run(output, err, std::chrono::milliseconds(1000));
   check_interrupted(run, err);
   CHECK_FALSE(fs::exists(output));
   // Nothing but the captured streams: no OUT.json, no OUT.json.tmp-*.
@@ -260,7 +234,7 @@ TEST_CASE("SIGINT during a long run leaves an existing output file unchanged", "
   const fs::path err = dir.path() / "stderr.txt";
   const std::string previous = "{\"schema\": \"tokencast.result/1\", \"note\": \"an earlier run\"}\n";
   dir.write("OUT.json", previous);
-  const Interrupted run = interrupt_run(output, err, std::chrono::milliseconds(1000));
+  const SignalledRun run = interrupt_run(output, err, std::chrono::milliseconds(1000));
   check_interrupted(run, err);
   CHECK(slurp(output) == previous);
   CHECK(dir.entries() == std::vector<std::string>{"OUT.json", "stderr.txt", "stdout.txt"});

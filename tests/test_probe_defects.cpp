@@ -17,6 +17,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_runner.hpp"
+#include "result_json.hpp"
 #include "tokencast/errors.hpp"
 #include "tokencast/output_files.hpp"
 #include "tokencast/traffic.hpp"
@@ -115,12 +116,6 @@ void refused_at(const fs::path& scenario, const std::string& key_path, const std
                                            std::regex_replace(key_path, std::regex(R"([.\[\]])"), R"(\$&)") + ": ")));
   CHECK(r.err.find(fragment) != std::string::npos);
   CHECK(r.out.empty());
-}
-
-json without_timing(json j) {
-  j["run"].erase("elapsed_s");
-  j["run"].erase("threads");
-  return j;
 }
 
 }  // namespace
