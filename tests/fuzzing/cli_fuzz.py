@@ -11,7 +11,7 @@ Every outcome must hold these invariants:
   probabilities and utilizations in [0, 1], percentiles in order, replica counts whole and sized;
 - nothing is left in the output directory but the output itself (no temporary file);
 - no sanitizer report, no hang (a run past --timeout seconds);
-- a sample of runs gives the same JSON at 1 and 2 threads.
+- a sample of runs (every --thread-sample'th mutant's `run`) gives the same JSON at 1, 2 and 5 threads.
 
 Seeded: the same --seed gives the same mutants. Each finding is saved under --findings (the mutant,
 the command, its stderr) and makes the script exit 1. The last line gives the counts.
@@ -280,6 +280,9 @@ def without_timing(text):
     return j
 
 
+thread_checks = []  # mutants whose run was compared across thread counts
+
+
 def fuzz_one(index, args, seeds):
     rng = random.Random(f"{args.seed}-{index}")
     name, base = rng.choice(seeds)
@@ -298,11 +301,12 @@ def fuzz_one(index, args, seeds):
         problems = judge(mutant_path, command, code, err, leftovers, text)
         if not problems and code == 0 and command == "run" and index % args.thread_sample == 0:
             outputs = []
-            for threads in (1, 2):
+            for threads in (1, 2, 5):
                 _, code_t, err_t, _, text_t = run_one(args.binary, mutant_path, command, threads, args.timeout)
                 outputs.append((code_t, without_timing(text_t) if code_t == 0 and text_t else err_t))
-            if outputs[0] != outputs[1]:
-                problems.append("different results at 1 and 2 threads")
+            if any(o != outputs[0] for o in outputs[1:]):
+                problems.append("different results at 1, 2 and 5 threads")
+            thread_checks.append(index)
         results.append((command, code, problems, argv, err))
     failed = [(c, code, p, a, e) for c, code, p, a, e in results if p]
     if failed and args.findings:
@@ -325,7 +329,7 @@ def main():
     parser.add_argument("--findings", default="")
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--timeout", type=float, default=120.0)
-    parser.add_argument("--thread-sample", type=int, default=10, help="compare 1 and 2 threads on every Nth mutant")
+    parser.add_argument("--thread-sample", type=int, default=10, help="compare 1, 2 and 5 threads on every Nth mutant")
     args = parser.parse_args()
 
     seeds = []
@@ -347,7 +351,7 @@ def main():
                           f"{'; '.join(problems[:4])}{more}", flush=True)
                 else:
                     passed += 1
-    print(f"exit codes: {dict(sorted(counts.items()))}")
+    print(f"exit codes: {dict(sorted(counts.items()))}; runs compared at 1, 2 and 5 threads: {len(thread_checks)}")
     print(f"cli_fuzz: seed {args.seed}, {args.mutants} mutants, {passed + failed} runs checked, {failed} findings")
     return 1 if failed else 0
 
