@@ -8,6 +8,7 @@ namespace tokencast::test {
 inline nlohmann::json without_timing(nlohmann::json j) {
   j["run"].erase("elapsed_s");
   j["run"].erase("threads");
+  j["run"].erase("phases_s");
   return j;
 }
 

@@ -42,6 +42,25 @@ TEST_CASE("tokencast run with no scenario runs the embedded default", "[cli]") {
   CHECK(r.out.find("serverless") != std::string::npos);
 }
 
+TEST_CASE("run with timings prints each phase to stderr and run.phases_s holds them", "[cli]") {
+  const CliResult r = run_cli("run --trials 400 --timings --format json");
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.err.find("timings: load ") != std::string::npos);
+  CHECK(r.err.find("serial share") != std::string::npos);
+  const json j = json::parse(r.out);
+  double sum = 0;
+  for (const char* phase : {"load", "plan", "simulate", "size", "statistics", "output"}) {
+    INFO(phase);
+    REQUIRE(j["run"]["phases_s"].contains(phase));
+    CHECK(j["run"]["phases_s"][phase].get<double>() >= 0);
+    sum += j["run"]["phases_s"][phase].get<double>();
+  }
+  CHECK(j["run"]["phases_s"]["load"].get<double>() > 0);
+  CHECK(sum > 0);
+  // Without --timings nothing is printed.
+  CHECK(run_cli("run --trials 400 --format json").err.empty());
+}
+
 TEST_CASE("every shipped scenario runs and its JSON follows tokencast.result/1", "[cli]") {
   for (const auto& scenario : shipped_scenarios) {
     INFO(scenario);

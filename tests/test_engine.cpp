@@ -1,7 +1,11 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <atomic>
 #include <memory>
+#include <thread>
+
+#include <tbb/task_arena.h>
 
 #include "scenario_builders.hpp"
 #include "tokencast/engine.hpp"
@@ -69,6 +73,54 @@ TEST_CASE("same seed gives bit-identical results at 1 and 2 threads", "[engine][
   CHECK(same(a.models[0].dedicated->utilization, b.models[0].dedicated->utilization));
   CHECK(a.models[0].dedicated->plan.replicas == b.models[0].dedicated->plan.replicas);
   CHECK(same(a.total.back().total_usd, b.total.back().total_usd));
+}
+
+TEST_CASE("the thread count belongs to the call: concurrent runs at 1 and 2 threads match serial runs",
+          "[engine][determinism]") {
+  Scenario s = article(4000);
+  s.months = 3;
+  s.workloads[0].requests_per_month = pert(1.5e6, 2e6, 3e6);
+  s.workloads[0].traffic.burstiness = 0.3;
+  s.capacity = {dedicated(20000, 2500, std::nullopt)};
+  RunOptions one, two;
+  one.threads = 1;
+  two.threads = 2;
+  const RunResult serial_one = run_scenario(s, one);
+  const RunResult serial_two = run_scenario(s, two);
+  RunResult concurrent_one, concurrent_two;
+  {
+    std::thread a([&] { concurrent_one = run_scenario(s, one); });
+    std::thread b([&] { concurrent_two = run_scenario(s, two); });
+    a.join();
+    b.join();
+  }
+  for (const RunResult* r : std::initializer_list<const RunResult*>{&serial_two, &concurrent_one, &concurrent_two}) {
+    CHECK(same(r->total.back().total_usd, serial_one.total.back().total_usd));
+    CHECK(same(r->models[0].dedicated->utilization, serial_one.models[0].dedicated->utilization));
+    for (std::size_t m = 0; m < r->total.back().monthly_usd.size(); ++m) {
+      CHECK(same(r->total.back().monthly_usd[m], serial_one.total.back().monthly_usd[m]));
+    }
+  }
+  // Inside a call, parallel work sees the call's thread count, not the process's.
+  CHECK(tbb::this_task_arena::max_concurrency() >= 1);
+  std::atomic<int> seen{0};
+  tbb::task_arena(1).execute([&] { seen = tbb::this_task_arena::max_concurrency(); });
+  CHECK(seen.load() == 1);
+}
+
+TEST_CASE("the run reports its phases, which add up to no more than its wall time", "[engine]") {
+  Scenario s = article(2000);
+  s.months = 2;
+  s.capacity = {dedicated(20000, 2500, std::nullopt)};
+  const RunResult r = run_scenario(s);
+  CHECK(r.phases.load_s == 0);    // the caller loads
+  CHECK(r.phases.output_s == 0);  // and renders
+  CHECK(r.phases.simulate_s > 0);
+  CHECK(r.phases.statistics_s > 0);
+  CHECK(r.phases.plan_s >= 0);
+  CHECK(r.phases.size_s >= 0);
+  CHECK(r.phases.total_s() <= r.elapsed_s * 1.0001 + 1e-6);
+  CHECK(r.phases.total_s() >= 0.5 * r.elapsed_s);
 }
 
 TEST_CASE("monthly growth compounds: month m has volume x (1+g)^(m-1)", "[engine]") {

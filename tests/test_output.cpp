@@ -67,6 +67,7 @@ RunResult make_result(int months) {
   r.months = months;
   r.hours_per_month = 730;
   r.elapsed_s = 0.25;
+  r.phases.simulate_s = 0.125;
 
   WorkloadResult chat;
   chat.name = chat_name;
@@ -230,7 +231,9 @@ TEST_CASE("JSON has exactly the documented keys, one month", "[output]") {
   CHECK(sorted(keys_of(j["scenario"])) == sorted({"name", "file", "catalog_as_of"}));
   CHECK(j["scenario"]["name"] == "output test");
   CHECK(j["scenario"]["catalog_as_of"] == "2026-07-16");
-  CHECK(sorted(keys_of(j["run"])) == sorted({"trials", "seed", "threads", "months", "hours_per_month", "elapsed_s", "redrawn_trials"}));
+  CHECK(sorted(keys_of(j["run"])) == sorted({"trials", "seed", "threads", "months", "hours_per_month", "elapsed_s", "phases_s", "redrawn_trials"}));
+  CHECK(sorted(keys_of(j["run"]["phases_s"])) == sorted({"load", "plan", "simulate", "size", "statistics", "output"}));
+  CHECK(j["run"]["phases_s"]["simulate"].get<double>() == 0.125);
   CHECK(j["run"]["trials"] == 1000);
   CHECK(j["run"]["seed"] == 42);
   CHECK(j["run"]["months"] == 1);

@@ -1,6 +1,9 @@
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <numeric>
 #include <vector>
 
@@ -35,4 +38,68 @@ TEST_CASE("summary of a single value and of nothing", "[summary]") {
   CHECK(s.p5 == 3.5);
   CHECK(s.p99 == 3.5);
   CHECK(summarize(std::vector<double>{}).n == 0);
+}
+
+namespace {
+
+// The reference: a full sort, then type-7 quantiles.
+std::vector<double> sorted_quantiles(std::vector<double> v, const std::vector<double>& ps) {
+  std::sort(v.begin(), v.end());
+  std::vector<double> out;
+  for (double p : ps) out.push_back(quantile_sorted(v, p));
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("quantiles by bucketing equal those of a full sort, bit for bit", "[summary]") {
+  // Sizes either side of where bucketing starts; shapes that defeat equal-width buckets: far
+  // outliers (the range stretched a trillion-fold), heavy ties, negative values and zeros.
+  const std::vector<double> ps{0.0, 0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99, 1.0};
+  std::uint64_t state = 12345;
+  auto uniform = [&] {
+    state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return static_cast<double>(state >> 11) * 0x1.0p-53;
+  };
+  for (std::size_t n : {1u, 2u, 7u, 4095u, 4096u, 4097u, 20000u, 200001u}) {
+    for (int shape = 0; shape < 6; ++shape) {
+      std::vector<double> v(n);
+      for (double& x : v) {
+        const double u = uniform();
+        switch (shape) {
+          case 0: x = u; break;
+          case 1: x = std::exp(8.0 * (u - 0.5)); break;                  // lognormal-like spread
+          case 2: x = u < 0.999 ? u : 1e12 * u; break;                   // far outliers
+          case 3: x = std::floor(u * 5.0); break;                        // heavy ties
+          case 4: x = u < 0.5 ? -0.0 : (u < 0.9 ? 0.0 : u - 0.95); break;  // zeros of both signs
+          default: x = u < 1e-4 ? -1e300 : (u > 1 - 1e-4 ? 1e300 : u); break;  // a range that overflows
+        }
+      }
+      const std::vector<double> expected = sorted_quantiles(v, ps);
+      std::vector<double> got(ps.size()), scratch;
+      quantiles_of(v, ps, got, scratch);
+      for (std::size_t i = 0; i < ps.size(); ++i) {
+        INFO("n " << n << ", shape " << shape << ", p " << ps[i]);
+        CHECK(std::memcmp(&got[i], &expected[i], sizeof(double)) == 0);
+      }
+      const Summary s = summarize(v);
+      const Summary reference = [&] {
+        std::vector<double> copy = v;
+        Summary r = s;
+        std::vector<double> q(ps.size());
+        quantiles_by_selection(copy, ps, q);
+        r.p5 = q[2];
+        r.p50 = q[4];
+        r.p95 = q[6];
+        r.p99 = q[7];
+        return r;
+      }();
+      CHECK(s.p5 == reference.p5);
+      CHECK(s.p50 == reference.p50);
+      CHECK(s.p95 == reference.p95);
+      CHECK(s.p99 == reference.p99);
+      CHECK(s.min == expected.front());
+      CHECK(s.max == expected.back());
+    }
+  }
 }

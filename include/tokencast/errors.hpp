@@ -1,5 +1,6 @@
 #pragma once
 // Typed errors thrown by the library. Only the command line prints them and picks an exit code.
+#include <atomic>
 #include <stdexcept>
 #include <string>
 
@@ -52,5 +53,10 @@ class Interrupted : public std::runtime_error {
  public:
   Interrupted() : std::runtime_error("interrupted") {}
 };
+
+// Throws Interrupted once a cancel flag is set: polled between the steps of anything long.
+inline void poll_cancel(const std::atomic<bool>* cancel) {
+  if (cancel != nullptr && cancel->load(std::memory_order_relaxed)) throw Interrupted();
+}
 
 }  // namespace tokencast

@@ -23,6 +23,8 @@ std::string format_capacity_table(const RunResult& result, const std::vector<Poo
 nlohmann::ordered_json capacity_checks_json(const std::vector<PoolCheck>& checks);
 nlohmann::ordered_json to_json(const RunResult& result);
 std::string format_json(const RunResult& result);  // to_json, indented 2, trailing newline
+// One line: each phase's wall seconds, the total and the serial share (--timings).
+std::string format_timings(const RunPhases& phases);
 // Long form: one row per statistic, columns section,name,model,mode,metric,month,statistic,value.
 std::string format_csv(const RunResult& result);
 

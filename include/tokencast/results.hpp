@@ -149,6 +149,23 @@ struct GroupBreakdown {
   std::vector<Entry> entries;
 };
 
+// Wall seconds of a run's phases (run.phases_s, --timings). simulate and statistics are parallel
+// regions; the others run on one thread.
+struct RunPhases {
+  double load_s = 0;        // reading and checking the scenario (set by the caller that loads it)
+  double plan_s = 0;        // the run's layout, its limits checked, its columns allocated
+  double simulate_s = 0;    // drawing the trials (every pass, every block of months)
+  double size_s = 0;        // sizing reservations from the drawn trials, between passes
+  double statistics_s = 0;  // summaries, groups, monthly series, utilization curves
+  double output_s = 0;      // rendering outputs (set by the caller that renders them)
+  double total_s() const { return load_s + plan_s + simulate_s + size_s + statistics_s + output_s; }
+  // The share of the time outside the parallel regions.
+  double serial_share() const {
+    const double total = total_s();
+    return total > 0 ? (load_s + plan_s + size_s + output_s) / total : 0.0;
+  }
+};
+
 struct RunResult {
   std::string scenario_name;
   std::string scenario_file;
@@ -159,6 +176,7 @@ struct RunResult {
   int months = 1;
   int hours_per_month = 730;
   double elapsed_s = 0;
+  RunPhases phases;
   std::vector<WorkloadResult> workloads;
   std::vector<ModelResult> models;
   std::vector<ModeCost> total;  // serverless, batch (when any model has it), cheapest_plan

@@ -45,8 +45,6 @@ class VolumeReplay final : public GridSampler {
         plan_((check_fits(scenario, options), prepare_replay(scenario, options))),
         options_count_(plan_.capacity.size()) {
     reservations_.resize(static_cast<std::size_t>(plan_.trials) * options_count_);
-    std::optional<tbb::global_control> thread_limit;
-    limit_threads(thread_limit, options_);
     tbb::enumerable_thread_specific<DrawScratch> scratch;
     for_each_trial(plan_, options_, [&](TrialSimulator& simulator, std::int64_t t) { draw(simulator, scratch.local(), t); });
     for (const auto& model : plan_.models) base_requests_.push_back(mean_requests(plan_, model));
@@ -61,8 +59,6 @@ class VolumeReplay final : public GridSampler {
       g.batch_usd.push_back(mp.batch ? scaled(plan_.columns.column(mp.batch_cost.total), k) : std::vector<double>{});
       g.requests.push_back(base_requests_[m] * k);
     }
-    std::optional<tbb::global_control> thread_limit;
-    limit_threads(thread_limit, options_);
     for (std::size_t c = 0; c < options_count_; ++c) {
       poll_cancel(options_.cancel);
       const CapacityOptionPlan& option = plan_.capacity[c];

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
+#include <iostream>
 #include <span>
 
 #include <fmt/format.h>
@@ -60,37 +62,63 @@ RunOptions run_options(const RunArgs& args, const std::atomic<bool>& cancel) {
   return options;
 }
 
-// Renders every requested output before writing any, then writes them all or none.
-void write_results(const RunArgs& args, const Destinations& to, const Scenario& scenario, const RunResult& result,
-                   std::string (*table)(const RunResult&), const std::atomic<bool>& cancel) {
-  std::string text;
-  if (args.format == "json") {
-    text = format_json(result);
-  } else if (args.format == "csv") {
-    text = format_csv(result);
-  } else {
-    text = table(result);
-  }
-  std::vector<std::pair<OutputTarget, std::string>> outputs{{to.output, std::move(text)}};
-  if (to.report) outputs.emplace_back(*to.report, render_html_report(scenario, result));
+// Seconds since `start`.
+double since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// The scenario, its load time kept for the run's phases.
+Scenario load_timed(const std::optional<std::string>& path, double& load_s) {
+  const auto start = std::chrono::steady_clock::now();
+  Scenario scenario = load(path);
+  load_s = since(start);
+  return scenario;
+}
+
+// Writes the outputs all or none; with --timings, prints the phases, output included, to stderr.
+void write_all(const RunArgs& args, const std::vector<std::pair<OutputTarget, std::string>>& outputs,
+               RunPhases phases, std::chrono::steady_clock::time_point output_start, const std::atomic<bool>& cancel) {
   // An interrupt while rendering still writes nothing.
   if (cancel.load()) throw Interrupted();
   write_outputs(outputs, &cancel);
+  phases.output_s = since(output_start);
+  if (args.timings) std::cerr << format_timings(phases);
+}
+
+// Renders every requested output before writing any, then writes them all or none. The JSON
+// document, rendered last, holds the rendering time of the outputs before it.
+void write_results(const RunArgs& args, const Destinations& to, const Scenario& scenario, RunResult& result,
+                   std::string (*table)(const RunResult&), const std::atomic<bool>& cancel) {
+  const auto start = std::chrono::steady_clock::now();
+  std::vector<std::pair<OutputTarget, std::string>> outputs{{to.output, std::string()}};
+  if (to.report) outputs.emplace_back(*to.report, render_html_report(scenario, result));
+  if (args.format == "csv") {
+    outputs.front().second = format_csv(result);
+  } else if (args.format != "json") {
+    outputs.front().second = table(result);
+  } else {
+    result.phases.output_s = since(start);
+    outputs.front().second = format_json(result);
+  }
+  write_all(args, outputs, result.phases, start, cancel);
 }
 
 }  // namespace
 
 int run_command(const RunArgs& args, const std::atomic<bool>& cancel) {
   const Destinations to = destinations(args);
-  const Scenario scenario = load(args.scenario);
-  const RunResult result = run_scenario(scenario, run_options(args, cancel));
+  double load_s = 0;
+  const Scenario scenario = load_timed(args.scenario, load_s);
+  RunResult result = run_scenario(scenario, run_options(args, cancel));
+  result.phases.load_s = load_s;
   write_results(args, to, scenario, result, format_table, cancel);
   return 0;
 }
 
 int breakeven_command(const BreakevenArgs& args, const std::atomic<bool>& cancel) {
   const Destinations to = destinations(args.run);
-  const Scenario scenario = load(args.run.scenario);
+  double load_s = 0;
+  const Scenario scenario = load_timed(args.run.scenario, load_s);
   if (scenario.capacity.empty()) {
     throw InputError({scenario.file, 0, 0}, "",
                      "the scenario has no [[dedicated]] or [[gpu_cluster]] option to compare with serverless");
@@ -100,18 +128,21 @@ int breakeven_command(const BreakevenArgs& args, const std::atomic<bool>& cancel
   grid.method = args.grid_draws == "replay"       ? VolumeMethod::replay
                 : args.grid_draws == "resimulate" ? VolumeMethod::resimulate
                                                   : VolumeMethod::automatic;
-  const RunResult result = run_breakeven(scenario, run_options(args.run, cancel), grid);
+  RunResult result = run_breakeven(scenario, run_options(args.run, cancel), grid);
+  result.phases.load_s = load_s;
   write_results(args.run, to, scenario, result, format_breakeven_table, cancel);
   return 0;
 }
 
 int capacity_command(const CapacityArgs& args, const std::atomic<bool>& cancel) {
   const Destinations to = destinations(args.run);
-  const Scenario scenario = load(args.run.scenario);
+  double load_s = 0;
+  const Scenario scenario = load_timed(args.run.scenario, load_s);
   if (scenario.capacity.empty()) {
     throw InputError({scenario.file, 0, 0}, "", "the scenario has no [[dedicated]] or [[gpu_cluster]] option to size");
   }
-  const RunResult result = run_scenario(scenario, run_options(args.run, cancel));
+  RunResult result = run_scenario(scenario, run_options(args.run, cancel));
+  result.phases.load_s = load_s;
   std::vector<PoolCheck> checks;
   if (args.simulate) {
     bool any = false;
@@ -120,19 +151,22 @@ int capacity_command(const CapacityArgs& args, const std::atomic<bool>& cancel) 
       throw InputError({scenario.file, 0, 0}, "",
                        "--simulate needs a capacity option with max_concurrency (sequences per replica)");
     }
+    // The pool simulation's time counts as simulation.
+    const auto start = std::chrono::steady_clock::now();
     checks = check_capacity(scenario, result, args.replications, args.arrival_scv, result.seed, &cancel);
+    result.phases.simulate_s += since(start);
   }
+  const auto start = std::chrono::steady_clock::now();
   std::string text;
   if (args.run.format == "json") {
+    result.phases.output_s = 0;
     nlohmann::ordered_json j = to_json(result);
     j["capacity_checks"] = capacity_checks_json(checks);
     text = j.dump(2) + "\n";
   } else {
     text = format_capacity_table(result, checks);
   }
-  if (cancel.load()) throw Interrupted();
-  const std::pair<OutputTarget, std::string> output{to.output, std::move(text)};
-  write_outputs(std::span(&output, 1), &cancel);
+  write_all(args.run, {{to.output, std::move(text)}}, result.phases, start, cancel);
   return 0;
 }
 

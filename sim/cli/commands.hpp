@@ -21,6 +21,7 @@ struct RunArgs {
   bool exact = false;
   double precision = 0;
   std::int64_t max_trials = 1'000'000;
+  bool timings = false;  // print the run's phase timings to standard error
 };
 
 struct BreakevenArgs {

@@ -60,6 +60,9 @@ void add_simulation_options(CLI::App* command, tokencast::cli::RunArgs& args, Nu
   command->add_option("--threads", numbers.threads, "Worker threads, 1..1024 (default: all cores)");
   command->add_option("--format", args.format, "Output format")->check(CLI::IsMember({"table", "json", "csv"}));
   command->add_option("--output,-o", args.output, "Write to FILE (atomically) instead of standard output; - is standard output");
+  command->add_flag("--timings", args.timings,
+                    "Print the wall time of each phase (load, plan, simulate, size, statistics, output) to standard "
+                    "error");
 }
 
 void read_numbers(const NumberArguments& n, tokencast::cli::RunArgs& run, tokencast::cli::BreakevenArgs& breakeven,

@@ -11,12 +11,13 @@
 #include <fmt/format.h>
 #include <tbb/blocked_range.h>
 #include <tbb/enumerable_thread_specific.h>
-#include <tbb/global_control.h>
 #include <tbb/info.h>
 #include <tbb/parallel_for.h>
 
 #include "run_plan.hpp"
 #include "simulation.hpp"
+#include "stopwatch.hpp"
+#include "../statistics/summary_batch.hpp"
 #include "../breakeven/utilization_curve.hpp"
 #include "reservation_sizing.hpp"
 #include "tokencast/errors.hpp"
@@ -60,16 +61,21 @@ void run_trials(RunPlan& plan, const RunOptions& options) {
   const std::size_t n = plan.capacity.size();
   bool any_auto = false;
   for (const auto& option : plan.capacity) any_auto = any_auto || option.auto_sized();
+  detail::Stopwatch clock;
   size_capacity(plan, false);
+  plan.phases.size_s += clock.lap();
   if (!any_auto) {
     for_each_trial(plan, options, [&](TrialSimulator& simulator, std::int64_t t) { simulator.run_trial(t, plan.columns); });
+    plan.phases.simulate_s += clock.lap();
     return;
   }
   // Default-initialised (the type is trivial): untouched until each trial fills its slots.
   const std::unique_ptr<detail::DeferredCapacity[]> deferred(new detail::DeferredCapacity[static_cast<std::size_t>(plan.trials) * n]);
   auto slots = [&](std::int64_t t) { return std::span<detail::DeferredCapacity>(deferred.get() + static_cast<std::size_t>(t) * n, n); };
   for_each_trial(plan, options, [&](TrialSimulator& simulator, std::int64_t t) { simulator.run_trial(t, plan.columns, slots(t)); });
+  plan.phases.simulate_s += clock.lap();
   size_capacity(plan, true);
+  plan.phases.size_s += clock.lap();
   std::atomic<std::int64_t> redrawn{0};
   for_each_trial(plan, options, [&](TrialSimulator& simulator, std::int64_t t) {
     const auto kept = slots(t);
@@ -88,31 +94,8 @@ void run_trials(RunPlan& plan, const RunOptions& options) {
     }
   });
   plan.redrawn_trials = redrawn.load();
+  plan.phases.simulate_s += clock.lap();
 }
-
-// Summaries of a run's columns one after another: one scratch reused for every column, and the
-// cancel flag polled before each (at ten million trials a summary takes a good part of a second).
-class Summaries {
- public:
-  explicit Summaries(const std::atomic<bool>* cancel) : cancel_(cancel) {}
-  Summary operator()(std::span<const double> values) {
-    detail::poll_cancel(cancel_);
-    return summarize(values, scratch_, cancel_);
-  }
-  Histogram histogram(std::span<const double> values) {
-    detail::poll_cancel(cancel_);
-    return make_histogram(values);
-  }
-  void add_percentile_se(Summary& s, std::span<const double> values) {
-    detail::poll_cancel(cancel_);
-    s.p50_se = percentile_se(values, 0.50);
-    s.p95_se = percentile_se(values, 0.95);
-  }
-
- private:
-  const std::atomic<bool>* cancel_;
-  std::vector<double> scratch_;
-};
 
 // The latency sizing as reported: the capacity_quantile of the trials' peak-hour arrival rate, the
 // mean service profile, the fewest replicas meeting the objective there, and the predicted waits
@@ -160,23 +143,21 @@ std::string infeasible_reason(const detail::CapacityOptionPlan& option, const st
   return {};
 }
 
-// The horizon's figures of a cost; its months are appended block by block (summarize_months).
-ModeCost mode_cost(Summaries& summarize, bool with_se, std::span<const double> totals, std::string mode) {
-  ModeCost cost;
+// Appends a cost named `mode` to `costs` and queues its horizon figures; its months are appended
+// block by block (summarize_months). The batch holds a pointer into `costs`: reserve it first.
+ModeCost& add_cost(detail::SummaryBatch& batch, std::vector<ModeCost>& costs, std::string mode,
+                   std::span<const double> totals, bool with_se) {
+  if (costs.size() == costs.capacity()) throw std::logic_error("add_cost: the costs were not reserved");
+  ModeCost& cost = costs.emplace_back();
   cost.mode = std::move(mode);
-  cost.total_usd = summarize(totals);
-  if (with_se) summarize.add_percentile_se(cost.total_usd, totals);
-  cost.histogram = summarize.histogram(totals);
+  batch.cost(totals, cost, with_se);
   return cost;
 }
-ModeCost mode_cost(Summaries& summarize, bool with_se, const TrialColumns& cols, const CostColumns& cc,
-                   std::string mode) {
-  return mode_cost(summarize, with_se, cols.column(cc.total), std::move(mode));
-}
 
-CapacityResult capacity_result(Summaries& summarize, const RunPlan& plan, const detail::CapacityOptionPlan& option) {
+// Fills an option's sizing result; its statistics are queued on the batch.
+void capacity_result(detail::SummaryBatch& batch, const RunPlan& plan, const detail::CapacityOptionPlan& option,
+                     CapacityResult& r) {
   const TrialColumns& cols = plan.columns;
-  CapacityResult r;
   r.kind = option.spec->kind;
   r.name = option.spec->name;
   r.gpu = option.spec->gpu;
@@ -184,24 +165,24 @@ CapacityResult capacity_result(Summaries& summarize, const RunPlan& plan, const 
   r.plan = option.plan;
   r.sizing_replicas_needed = option.sizing_replicas_needed;
   r.overflow = option.spec->overflow;
-  if (option.slo_rate_col >= 0) r.slo = slo_sizing(plan, option);
-  r.infeasible_reason = infeasible_reason(option, r.slo);
-  r.feasible = r.infeasible_reason.empty();
-  r.utilization = summarize(cols.column(option.utilization_col));
-  r.overflow_share = summarize(cols.column(option.overflow_share_col));
-  r.usd_per_mtok = summarize(cols.column(option.usd_per_mtok_col));
-  r.peak_replicas_needed = summarize(cols.column(option.peak_needed_col));
+  batch.add([&plan, &option, &r](std::vector<double>&) {
+    if (option.slo_rate_col >= 0) r.slo = slo_sizing(plan, option);
+    r.infeasible_reason = infeasible_reason(option, r.slo);
+    r.feasible = r.infeasible_reason.empty();
+  });
+  batch.summary(cols.column(option.utilization_col), r.utilization);
+  batch.summary(cols.column(option.overflow_share_col), r.overflow_share);
+  batch.summary(cols.column(option.usd_per_mtok_col), r.usd_per_mtok);
+  batch.summary(cols.column(option.peak_needed_col), r.peak_replicas_needed);
   if (option.autoscale_replica_hours_col >= 0) {
-    AutoscaleResult a;
+    AutoscaleResult& a = r.autoscale.emplace();
     a.min_replicas = option.spec->autoscale->min_replicas;
     a.max_replicas = option.spec->autoscale->max_replicas;
     a.step_hours = option.spec->autoscale->step_hours;
-    a.replica_hours = summarize(cols.column(option.autoscale_replica_hours_col));
-    a.saved_usd = summarize(cols.column(option.autoscale_saved_col));
-    a.hours_at_max_overflowing = summarize(cols.column(option.autoscale_hours_at_max_col));
-    r.autoscale = a;
+    batch.summary(cols.column(option.autoscale_replica_hours_col), a.replica_hours);
+    batch.summary(cols.column(option.autoscale_saved_col), a.saved_usd);
+    batch.summary(cols.column(option.autoscale_hours_at_max_col), a.hours_at_max_overflowing);
   }
-  return r;
 }
 
 // A workload's value of tag `key`; "(untagged)" without it.
@@ -259,26 +240,33 @@ GroupSums group_sums(const RunPlan& plan, const std::string& key, const std::str
   return g;
 }
 
-// The horizon's costs of each value of tag `key`; months are appended by summarize_months.
-GroupBreakdown group_breakdown(Summaries& summarize, const RunPlan& plan, const std::string& key,
-                               const std::vector<const CostColumns*>& cheapest_columns) {
-  GroupBreakdown g;
+// The costs of each value of tag `key` over the horizon, queued on the batch (each value's sums are
+// formed inside its task); months are appended by summarize_months.
+void group_breakdown(detail::SummaryBatch& batch, const RunPlan& plan, const std::string& key,
+                     const std::vector<const CostColumns*>& cheapest_columns, GroupBreakdown& g) {
   g.key = key;
-  auto cost_of = [&](const std::string& mode, const std::vector<double>& sums) {
-    return mode_cost(summarize, false, sums, mode);
-  };
-  for (const std::string& value : group_values(plan, key)) {
-    detail::poll_cancel(plan.cancel);
-    GroupSums sums = group_sums(plan, key, value, cheapest_columns, -1);
-    GroupBreakdown::Entry entry;
+  const std::vector<std::string> values = group_values(plan, key);
+  g.entries.reserve(values.size());
+  for (const std::string& value : values) {
+    GroupBreakdown::Entry& entry = g.entries.emplace_back();
     entry.value = value;
-    entry.workloads = std::move(sums.workloads);
-    entry.costs.push_back(cost_of("serverless", sums.serverless));
-    if (sums.any_batch) entry.costs.push_back(cost_of("batch", sums.batch));
-    entry.costs.push_back(cost_of("cheapest_plan", sums.cheapest));
-    g.entries.push_back(std::move(entry));
+    bool any_batch = false;
+    for (const auto& wp : plan.workloads) {
+      if (tag_value(wp, key) != value) continue;
+      entry.workloads.push_back(wp.spec->name);
+      any_batch = any_batch || wp.batch;
+    }
+    entry.costs.resize(any_batch ? 3 : 2);
+    entry.costs.front().mode = "serverless";
+    if (any_batch) entry.costs[1].mode = "batch";
+    entry.costs.back().mode = "cheapest_plan";
+    batch.add([&plan, &key, &cheapest_columns, &entry, cancel = plan.cancel](std::vector<double>& scratch) {
+      const GroupSums sums = group_sums(plan, key, entry.value, cheapest_columns, -1);
+      detail::summarize_cost(sums.serverless, entry.costs.front(), false, scratch, cancel);
+      if (sums.any_batch) detail::summarize_cost(sums.batch, entry.costs[1], false, scratch, cancel);
+      detail::summarize_cost(sums.cheapest, entry.costs.back(), false, scratch, cancel);
+    });
   }
-  return g;
 }
 
 // Where each monthly series of the result comes from.
@@ -309,7 +297,7 @@ void summarize_months(const RunPlan& plan, RunResult& result, MonthlySeries& ser
   tbb::parallel_for(first, end, [&](int month) {
     std::vector<double>& scratch = scratches.local();
     auto summarize = [&](std::span<const double> values) {
-      detail::poll_cancel(plan.cancel);
+      poll_cancel(plan.cancel);
       return tokencast::summarize(values, scratch, plan.cancel);
     };
     Month& out = months[static_cast<std::size_t>(month - first)];
@@ -404,15 +392,11 @@ RunPlan prepare_run(const Scenario& scenario, const RunOptions& options) {
 
 }  // namespace
 
-void limit_threads(std::optional<tbb::global_control>& limit, const RunOptions& options) {
-  if (options.threads > 0) limit.emplace(tbb::global_control::max_allowed_parallelism, static_cast<std::size_t>(options.threads));
-}
-
 RunPlan simulate(const Scenario& scenario, const RunOptions& options) {
+  Stopwatch clock;
   RunPlan plan = prepare_run(scenario, options);
-  std::optional<tbb::global_control> thread_limit;
-  limit_threads(thread_limit, options);
   plan.columns.allocate(plan.trials, monthly_block_months(plan));
+  plan.phases.plan_s += clock.lap();
   run_trials(plan, options);
   return plan;
 }
@@ -429,9 +413,11 @@ RunPlan prepare_replay(const Scenario& scenario, const RunOptions& options) {
 void simulate_months(RunPlan& plan, const RunOptions& options, int first_month) {
   plan.columns.store_months(first_month, false);
   const int end = std::min(plan.months, first_month + plan.columns.stored_months());
+  Stopwatch clock;
   for_each_trial(plan, options, [&](TrialSimulator& simulator, std::int64_t t) {
     simulator.run_trial(t, plan.columns, {}, first_month, end);
   });
+  plan.phases.simulate_s += clock.lap();
 }
 
 }  // namespace detail
@@ -451,18 +437,21 @@ double worst_relative_se(const RunPlan& plan) {
     if (m.batch) columns.push_back(m.batch_cost.total);
   }
   for (const auto& c : plan.capacity) columns.push_back(c.cost.total);
-  double worst = 0;
-  for (int column : columns) {
-    const auto values = plan.columns.column(column);
+  // Each column's error in parallel; the largest taken in column order.
+  std::vector<double> relative(columns.size(), 0.0);
+  tbb::parallel_for(std::size_t{0}, columns.size(), [&](std::size_t i) {
+    const auto values = plan.columns.column(columns[i]);
     std::vector<double> copy(values.begin(), values.end());
     static constexpr double ps[] = {0.50, 0.95};
     double quantiles[2];
-    quantiles_by_selection(copy, ps, quantiles);
-    for (int i = 0; i < 2; ++i) {
-      const double p = std::abs(quantiles[i]);
-      if (p > 0) worst = std::max(worst, percentile_se(values, ps[i]) / p);
+    quantiles_by_selection(copy, ps, quantiles, plan.cancel);
+    for (int k = 0; k < 2; ++k) {
+      const double q = std::abs(quantiles[k]);
+      if (q > 0) relative[i] = std::max(relative[i], percentile_se(values, ps[k]) / q);
     }
-  }
+  });
+  double worst = 0;
+  for (double r : relative) worst = std::max(worst, r);
   return worst;
 }
 
@@ -491,10 +480,18 @@ RunPlan simulate_to_precision(const Scenario& scenario, const RunOptions& option
   std::int64_t trials = std::min(options.trials.value_or(scenario.trials), options.max_trials);
   // Rounds grow the run up to --max-trials, or to what fits in memory and time if that is less.
   const std::int64_t ceiling = std::max(trials, trials_within_limits(scenario, options, options.max_trials));
+  RunPhases earlier;  // of the rounds before this one
   for (;;) {
     o.trials = trials;
     RunPlan plan = detail::simulate(scenario, o);
+    detail::Stopwatch clock;
     const double worst = worst_relative_se(plan);
+    plan.phases.statistics_s += clock.lap();
+    plan.phases.plan_s += earlier.plan_s;
+    plan.phases.simulate_s += earlier.simulate_s;
+    plan.phases.size_s += earlier.size_s;
+    plan.phases.statistics_s += earlier.statistics_s;
+    earlier = plan.phases;
     precision = RunResult::Precision{options.precision, worst, ceiling, worst <= options.precision};
     if (precision->reached || trials >= ceiling) {
       if (!precision->reached && ceiling < options.max_trials) {
@@ -510,20 +507,15 @@ RunPlan simulate_to_precision(const Scenario& scenario, const RunOptions& option
   }
 }
 
-}  // namespace
 
-RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
+RunResult run_in_arena(const Scenario& scenario, const RunOptions& options) {
   const auto start = std::chrono::steady_clock::now();
-  // --threads bounds the summaries too.
-  std::optional<tbb::global_control> thread_limit;
-  detail::limit_threads(thread_limit, options);
   std::optional<RunResult::Precision> precision;
   std::vector<std::string> precision_warnings;
   RunPlan plan = simulate_to_precision(scenario, options, precision, precision_warnings);
-  // Summaries of a large run take seconds too: SIGINT is honoured between them.
-  auto poll_cancel = [&] { detail::poll_cancel(options.cancel); };
+  detail::Stopwatch clock;
+  const double simulated_before = plan.phases.simulate_s;
   const bool with_se = precision.has_value();
-  Summaries summarize(options.cancel);
   const std::int64_t trials = plan.trials;
   const TrialColumns& cols = plan.columns;
   RunResult result;
@@ -540,66 +532,62 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   result.redrawn_trials = plan.redrawn_trials;
   result.warnings = std::move(precision_warnings);
 
+  // Every horizon statistic is queued first, then computed in parallel (summary_batch.hpp). The
+  // batch holds pointers into the result: each vector is reserved before it is filled.
+  detail::SummaryBatch batch(options.cancel);
+  result.workloads.reserve(plan.workloads.size());
   for (const auto& wp : plan.workloads) {
-    poll_cancel();
-    WorkloadResult w;
+    WorkloadResult& w = result.workloads.emplace_back();
     w.name = wp.spec->name;
     w.model = wp.spec->model;
     w.tags = wp.spec->tags;
-    w.requests = summarize(cols.column(wp.requests_col));
-    w.input_tokens = summarize(cols.column(wp.input_col));
-    w.output_tokens = summarize(cols.column(wp.output_col));
-    w.costs.push_back(mode_cost(summarize, with_se, cols, wp.serverless, "serverless"));
-    if (wp.batch) w.costs.push_back(mode_cost(summarize, with_se, cols, wp.batch_cost, "batch"));
-    result.workloads.push_back(std::move(w));
+    batch.summary(cols.column(wp.requests_col), w.requests);
+    batch.summary(cols.column(wp.input_col), w.input_tokens);
+    batch.summary(cols.column(wp.output_col), w.output_tokens);
+    w.costs.reserve(2);
+    add_cost(batch, w.costs, "serverless", cols.column(wp.serverless.total), with_se);
+    if (wp.batch) add_cost(batch, w.costs, "batch", cols.column(wp.batch_cost.total), with_se);
   }
 
   // The cheapest plan takes, for each model, the mode of lowest mean cost, trial by trial.
   std::vector<double> cheapest_total(static_cast<std::size_t>(trials), 0.0);
   std::vector<const CostColumns*> cheapest_columns;  // by model
   std::vector<std::vector<const CostColumns*>> model_mode_columns;  // by model, as in ModelResult::costs
+  std::vector<std::vector<int>> model_options;  // by model: its capacity options, as in ModelResult::costs
+  result.models.reserve(plan.models.size());
   for (const auto& mp : plan.models) {
-    poll_cancel();
-    ModelResult m;
+    poll_cancel(options.cancel);
+    ModelResult& m = result.models.emplace_back();
     m.model = mp.spec->id;
     for (int w : mp.workloads) m.workloads.push_back(plan.workloads[w].spec->name);
-    std::vector<const CostColumns*> mode_columns;
-    m.costs.push_back(mode_cost(summarize, with_se, cols, mp.serverless, "serverless"));
-    mode_columns.push_back(&mp.serverless);
-    if (mp.batch) {
-      m.costs.push_back(mode_cost(summarize, with_se, cols, mp.batch_cost, "batch"));
-      mode_columns.push_back(&mp.batch_cost);
-    }
+    std::vector<const CostColumns*> mode_columns{&mp.serverless};
+    if (mp.batch) mode_columns.push_back(&mp.batch_cost);
+    std::vector<int>& option_order = model_options.emplace_back();
     for (CapacityKind kind : {CapacityKind::dedicated, CapacityKind::gpu_cluster}) {
       for (int c : mp.capacity) {
-        const auto& option = plan.capacity[c];
-        if (option.spec->kind != kind) continue;
-        const bool dedicated = kind == CapacityKind::dedicated;
-        m.costs.push_back(mode_cost(summarize, with_se, cols, option.cost, dedicated ? "dedicated" : "gpu_cluster"));
-        mode_columns.push_back(&option.cost);
-        const CapacityResult& sized = (dedicated ? m.dedicated : m.gpu_cluster).emplace(capacity_result(summarize, plan, option));
-        if (!sized.feasible) {
-          result.warnings.push_back(
-              fmt::format("{} '{}' is infeasible: {}", to_string(kind), option.spec->name, sized.infeasible_reason));
-        }
-        if (option.spec->commitment_months > plan.months) {
-          result.warnings.push_back(fmt::format(
-              "{} '{}' commits to {} months but the horizon is {} month(s): costs cover the horizon only; set "
-              "months = {} to compare the whole commitment",
-              to_string(kind), option.spec->name, option.spec->commitment_months, plan.months,
-              option.spec->commitment_months));
-        }
-        if (option.spec->overflow == OverflowPolicy::drop && m.costs.back().total_usd.mean >= 0 &&
-            (dedicated ? m.dedicated : m.gpu_cluster)->overflow_share.p50 > 0) {
-          result.warnings.push_back(fmt::format(
-              "{} '{}' drops work it cannot serve (overflow = \"drop\"): median {:.1f}% of the work of {}", to_string(kind),
-              option.spec->name, 100.0 * (dedicated ? m.dedicated : m.gpu_cluster)->overflow_share.p50, m.model));
-        }
+        if (plan.capacity[c].spec->kind != kind) continue;
+        option_order.push_back(c);
+        mode_columns.push_back(&plan.capacity[c].cost);
       }
     }
+    m.costs.reserve(mode_columns.size());
+    add_cost(batch, m.costs, "serverless", cols.column(mp.serverless.total), with_se);
+    if (mp.batch) add_cost(batch, m.costs, "batch", cols.column(mp.batch_cost.total), with_se);
+    for (int c : option_order) {
+      const auto& option = plan.capacity[c];
+      const bool dedicated = option.spec->kind == CapacityKind::dedicated;
+      add_cost(batch, m.costs, dedicated ? "dedicated" : "gpu_cluster", cols.column(option.cost.total), with_se);
+      capacity_result(batch, plan, option, (dedicated ? m.dedicated : m.gpu_cluster).emplace());
+    }
+    // The mean as the summary computes it (mean_of), so the choice matches the reported means.
     std::size_t best = 0;
-    for (std::size_t i = 1; i < m.costs.size(); ++i) {
-      if (m.costs[i].total_usd.mean < m.costs[best].total_usd.mean) best = i;
+    double best_mean = mean_of(cols.column(mode_columns[0]->total));
+    for (std::size_t i = 1; i < mode_columns.size(); ++i) {
+      const double mean = mean_of(cols.column(mode_columns[i]->total));
+      if (mean < best_mean) {
+        best = i;
+        best_mean = mean;
+      }
     }
     m.cheapest = m.costs[best].mode;
     const CostColumns& chosen = *mode_columns[best];
@@ -607,17 +595,47 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
     const auto chosen_total = cols.column(chosen.total);
     for (std::int64_t t = 0; t < trials; ++t) cheapest_total[t] += chosen_total[t];
     model_mode_columns.push_back(std::move(mode_columns));
-    result.models.push_back(std::move(m));
   }
 
-  poll_cancel();
-  result.total.push_back(mode_cost(summarize, with_se, cols, plan.total_serverless, "serverless"));
-  if (plan.any_batch) result.total.push_back(mode_cost(summarize, with_se, cols, plan.total_batch, "batch"));
-  result.total.push_back(mode_cost(summarize, with_se, cheapest_total, "cheapest_plan"));
+  poll_cancel(options.cancel);
+  result.total.reserve(3);
+  add_cost(batch, result.total, "serverless", cols.column(plan.total_serverless.total), with_se);
+  if (plan.any_batch) add_cost(batch, result.total, "batch", cols.column(plan.total_batch.total), with_se);
+  add_cost(batch, result.total, "cheapest_plan", cheapest_total, with_se);
 
+  result.groups.reserve(options.group_by.size());
   for (const std::string& key : options.group_by) {
-    poll_cancel();
-    result.groups.push_back(group_breakdown(summarize, plan, key, cheapest_columns));
+    group_breakdown(batch, plan, key, cheapest_columns, result.groups.emplace_back());
+  }
+  batch.run();
+
+  // Warnings that read the statistics, in model order.
+  for (std::size_t mi = 0; mi < plan.models.size(); ++mi) {
+    const ModelResult& m = result.models[mi];
+    const auto& options_of_model = model_options[mi];
+    for (std::size_t k = 0; k < options_of_model.size(); ++k) {
+      const auto& option = plan.capacity[options_of_model[k]];
+      const CapacityKind kind = option.spec->kind;
+      const bool dedicated = kind == CapacityKind::dedicated;
+      const CapacityResult& sized = *(dedicated ? m.dedicated : m.gpu_cluster);
+      const ModeCost& cost = m.costs[m.costs.size() - options_of_model.size() + k];
+      if (!sized.feasible) {
+        result.warnings.push_back(
+            fmt::format("{} '{}' is infeasible: {}", to_string(kind), option.spec->name, sized.infeasible_reason));
+      }
+      if (option.spec->commitment_months > plan.months) {
+        result.warnings.push_back(fmt::format(
+            "{} '{}' commits to {} months but the horizon is {} month(s): costs cover the horizon only; set "
+            "months = {} to compare the whole commitment",
+            to_string(kind), option.spec->name, option.spec->commitment_months, plan.months,
+            option.spec->commitment_months));
+      }
+      if (option.spec->overflow == OverflowPolicy::drop && cost.total_usd.mean >= 0 && sized.overflow_share.p50 > 0) {
+        result.warnings.push_back(fmt::format(
+            "{} '{}' drops work it cannot serve (overflow = \"drop\"): median {:.1f}% of the work of {}", to_string(kind),
+            option.spec->name, 100.0 * sized.overflow_share.p50, m.model));
+      }
+    }
   }
 
   // Monthly series, one block of months at a time (trial_columns.hpp): the first block is stored
@@ -642,7 +660,7 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
   series.cheapest = &result.total.back();
   series.cheapest_columns = cheapest_columns;
   for (;;) {
-    poll_cancel();
+    poll_cancel(options.cancel);
     summarize_months(plan, result, series, options.group_by);
     const int next = plan.columns.first_stored_month() + plan.columns.stored_months();
     if (next >= plan.months) break;
@@ -660,17 +678,28 @@ RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
           format_tokens(m.batch_peak_day_tokens.p95)));
     }
   }
-  poll_cancel();
+  poll_cancel(options.cancel);
 
   if (!plan.capacity.empty()) {
-    result.breakeven.emplace();
-    for (std::size_t c = 0; c < plan.capacity.size(); ++c) {
-      result.breakeven->utilization.push_back(detail::utilization_curve(plan, static_cast<int>(c)));
-    }
+    // One curve per option, in parallel; each reads its own columns.
+    auto& curves = result.breakeven.emplace().utilization;
+    curves.resize(plan.capacity.size());
+    tbb::parallel_for(std::size_t{0}, curves.size(), [&](std::size_t c) {
+      curves[c] = detail::utilization_curve(plan, static_cast<int>(c));
+    });
   }
 
+  // The later blocks of months were drawn during the statistics: that time is simulation.
+  plan.phases.statistics_s += clock.lap() - (plan.phases.simulate_s - simulated_before);
+  result.phases = plan.phases;
   result.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
+}
+
+}  // namespace
+
+RunResult run_scenario(const Scenario& scenario, const RunOptions& options) {
+  return detail::in_arena(options, [&] { return run_in_arena(scenario, options); });
 }
 
 }  // namespace tokencast

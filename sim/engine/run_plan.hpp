@@ -7,6 +7,7 @@
 
 #include "tokencast/cost_models.hpp"
 #include "tokencast/errors.hpp"
+#include "tokencast/results.hpp"
 #include "tokencast/scenario.hpp"
 #include "tokencast/token_moments.hpp"
 #include "tokencast/traffic.hpp"
@@ -91,15 +92,11 @@ struct RunPlan {
   TrialColumns columns;
   std::int64_t redrawn_trials = 0;  // auto-sized trials drawn twice (deferred_capacity.hpp)
   double monthly_storage_bytes = 256.0 * (1 << 20);  // RunOptions::monthly_storage_bytes
+  RunPhases phases;     // plan, simulate and size; added to over --precision rounds
   bool replay = false;  // drawn once for the volume grid's replay: every reservation is deferred
   // RunOptions::cancel: polled by the trials themselves too (one can take seconds).
   const std::atomic<bool>* cancel = nullptr;
 };
-
-// Throws Interrupted once the run's cancel flag is set: between the steps of anything long.
-inline void poll_cancel(const std::atomic<bool>* cancel) {
-  if (cancel != nullptr && cancel->load(std::memory_order_relaxed)) throw Interrupted();
-}
 
 // The daily shape a traffic spec gives for drawn peak_to_mean and peak_hour.
 DailyShape daily_shape_of(const TrafficSpec& traffic, double peak_to_mean, double peak_hour);

@@ -99,6 +99,10 @@ nlohmann::ordered_json to_json(const RunResult& result) {
   run["months"] = result.months;
   run["hours_per_month"] = result.hours_per_month;
   run["elapsed_s"] = number(result.elapsed_s);
+  const RunPhases& phases = result.phases;
+  run["phases_s"] = Json{{"load", number(phases.load_s)},         {"plan", number(phases.plan_s)},
+                         {"simulate", number(phases.simulate_s)}, {"size", number(phases.size_s)},
+                         {"statistics", number(phases.statistics_s)}, {"output", number(phases.output_s)}};
   run["redrawn_trials"] = result.redrawn_trials;
   if (result.exact) run["exact"] = true;
   if (result.precision) {

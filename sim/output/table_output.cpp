@@ -8,6 +8,13 @@
 #include "tokencast/output.hpp"
 
 namespace tokencast {
+
+std::string format_timings(const RunPhases& p) {
+  return fmt::format(
+      "timings: load {:.3f} s, plan {:.3f} s, simulate {:.3f} s, size {:.3f} s, statistics {:.3f} s, output {:.3f} s; "
+      "total {:.3f} s, serial share {:.1f}%\n",
+      p.load_s, p.plan_s, p.simulate_s, p.size_s, p.statistics_s, p.output_s, p.total_s(), 100.0 * p.serial_share());
+}
 namespace {
 
 constexpr std::size_t max_line_width = 110;

@@ -3,6 +3,9 @@
 #include "tokencast/errors.hpp"
 
 #include <algorithm>
+#include <array>
+#include <cstdint>
+#include <stdexcept>
 #include <cmath>
 #include <limits>
 
@@ -58,6 +61,117 @@ void select_ranks(std::span<double> values, std::size_t first, std::size_t last,
 
 }  // namespace
 
+namespace {
+
+// The distinct ranks (ascending) that the type-7 quantiles at `ps` read, at most 2 per p.
+std::span<const std::size_t> ranks_for(std::size_t n, std::span<const double> ps, std::span<std::size_t> ranks) {
+  std::size_t count = 0;
+  for (double p : ps) {
+    const Ranks r = ranks_of(n, p);
+    ranks[count++] = r.below;
+    ranks[count++] = r.above;
+  }
+  std::sort(ranks.begin(), ranks.begin() + static_cast<std::ptrdiff_t>(count));
+  count = static_cast<std::size_t>(std::unique(ranks.begin(), ranks.begin() + static_cast<std::ptrdiff_t>(count)) -
+                                   ranks.begin());
+  return ranks.first(count);
+}
+
+constexpr std::size_t max_quantiles = 16;
+constexpr std::size_t bucket_count = 2048;
+// Below this many values a copy and select_ranks beat the two bucket passes.
+constexpr std::size_t bucketing_from = 4096;
+
+// The value at each of `ranks` (ascending, distinct, < values.size()) in sorted order, into
+// rank_values, without reordering or copying all of `values`. One pass counts the values into
+// equal-width buckets over [min, max]; a second gathers only the buckets that hold a wanted rank
+// into `gathered`, where select_ranks finishes the job. The bucket index is monotone in the value
+// (a subtraction and a multiplication by constants, each rounded monotonically), so a bucket's
+// values are exactly the ranks it was counted for. A bucket holding most of the values (a far
+// outlier stretches the range) is bucketed again over its own range.
+void values_at_ranks(std::span<const double> values, std::span<const std::size_t> ranks, std::span<double> rank_values,
+                     std::vector<double>& gathered, const std::atomic<bool>* cancel, int depth = 0) {
+  const std::size_t n = values.size();
+  auto select_in_copy = [&] {
+    gathered.assign(values.begin(), values.end());
+    select_ranks(gathered, 0, n, ranks, cancel);
+    for (std::size_t i = 0; i < ranks.size(); ++i) rank_values[i] = gathered[ranks[i]];
+  };
+  if (n < bucketing_from || depth >= 3) return select_in_copy();
+  double lo = values[0], hi = values[0];
+  bool unordered = false;  // a NaN
+  for (double v : values) {
+    lo = v < lo ? v : lo;
+    hi = v > hi ? v : hi;
+    unordered = unordered || v != v;
+  }
+  const double scale = static_cast<double>(bucket_count) / (hi - lo);
+  if (unordered || !(hi > lo) || !std::isfinite(scale) || !(scale > 0)) return select_in_copy();
+  const auto bucket_of = [lo, scale](double v) {
+    return std::min(bucket_count - 1, static_cast<std::size_t>((v - lo) * scale));
+  };
+  poll_cancel(cancel);
+  std::array<std::uint32_t, bucket_count> counts{};
+  for (double v : values) ++counts[bucket_of(v)];
+
+  // Each wanted bucket: the rank of its first value, and where its values go in `gathered`.
+  struct Wanted {
+    std::size_t bucket, first_rank, offset, size;
+  };
+  std::array<Wanted, 2 * max_quantiles> wanted;
+  std::size_t wanted_count = 0, gathered_size = 0;
+  std::array<std::int32_t, bucket_count> slot;
+  slot.fill(-1);
+  std::size_t below = 0, b = 0;
+  for (const std::size_t rank : ranks) {
+    while (below + counts[b] <= rank) below += counts[b++];
+    if (slot[b] < 0) {
+      slot[b] = static_cast<std::int32_t>(wanted_count);
+      wanted[wanted_count++] = {b, below, gathered_size, counts[b]};
+      gathered_size += counts[b];
+    }
+  }
+  poll_cancel(cancel);
+  gathered.resize(gathered_size);
+  std::array<std::size_t, 2 * max_quantiles> fill;
+  for (std::size_t w = 0; w < wanted_count; ++w) fill[w] = wanted[w].offset;
+  for (double v : values) {
+    const std::int32_t s = slot[bucket_of(v)];
+    if (s >= 0) gathered[fill[static_cast<std::size_t>(s)]++] = v;
+  }
+
+  std::size_t r = 0;
+  std::vector<double> deeper;  // only when a bucket is bucketed again (rare)
+  for (std::size_t w = 0; w < wanted_count; ++w) {
+    const Wanted& bucket = wanted[w];
+    std::array<std::size_t, 2 * max_quantiles> local;
+    std::size_t count = 0;
+    const std::size_t first_r = r;
+    while (r < ranks.size() && ranks[r] < bucket.first_rank + bucket.size) local[count++] = ranks[r++] - bucket.first_rank;
+    const std::span<double> part(gathered.data() + bucket.offset, bucket.size);
+    if (bucket.size > n / 4 && bucket.size >= bucketing_from) {
+      // Copied out: `gathered` is the deeper level's buffer.
+      const std::vector<double> own(part.begin(), part.end());
+      values_at_ranks(own, std::span<const std::size_t>(local.data(), count), rank_values.subspan(first_r, count), deeper,
+                      cancel, depth + 1);
+    } else {
+      select_ranks(part, 0, part.size(), std::span<const std::size_t>(local.data(), count), cancel);
+      for (std::size_t i = 0; i < count; ++i) rank_values[first_r + i] = part[local[i]];
+    }
+  }
+}
+
+// The type-7 quantile at p from the values at `ranks`.
+double quantile_from(std::size_t n, double p, std::span<const std::size_t> ranks, std::span<const double> rank_values) {
+  const Ranks r = ranks_of(n, p);
+  const auto at = [&](std::size_t rank) {
+    return rank_values[static_cast<std::size_t>(std::lower_bound(ranks.begin(), ranks.end(), rank) - ranks.begin())];
+  };
+  return at(r.below) + r.fraction * (at(r.above) - at(r.below));
+}
+
+}  // namespace
+
 void quantiles_by_selection(std::span<double> values, std::span<const double> ps, std::span<double> out,
                             const std::atomic<bool>* cancel) {
   const std::size_t n = values.size();
@@ -65,19 +179,29 @@ void quantiles_by_selection(std::span<double> values, std::span<const double> ps
     std::fill(out.begin(), out.end(), 0.0);
     return;
   }
-  std::vector<std::size_t> ranks;
-  for (double p : ps) {
-    const Ranks r = ranks_of(n, p);
-    ranks.push_back(r.below);
-    ranks.push_back(r.above);
-  }
-  std::sort(ranks.begin(), ranks.end());
-  ranks.erase(std::unique(ranks.begin(), ranks.end()), ranks.end());
+  if (ps.size() > max_quantiles) throw std::invalid_argument("quantiles_by_selection: too many quantiles");
+  std::array<std::size_t, 2 * max_quantiles> rank_buffer;
+  const auto ranks = ranks_for(n, ps, rank_buffer);
   select_ranks(values, 0, n, ranks, cancel);
   for (std::size_t i = 0; i < ps.size(); ++i) {
     const Ranks r = ranks_of(n, ps[i]);
     out[i] = values[r.below] + r.fraction * (values[r.above] - values[r.below]);
   }
+}
+
+void quantiles_of(std::span<const double> values, std::span<const double> ps, std::span<double> out,
+                  std::vector<double>& scratch, const std::atomic<bool>* cancel) {
+  const std::size_t n = values.size();
+  if (n == 0) {
+    std::fill(out.begin(), out.end(), 0.0);
+    return;
+  }
+  if (ps.size() > max_quantiles) throw std::invalid_argument("quantiles_of: too many quantiles");
+  std::array<std::size_t, 2 * max_quantiles> rank_buffer;
+  std::array<double, 2 * max_quantiles> rank_values;
+  const auto ranks = ranks_for(n, ps, rank_buffer);
+  values_at_ranks(values, ranks, rank_values, scratch, cancel);
+  for (std::size_t i = 0; i < ps.size(); ++i) out[i] = quantile_from(n, ps[i], ranks, rank_values);
 }
 
 double quantile_by_selection(std::span<double> values, double p) {
@@ -113,20 +237,27 @@ Summary summarize(std::span<const double> values, std::vector<double>& scratch, 
   s.sd = values.size() > 1 ? std::sqrt(squares / (n - 1)) : 0.0;
   s.mean_se = s.sd / std::sqrt(n);
 
-  std::vector<double>& copy = scratch;
-  copy.assign(values.begin(), values.end());
-  static constexpr double ps[] = {0.0, 1.0, 0.05, 0.25, 0.50, 0.75, 0.95, 0.99};
-  double q[std::size(ps)];
-  quantiles_by_selection(copy, ps, q, cancel);
-  // The extremes as they are (a -0.0 stays -0.0).
-  s.min = copy.front();
-  s.max = copy.back();
-  s.p5 = q[2];
-  s.p25 = q[3];
-  s.p50 = q[4];
-  s.p75 = q[5];
-  s.p95 = q[6];
-  s.p99 = q[7];
+  static constexpr double ps[] = {0.05, 0.25, 0.50, 0.75, 0.95, 0.99};
+  std::array<std::size_t, 2 * max_quantiles> rank_buffer;
+  std::array<double, 2 * max_quantiles + 2> rank_values;
+  const auto quantile_ranks = ranks_for(values.size(), ps, rank_buffer);
+  // The extremes as they are (a -0.0 stays -0.0): ranks 0 and n - 1 read with the others.
+  std::array<std::size_t, 2 * max_quantiles + 2> all_ranks;
+  std::size_t count = 0;
+  if (quantile_ranks.front() != 0) all_ranks[count++] = 0;
+  for (std::size_t r : quantile_ranks) all_ranks[count++] = r;
+  if (all_ranks[count - 1] != values.size() - 1) all_ranks[count++] = values.size() - 1;
+  const std::span<const std::size_t> ranks(all_ranks.data(), count);
+  values_at_ranks(values, ranks, std::span<double>(rank_values.data(), count), scratch, cancel);
+  s.min = rank_values[0];
+  s.max = rank_values[count - 1];
+  const std::span<const double> at_ranks(rank_values.data(), count);
+  s.p5 = quantile_from(values.size(), 0.05, ranks, at_ranks);
+  s.p25 = quantile_from(values.size(), 0.25, ranks, at_ranks);
+  s.p50 = quantile_from(values.size(), 0.50, ranks, at_ranks);
+  s.p75 = quantile_from(values.size(), 0.75, ranks, at_ranks);
+  s.p95 = quantile_from(values.size(), 0.95, ranks, at_ranks);
+  s.p99 = quantile_from(values.size(), 0.99, ranks, at_ranks);
   return s;
 }
 
