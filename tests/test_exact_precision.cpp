@@ -1,10 +1,17 @@
 #include <catch2/catch.hpp>
 
 #include <cmath>
+#include <functional>
+#include <string>
+
+#include <nlohmann/json.hpp>
 
 #include "scenario_builders.hpp"
 #include "tokencast/engine.hpp"
 #include "tokencast/errors.hpp"
+#include "tokencast/output.hpp"
+#include "tokencast/scenario_loader.hpp"
+#include "result_json.hpp"
 
 using namespace tokencast;
 using namespace tokencast::test;
@@ -102,4 +109,53 @@ TEST_CASE("precision mode stops where more trials would pass the CPU limit, and 
   CHECK(r.precision->max_trials == r.trials);
   REQUIRE_FALSE(r.warnings.empty());
   CHECK(r.warnings.back().find("--precision stopped at") != std::string::npos);
+}
+
+namespace {
+
+// A result's JSON without what only a --precision run has (its standard errors of p50 and p95, the
+// precision section) and without timings.
+nlohmann::json comparable(const RunResult& r) {
+  std::function<void(nlohmann::json&)> strip = [&](nlohmann::json& j) {
+    if (j.is_object()) {
+      j.erase("p50_se");
+      j.erase("p95_se");
+      for (auto& [key, value] : j.items()) strip(value);
+    } else if (j.is_array()) {
+      for (auto& value : j) strip(value);
+    }
+  };
+  nlohmann::json j = without_timing(nlohmann::json::parse(format_json(r)));
+  j["run"].erase("precision");
+  strip(j);
+  return j;
+}
+
+}  // namespace
+
+TEST_CASE("a precision run draws only the trials it adds, and equals a run drawn at its final size",
+          "[engine][precision]") {
+  // Auto-sized capacity (sized again over every trial as the run grows, some trials drawn twice),
+  // autoscaling and latency objectives, and a long horizon kept a block of months at a time.
+  for (const char* file : {"scenarios/chat-assistant-dedicated.toml", "scenarios/coding-copilot-bursty.toml",
+                           "scenarios/multi-tenant-12-month.toml", "scenarios/nightly-batch-summaries.toml"}) {
+    for (const bool blocks : {false, true}) {
+      INFO(file << (blocks ? ", months in blocks" : ""));
+      const Scenario scenario = load_scenario_file(std::string(TOKENCAST_SOURCE_DIR) + "/" + file);
+      RunOptions grown;
+      grown.trials = 300;
+      grown.precision = 0.01;
+      grown.max_trials = 3000;
+      if (blocks) grown.monthly_storage_bytes = 1;
+      const RunResult a = run_scenario(scenario, grown);
+      REQUIRE(a.precision);
+      CHECK(a.trials > 300);  // it grew
+      RunOptions fixed;
+      fixed.trials = a.trials;
+      fixed.monthly_storage_bytes = grown.monthly_storage_bytes;
+      const RunResult b = run_scenario(scenario, fixed);
+      CHECK(comparable(a) == comparable(b));
+      CHECK(a.redrawn_trials == b.redrawn_trials);
+    }
+  }
 }

@@ -54,10 +54,19 @@ void size_capacity(RunPlan& plan, bool auto_sized) {
   }
 }
 
-// Draws every trial once. Auto-sized options are costed after sizing, from each trial's kept
-// hours (deferred_capacity.hpp); a trial whose unkept hours would overflow is drawn again, whole,
-// with the reservation known.
-void run_trials(RunPlan& plan, const RunOptions& options) {
+// The kept hours of auto-sized options, trials x options (deferred_capacity.hpp): kept while a
+// --precision run adds trials, so that the reservation can be sized again over all of them.
+struct DeferredHours {
+  std::unique_ptr<detail::DeferredCapacity[]> slots;
+  std::int64_t trials = 0;
+};
+
+// Draws trials [first_trial, plan.trials) once. Auto-sized options are costed after sizing over
+// every trial, from each trial's kept hours; a trial whose unkept hours would overflow is drawn
+// again, whole, with the reservation known. The trials before first_trial keep their draws: only
+// their auto-sized costs are recomputed (the reservation may have moved), so a run grown in steps
+// equals one drawn at its final size.
+void run_trials(RunPlan& plan, const RunOptions& options, DeferredHours& deferred, std::int64_t first_trial) {
   const std::size_t n = plan.capacity.size();
   bool any_auto = false;
   for (const auto& option : plan.capacity) any_auto = any_auto || option.auto_sized();
@@ -65,14 +74,23 @@ void run_trials(RunPlan& plan, const RunOptions& options) {
   size_capacity(plan, false);
   plan.phases.size_s += clock.lap();
   if (!any_auto) {
-    for_each_trial(plan, options, [&](TrialSimulator& simulator, std::int64_t t) { simulator.run_trial(t, plan.columns); });
+    for_each_trial(plan, options, first_trial,
+                   [&](TrialSimulator& simulator, std::int64_t t) { simulator.run_trial(t, plan.columns); });
     plan.phases.simulate_s += clock.lap();
     return;
   }
-  // Default-initialised (the type is trivial): untouched until each trial fills its slots.
-  const std::unique_ptr<detail::DeferredCapacity[]> deferred(new detail::DeferredCapacity[static_cast<std::size_t>(plan.trials) * n]);
-  auto slots = [&](std::int64_t t) { return std::span<detail::DeferredCapacity>(deferred.get() + static_cast<std::size_t>(t) * n, n); };
-  for_each_trial(plan, options, [&](TrialSimulator& simulator, std::int64_t t) { simulator.run_trial(t, plan.columns, slots(t)); });
+  if (deferred.trials < plan.trials) {
+    // Default-initialised (the type is trivial): untouched until each trial fills its slots.
+    std::unique_ptr<detail::DeferredCapacity[]> grown(new detail::DeferredCapacity[static_cast<std::size_t>(plan.trials) * n]);
+    if (deferred.slots) std::copy_n(deferred.slots.get(), static_cast<std::size_t>(first_trial) * n, grown.get());
+    deferred.slots = std::move(grown);
+    deferred.trials = plan.trials;
+  }
+  auto slots = [&](std::int64_t t) {
+    return std::span<detail::DeferredCapacity>(deferred.slots.get() + static_cast<std::size_t>(t) * n, n);
+  };
+  for_each_trial(plan, options, first_trial,
+                 [&](TrialSimulator& simulator, std::int64_t t) { simulator.run_trial(t, plan.columns, slots(t)); });
   plan.phases.simulate_s += clock.lap();
   size_capacity(plan, true);
   plan.phases.size_s += clock.lap();
@@ -390,16 +408,39 @@ RunPlan prepare_run(const Scenario& scenario, const RunOptions& options) {
   return plan;
 }
 
-}  // namespace
-
-RunPlan simulate(const Scenario& scenario, const RunOptions& options) {
+RunPlan simulate_keeping_hours(const Scenario& scenario, const RunOptions& options, DeferredHours& deferred) {
   Stopwatch clock;
   RunPlan plan = prepare_run(scenario, options);
   plan.columns.allocate(plan.trials, monthly_block_months(plan));
   plan.phases.plan_s += clock.lap();
-  run_trials(plan, options);
+  run_trials(plan, options, deferred, 0);
   return plan;
 }
+
+}  // namespace
+
+RunPlan simulate(const Scenario& scenario, const RunOptions& options) {
+  DeferredHours deferred;
+  return simulate_keeping_hours(scenario, options, deferred);
+}
+
+}  // namespace detail
+
+namespace {
+
+// Adds trials to a drawn plan, up to `trials`, drawing only the new ones (run_trials).
+void extend(RunPlan& plan, const RunOptions& options, DeferredHours& deferred, std::int64_t trials) {
+  detail::Stopwatch clock;
+  const std::int64_t first = plan.trials;
+  plan.trials = trials;
+  plan.columns.grow(trials, std::min(plan.columns.stored_months(), detail::monthly_block_months(plan)));
+  plan.phases.plan_s += clock.lap();
+  run_trials(plan, options, deferred, first);
+}
+
+}  // namespace
+
+namespace detail {
 
 RunPlan prepare_replay(const Scenario& scenario, const RunOptions& options) {
   RunPlan plan = prepare_run(scenario, options);
@@ -480,18 +521,13 @@ RunPlan simulate_to_precision(const Scenario& scenario, const RunOptions& option
   std::int64_t trials = std::min(options.trials.value_or(scenario.trials), options.max_trials);
   // Rounds grow the run up to --max-trials, or to what fits in memory and time if that is less.
   const std::int64_t ceiling = std::max(trials, trials_within_limits(scenario, options, options.max_trials));
-  RunPhases earlier;  // of the rounds before this one
+  o.trials = trials;
+  DeferredHours deferred;
+  RunPlan plan = detail::simulate_keeping_hours(scenario, o, deferred);
   for (;;) {
-    o.trials = trials;
-    RunPlan plan = detail::simulate(scenario, o);
     detail::Stopwatch clock;
     const double worst = worst_relative_se(plan);
     plan.phases.statistics_s += clock.lap();
-    plan.phases.plan_s += earlier.plan_s;
-    plan.phases.simulate_s += earlier.simulate_s;
-    plan.phases.size_s += earlier.size_s;
-    plan.phases.statistics_s += earlier.statistics_s;
-    earlier = plan.phases;
     precision = RunResult::Precision{options.precision, worst, ceiling, worst <= options.precision};
     if (precision->reached || trials >= ceiling) {
       if (!precision->reached && ceiling < options.max_trials) {
@@ -504,6 +540,7 @@ RunPlan simulate_to_precision(const Scenario& scenario, const RunOptions& option
     // The standard error falls as 1/sqrt(trials): aim 10% past the target.
     const double factor = 1.1 * (worst / options.precision) * (worst / options.precision);
     trials = std::min(ceiling, std::max(trials * 2, static_cast<std::int64_t>(std::ceil(static_cast<double>(trials) * factor))));
+    extend(plan, o, deferred, trials);
   }
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 // The engine's parallel loop over trials, for the run (engine.cpp) and the volume grid's replay.
 #include <cstdint>
+#include <utility>
 
 #include <tbb/blocked_range.h>
 #include <tbb/enumerable_thread_specific.h>
@@ -13,14 +14,14 @@
 
 namespace tokencast::detail {
 
-// Runs body(simulator, trial) for every trial in parallel; a trial's outputs depend only on its
-// index, so the partition does not matter.
+// Runs body(simulator, trial) for every trial from `first_trial` on, in parallel; a trial's
+// outputs depend only on its index, so the partition does not matter.
 template <class Body>
-void for_each_trial(const RunPlan& plan, const RunOptions& options, Body body) {
+void for_each_trial(const RunPlan& plan, const RunOptions& options, std::int64_t first_trial, Body body) {
   tbb::enumerable_thread_specific<TrialSimulator> simulators([&] { return TrialSimulator(plan); });
   tbb::task_group_context context;
   tbb::parallel_for(
-      tbb::blocked_range<std::int64_t>(0, plan.trials, 8),
+      tbb::blocked_range<std::int64_t>(first_trial, plan.trials, 8),
       [&](const tbb::blocked_range<std::int64_t>& range) {
         TrialSimulator& simulator = simulators.local();
         for (std::int64_t t = range.begin(); t != range.end(); ++t) {
@@ -34,6 +35,10 @@ void for_each_trial(const RunPlan& plan, const RunOptions& options, Body body) {
       },
       context);
   if (options.cancel && options.cancel->load()) throw Interrupted();
+}
+template <class Body>
+void for_each_trial(const RunPlan& plan, const RunOptions& options, Body body) {
+  for_each_trial(plan, options, 0, std::move(body));
 }
 
 }  // namespace tokencast::detail

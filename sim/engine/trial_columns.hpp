@@ -15,6 +15,8 @@
 #include <stdexcept>
 #include <vector>
 
+#include <tbb/parallel_for.h>
+
 namespace tokencast::detail {
 
 class TrialColumns {
@@ -44,6 +46,26 @@ class TrialColumns {
     slot_.assign(month_of_.size(), 0);
     sink_ = static_cast<int>(slots) - 1;
     map_slots(0, true);
+  }
+
+  // Room for `trials` trials (more than now), keeping every stored value of the trials there are;
+  // `block_months` (at most the current block) months of the monthly columns are kept, starting
+  // with month 0, which must be the block stored now. The new trials' slots are zero.
+  void grow(std::int64_t trials, int block_months) {
+    if (trials < trials_ || first_month_ != 0 || block_months > block_months_) {
+      throw std::logic_error("TrialColumns::grow: only more trials, from the first block, in no more months");
+    }
+    const std::vector<int> old_slot = slot_;
+    const int old_sink = sink_;
+    const std::size_t old_trials = static_cast<std::size_t>(trials_);
+    std::unique_ptr<double[], Free> old_values = std::move(values_);
+    allocate(trials, block_months);
+    // Column by column in parallel (the first touch of the new pages too).
+    tbb::parallel_for(std::size_t{0}, slot_.size(), [&](std::size_t c) {
+      if (old_slot[c] == old_sink || slot_[c] == sink_) return;
+      std::copy_n(old_values.get() + static_cast<std::size_t>(old_slot[c]) * old_trials, old_trials,
+                  values_.get() + static_cast<std::size_t>(slot_[c]) * static_cast<std::size_t>(trials_));
+    });
   }
 
   // Stores months [first_month, first_month + block_months) instead, zeroed, and (`keep_fixed`)
