@@ -94,13 +94,13 @@ TEST_CASE("breakdown by tag sums the workloads inside each trial", "[breakeven][
   CHECK(g.entries[1].value == "globex");
   CHECK(g.entries[2].value == "(untagged)");
   double sum_of_means = 0;
-  for (const auto& e : g.entries) sum_of_means += find_cost(e.costs, "serverless")->total_usd.mean;
-  CHECK(sum_of_means == Approx(r.total_cost("serverless")->total_usd.mean).epsilon(1e-12));
-  CHECK(find_cost(g.entries[0].costs, "batch") != nullptr);
-  CHECK(find_cost(g.entries[1].costs, "batch") == nullptr);
+  for (const auto& e : g.entries) sum_of_means += find_cost(e.costs, Mode::serverless)->total_usd.mean;
+  CHECK(sum_of_means == Approx(r.total_cost(Mode::serverless)->total_usd.mean).epsilon(1e-12));
+  CHECK(find_cost(g.entries[0].costs, Mode::batch) != nullptr);
+  CHECK(find_cost(g.entries[1].costs, Mode::batch) == nullptr);
   // Each group's serverless cost is its workload's.
-  CHECK(find_cost(g.entries[1].costs, "serverless")->total_usd.p50 ==
-        Approx(find_cost(r.workloads[1].costs, "serverless")->total_usd.p50).epsilon(1e-12));
+  CHECK(find_cost(g.entries[1].costs, Mode::serverless)->total_usd.p50 ==
+        Approx(find_cost(r.workloads[1].costs, Mode::serverless)->total_usd.p50).epsilon(1e-12));
 }
 
 TEST_CASE("autoscaling bills the replica-hours it uses", "[capacity][autoscale]") {
@@ -116,7 +116,7 @@ TEST_CASE("autoscaling bills the replica-hours it uses", "[capacity][autoscale]"
     const CapacityResult& d = *r.models[0].dedicated;
     REQUIRE(d.autoscale);
     CHECK(d.autoscale->replica_hours.p50 == 730.0);
-    CHECK(find_cost(r.models[0].costs, "dedicated")->total_usd.p50 == Approx(730 * 5.49).epsilon(1e-12));
+    CHECK(find_cost(r.models[0].costs, Mode::dedicated)->total_usd.p50 == Approx(730 * 5.49).epsilon(1e-12));
     CHECK(d.autoscale->saved_usd.p50 == Approx((3 - 1) * 730 * 5.49).epsilon(1e-12));
     CHECK(d.autoscale->hours_at_max_overflowing.max == 0.0);
     CHECK(d.overflow_share.max == 0.0);
@@ -146,8 +146,8 @@ TEST_CASE("a monthly minimum is billed when the replica-hours cost less", "[capa
   s.capacity[0].monthly_minimum_usd = 20000.0;
   s.capacity[0].commitment_months = 12;
   const RunResult r = run_scenario(s);
-  CHECK(find_cost(r.models[0].costs, "dedicated")->total_usd.p50 == Approx(20000.0).epsilon(1e-12));
-  CHECK(r.models[0].cheapest == "batch");
+  CHECK(find_cost(r.models[0].costs, Mode::dedicated)->total_usd.p50 == Approx(20000.0).epsilon(1e-12));
+  CHECK(r.models[0].cheapest == Mode::batch);
   bool warned = false;
   for (const auto& w : r.warnings) warned = warned || w.find("commits to 12 months") != std::string::npos;
   CHECK(warned);

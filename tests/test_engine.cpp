@@ -25,14 +25,14 @@ bool same(const Summary& a, const Summary& b) {
 TEST_CASE("article example: $12,000 serverless and $6,000 batch a month", "[engine]") {
   const RunResult r = run_scenario(article(4000));
   REQUIRE(r.models.size() == 1);
-  const Summary& serverless = find_cost(r.models[0].costs, "serverless")->total_usd;
-  const Summary& batch = find_cost(r.models[0].costs, "batch")->total_usd;
+  const Summary& serverless = find_cost(r.models[0].costs, Mode::serverless)->total_usd;
+  const Summary& batch = find_cost(r.models[0].costs, Mode::batch)->total_usd;
   // Requests ~ Poisson(2e6): cost = 0.006 N, sd = 0.006 sqrt(2e6) = $8.49.
   CHECK(std::abs(serverless.mean - 12000.0) < 5.0 * serverless.mean_se);
   CHECK(serverless.sd == Approx(0.006 * std::sqrt(2e6)).epsilon(0.05));
   CHECK(batch.mean == Approx(serverless.mean * 0.5).epsilon(1e-12));
-  CHECK(r.models[0].cheapest == "batch");
-  CHECK(r.total_cost("cheapest_plan")->total_usd.mean == Approx(batch.mean).epsilon(1e-12));
+  CHECK(r.models[0].cheapest == Mode::batch);
+  CHECK(r.total_cost(Mode::cheapest_plan)->total_usd.mean == Approx(batch.mean).epsilon(1e-12));
   const Summary& requests = r.workloads[0].requests;
   CHECK(std::abs(requests.mean - 2e6) < 5.0 * requests.mean_se);
   CHECK(r.workloads[0].input_tokens.mean == Approx(3000.0 * requests.mean).epsilon(1e-12));
@@ -177,7 +177,7 @@ TEST_CASE("dedicated: cost, utilization and overflow on steady traffic", "[engin
     CHECK(d.plan.replicas == 2);
     CHECK(d.overflow_share.max == 0.0);
     CHECK(d.utilization.mean == Approx(work_per_hour / (2 * 3600.0)).epsilon(1e-3));
-    const Summary& cost = find_cost(r.models[0].costs, "dedicated")->total_usd;
+    const Summary& cost = find_cost(r.models[0].costs, Mode::dedicated)->total_usd;
     CHECK(cost.mean == Approx(2 * 5.49 * 730).epsilon(1e-12));
     CHECK(cost.sd == Approx(0.0).margin(1e-9));
     // Effective $ per 1M tokens = cost / tokens.
@@ -192,7 +192,7 @@ TEST_CASE("dedicated: cost, utilization and overflow on steady traffic", "[engin
     CHECK(d.overflow_share.mean == Approx((work - 2700.0) / work).epsilon(0.01));
     CHECK(d.utilization.mean == Approx(0.75).epsilon(1e-3));
     const double overflow_usd = 12000.0 * (work - 2700.0) / work;
-    CHECK(find_cost(r.models[0].costs, "dedicated")->total_usd.mean == Approx(5.49 * 730 + overflow_usd).epsilon(0.01));
+    CHECK(find_cost(r.models[0].costs, Mode::dedicated)->total_usd.mean == Approx(5.49 * 730 + overflow_usd).epsilon(0.01));
   }
   SECTION("auto sizing covers the peak hour at capacity_quantile") {
     s.capacity = {dedicated(20000, 2500, std::nullopt)};
@@ -224,5 +224,5 @@ TEST_CASE("gpu cluster rents whole nodes and adds the fixed cost", "[engine]") {
   const CapacityResult& g = *r.models[0].gpu_cluster;
   CHECK(g.plan.nodes == 1);
   CHECK(g.plan.replicas == 4);
-  CHECK(find_cost(r.models[0].costs, "gpu_cluster")->total_usd.mean == Approx(8 * 3.0 * 730 + 2500).epsilon(1e-12));
+  CHECK(find_cost(r.models[0].costs, Mode::gpu_cluster)->total_usd.mean == Approx(8 * 3.0 * 730 + 2500).epsilon(1e-12));
 }

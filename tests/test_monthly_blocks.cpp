@@ -30,7 +30,7 @@ int compare_months(const std::vector<ModeCost>& a, const std::vector<ModeCost>& 
   for (std::size_t i = 0; i < a.size(); ++i) {
     REQUIRE(a[i].monthly_usd.size() == b[i].monthly_usd.size());
     for (std::size_t m = 0; m < a[i].monthly_usd.size(); ++m) {
-      INFO(a[i].mode << " month " << m + 1);
+      INFO(to_string(a[i].mode) << " month " << m + 1);
       INFO("p95 " << a[i].monthly_usd[m].p95 << " vs " << b[i].monthly_usd[m].p95 << ", max " << a[i].monthly_usd[m].max << " vs " << b[i].monthly_usd[m].max << ", mean " << a[i].monthly_usd[m].mean << " vs " << b[i].monthly_usd[m].mean);
       CHECK(same(a[i].monthly_usd[m], b[i].monthly_usd[m], tolerance));
       ++compared;

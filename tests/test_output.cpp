@@ -44,8 +44,8 @@ Summary make_summary(double p50) {
 }
 
 // Month m (1-based) of a cost series totalling `p50`: grows with m, so first and last differ.
-ModeCost make_cost(std::string mode, double p50, int months) {
-  ModeCost cost{std::move(mode), make_summary(p50), {}, {}};
+ModeCost make_cost(Mode mode, double p50, int months) {
+  ModeCost cost{mode, make_summary(p50), {}, {}};
   if (months > 1) {
     for (int m = 1; m <= months; ++m) cost.monthly_usd.push_back(make_summary(p50 * m / (months * (months + 1) / 2.0)));
   }
@@ -76,7 +76,7 @@ RunResult make_result(int months) {
   chat.requests = make_summary(2e6 * months);
   chat.input_tokens = make_summary(6e9 * months);
   chat.output_tokens = make_summary(2e9 * months);
-  chat.costs = {make_cost("serverless", 12000.0 * months, months), make_cost("batch", 6000.0 * months, months)};
+  chat.costs = {make_cost(Mode::serverless, 12000.0 * months, months), make_cost(Mode::batch, 6000.0 * months, months)};
 
   WorkloadResult summarize;
   summarize.name = "summarize";
@@ -84,7 +84,7 @@ RunResult make_result(int months) {
   summarize.requests = make_summary(1e5 * months);
   summarize.input_tokens = make_summary(1e9 * months);
   summarize.output_tokens = make_summary(1e8 * months);
-  summarize.costs = {make_cost("serverless", 1230.0 * months, months)};
+  summarize.costs = {make_cost(Mode::serverless, 1230.0 * months, months)};
   r.workloads = {chat, summarize};
 
   CapacityResult dedicated;
@@ -103,16 +103,16 @@ RunResult make_result(int months) {
   ModelResult model;
   model.model = model_id;
   model.workloads = {chat.name, summarize.name};
-  model.costs = {make_cost("serverless", 13230.0 * months, months), make_cost("batch", 7230.0 * months, months),
-                 make_cost("dedicated", 5000.0 * months, months)};
+  model.costs = {make_cost(Mode::serverless, 13230.0 * months, months), make_cost(Mode::batch, 7230.0 * months, months),
+                 make_cost(Mode::dedicated, 5000.0 * months, months)};
   model.dedicated = dedicated;
-  model.cheapest = "dedicated";
+  model.cheapest = Mode::dedicated;
   model.batch_peak_day_tokens = make_summary(4e8);
   model.batch_limit_months = {};
   r.models = {model};
 
-  r.total = {make_cost("serverless", 13230.0 * months, months), make_cost("batch", 7230.0 * months, months),
-             make_cost("cheapest_plan", 5000.0 * months, months)};
+  r.total = {make_cost(Mode::serverless, 13230.0 * months, months), make_cost(Mode::batch, 7230.0 * months, months),
+             make_cost(Mode::cheapest_plan, 5000.0 * months, months)};
   r.warnings = {"batch: something to note"};
   return r;
 }
@@ -212,11 +212,11 @@ std::vector<std::string> directory_entries(const fs::path& dir) {
 
 TEST_CASE("find_cost and total_cost look modes up by name", "[output]") {
   const RunResult r = make_result(1);
-  REQUIRE(r.total_cost("cheapest_plan") != nullptr);
-  CHECK(r.total_cost("cheapest_plan")->total_usd.p50 == 5000.0);
-  CHECK(r.total_cost("gpu_cluster") == nullptr);
-  CHECK(find_cost(r.workloads[1].costs, "batch") == nullptr);
-  CHECK(find_cost(r.workloads[0].costs, "batch") == &r.workloads[0].costs[1]);
+  REQUIRE(r.total_cost(Mode::cheapest_plan) != nullptr);
+  CHECK(r.total_cost(Mode::cheapest_plan)->total_usd.p50 == 5000.0);
+  CHECK(r.total_cost(Mode::gpu_cluster) == nullptr);
+  CHECK(find_cost(r.workloads[1].costs, Mode::batch) == nullptr);
+  CHECK(find_cost(r.workloads[0].costs, Mode::batch) == &r.workloads[0].costs[1]);
 }
 
 TEST_CASE("JSON has exactly the documented keys, one month", "[output]") {
@@ -322,8 +322,8 @@ TEST_CASE("JSON: a GPU cluster reports nodes, fixed sizing, drop overflow; batch
   cluster.overflow = OverflowPolicy::drop;
   model.dedicated.reset();
   model.gpu_cluster = cluster;
-  model.costs = {make_cost("serverless", 13230.0, 1), make_cost("gpu_cluster", 9000.0, 1)};
-  model.cheapest = "gpu_cluster";
+  model.costs = {make_cost(Mode::serverless, 13230.0, 1), make_cost(Mode::gpu_cluster, 9000.0, 1)};
+  model.cheapest = Mode::gpu_cluster;
 
   const nlohmann::json j = nlohmann::json::parse(format_json(r));
   const auto& m = j["models"][0];

@@ -43,9 +43,9 @@ Histogram bell(const Summary& s, int bins) {
   return h;
 }
 
-ModeCost mode_cost(std::string mode, double p50, int months, int bins = 24) {
+ModeCost mode_cost(Mode mode, double p50, int months, int bins = 24) {
   ModeCost c;
-  c.mode = std::move(mode);
+  c.mode = mode;
   c.total_usd = spread(p50);
   c.histogram = bell(c.total_usd, bins);
   if (months > 1) {
@@ -154,15 +154,15 @@ RunResult synthetic_result(int months, Extras extras) {
     w.name = name;
     w.model = llama;
     w.requests = spread(3e7 * months);
-    w.costs = {mode_cost("serverless", 12345.0 * months, months)};
+    w.costs = {mode_cost(Mode::serverless, 12345.0 * months, months)};
     r.workloads.push_back(w);
   }
   ModelResult m;
   m.model = llama;
   m.workloads = {"chat", "summaries"};
-  m.costs = {mode_cost("serverless", 24690.0 * months, months), mode_cost("batch", 18000.0 * months, months),
-             mode_cost("dedicated", 17000.0 * months, months), mode_cost("gpu_cluster", 21000.0 * months, months)};
-  m.cheapest = "dedicated";
+  m.costs = {mode_cost(Mode::serverless, 24690.0 * months, months), mode_cost(Mode::batch, 18000.0 * months, months),
+             mode_cost(Mode::dedicated, 17000.0 * months, months), mode_cost(Mode::gpu_cluster, 21000.0 * months, months)};
+  m.cheapest = Mode::dedicated;
   m.dedicated = capacity_result(CapacityKind::dedicated, "dedicated-2xH100", 6);
   m.gpu_cluster = capacity_result(CapacityKind::gpu_cluster, "cluster", 4);
   if (extras.capacity_details) {
@@ -176,14 +176,14 @@ RunResult synthetic_result(int months, Extras extras) {
     m.dedicated->autoscale = a;
   }
   r.models.push_back(m);
-  r.total = {mode_cost("serverless", 24690.0 * months, months), mode_cost("batch", 18000.0 * months, months),
-             mode_cost("cheapest_plan", 17000.0 * months, months)};
+  r.total = {mode_cost(Mode::serverless, 24690.0 * months, months), mode_cost(Mode::batch, 18000.0 * months, months),
+             mode_cost(Mode::cheapest_plan, 17000.0 * months, months)};
   r.warnings = {"batch limit exceeded in month 3 <check>"};
   if (extras.groups) {
     GroupBreakdown g;
     g.key = "feature";
-    g.entries.push_back({"chat", {"chat"}, {mode_cost("serverless", 12345.0, months), mode_cost("cheapest_plan", 9000, months)}});
-    g.entries.push_back({"summaries", {"summaries"}, {mode_cost("serverless", 12345.0, months)}});
+    g.entries.push_back({"chat", {"chat"}, {mode_cost(Mode::serverless, 12345.0, months), mode_cost(Mode::cheapest_plan, 9000, months)}});
+    g.entries.push_back({"summaries", {"summaries"}, {mode_cost(Mode::serverless, 12345.0, months)}});
     r.groups.push_back(g);
   }
   if (extras.breakeven) {
@@ -208,8 +208,8 @@ RunResult synthetic_result(int months, Extras extras) {
       p.multiplier = mult;
       p.requests_per_month = 4.2e7 * mult;
       replicas = std::max(2, static_cast<int>(std::ceil(6 * mult)));
-      p.costs = {mode_cost("serverless", 24690.0 * mult, 1), mode_cost("dedicated", 2900.0 * replicas, 1),
-                 mode_cost("cheapest_plan", std::min(24690.0 * mult, 2900.0 * replicas), 1)};
+      p.costs = {mode_cost(Mode::serverless, 24690.0 * mult, 1), mode_cost(Mode::dedicated, 2900.0 * replicas, 1),
+                 mode_cost(Mode::cheapest_plan, std::min(24690.0 * mult, 2900.0 * replicas), 1)};
       p.probability_cheaper["dedicated-2xH100"] = std::clamp((std::log10(mult) + 1) / 1.6, 0.0, 1.0);
       p.replicas["dedicated-2xH100"] = replicas;
       v.points.push_back(p);
@@ -380,7 +380,7 @@ TEST_CASE("report: degenerate data gives finite coordinates", "[report]") {
 
 TEST_CASE("report: histogram figure draws one bar per bin and the percentiles", "[report]") {
   report::ChartIds ids;
-  const ModeCost cost = mode_cost("serverless", 54321, 1, 37);
+  const ModeCost cost = mode_cost(Mode::serverless, 54321, 1, 37);
   const std::string svg = report::histogram_figure(ids, "H", cost, "cost (USD)");
   CHECK(count(svg, "class=\"bar\"") == 37);
   CHECK(svg.find("p50 $54,321") != std::string::npos);

@@ -14,8 +14,25 @@
 namespace tokencast {
 
 // Cost of one mode over the horizon, and per month when the horizon has more than one.
+// How a model's work is bought; the cheapest plan takes, per model, the mode of lowest mean cost.
+enum class Mode { serverless, batch, dedicated, gpu_cluster, cheapest_plan };
+
+// The mode's key in JSON and CSV: "serverless", "batch", "dedicated", "gpu_cluster", "cheapest_plan".
+constexpr std::string_view to_string(Mode mode) {
+  switch (mode) {
+    case Mode::serverless: return "serverless";
+    case Mode::batch: return "batch";
+    case Mode::dedicated: return "dedicated";
+    case Mode::gpu_cluster: return "gpu_cluster";
+    case Mode::cheapest_plan: return "cheapest_plan";
+  }
+  return "";
+}
+// The mode that buys a capacity option of `kind`.
+constexpr Mode mode_of(CapacityKind kind) { return kind == CapacityKind::dedicated ? Mode::dedicated : Mode::gpu_cluster; }
+
 struct ModeCost {
-  std::string mode;  // "serverless", "batch", "dedicated", "gpu_cluster", "cheapest_plan"
+  Mode mode = Mode::serverless;
   Summary total_usd;
   std::vector<Summary> monthly_usd;  // empty when months == 1
   Histogram histogram;               // of total_usd over trials
@@ -85,7 +102,7 @@ struct ModelResult {
   std::vector<ModeCost> costs;  // in order serverless, batch, dedicated, gpu_cluster; those that apply
   std::optional<CapacityResult> dedicated;
   std::optional<CapacityResult> gpu_cluster;
-  std::string cheapest;  // mode with the lowest mean cost
+  Mode cheapest = Mode::serverless;  // the mode with the lowest mean cost
   Summary batch_peak_day_tokens;          // batchable tokens of the busiest day (when batch applies)
   std::vector<int> batch_limit_months;    // 1-based months whose p95 exceeds the enqueued limit
 };
@@ -196,9 +213,9 @@ struct RunResult {
   std::int64_t redrawn_trials = 0;
   std::vector<std::string> warnings;
 
-  const ModeCost* total_cost(std::string_view mode) const;
+  const ModeCost* total_cost(Mode mode) const;
 };
 
-const ModeCost* find_cost(const std::vector<ModeCost>& costs, std::string_view mode);
+const ModeCost* find_cost(const std::vector<ModeCost>& costs, Mode mode);
 
 }  // namespace tokencast

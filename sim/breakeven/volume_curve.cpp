@@ -31,11 +31,11 @@ std::vector<double> probability_cheaper(const RunPlan& plan, const GridTotals& g
   return p;
 }
 
-ModeCost monthly_cost(const std::vector<double>& horizon_usd, int months, std::string mode) {
+ModeCost monthly_cost(const std::vector<double>& horizon_usd, int months, Mode mode) {
   std::vector<double> per_month(horizon_usd);
   for (double& v : per_month) v /= months;
   ModeCost cost;
-  cost.mode = std::move(mode);
+  cost.mode = mode;
   cost.total_usd = summarize(per_month);
   return cost;
 }
@@ -194,12 +194,12 @@ std::vector<VolumeCurve> volume_curves(const Scenario& scenario, const RunOption
       point.multiplier = multipliers[i];
       point.requests_per_month = g.requests[m] / months;
       base_requests[m] += point.requests_per_month / multipliers[i] / n;
-      point.costs.push_back(monthly_cost(g.serverless_usd[m], months, "serverless"));
-      if (mp.batch) point.costs.push_back(monthly_cost(g.batch_usd[m], months, "batch"));
+      point.costs.push_back(monthly_cost(g.serverless_usd[m], months, Mode::serverless));
+      if (mp.batch) point.costs.push_back(monthly_cost(g.batch_usd[m], months, Mode::batch));
       for (int c : mp.capacity) {
         const auto& option = layout.capacity[c];
         const auto ci = static_cast<std::size_t>(c);
-        point.costs.push_back(monthly_cost(g.option_usd[ci], months, std::string(to_string(option.spec->kind))));
+        point.costs.push_back(monthly_cost(g.option_usd[ci], months, mode_of(option.spec->kind)));
         point.probability_cheaper[option.spec->name] = p[ci];
         point.replicas[option.spec->name] = g.replicas[ci];
       }

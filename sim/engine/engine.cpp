@@ -163,11 +163,11 @@ std::string infeasible_reason(const detail::CapacityOptionPlan& option, const st
 
 // Appends a cost named `mode` to `costs` and queues its horizon figures; its months are appended
 // block by block (summarize_months). The batch holds a pointer into `costs`: reserve it first.
-ModeCost& add_cost(detail::SummaryBatch& batch, std::vector<ModeCost>& costs, std::string mode,
+ModeCost& add_cost(detail::SummaryBatch& batch, std::vector<ModeCost>& costs, Mode mode,
                    std::span<const double> totals, bool with_se) {
   if (costs.size() == costs.capacity()) throw std::logic_error("add_cost: the costs were not reserved");
   ModeCost& cost = costs.emplace_back();
-  cost.mode = std::move(mode);
+  cost.mode = mode;
   batch.cost(totals, cost, with_se);
   return cost;
 }
@@ -275,9 +275,9 @@ void group_breakdown(detail::SummaryBatch& batch, const RunPlan& plan, const std
       any_batch = any_batch || wp.batch;
     }
     entry.costs.resize(any_batch ? 3 : 2);
-    entry.costs.front().mode = "serverless";
-    if (any_batch) entry.costs[1].mode = "batch";
-    entry.costs.back().mode = "cheapest_plan";
+    entry.costs.front().mode = Mode::serverless;
+    if (any_batch) entry.costs[1].mode = Mode::batch;
+    entry.costs.back().mode = Mode::cheapest_plan;
     batch.add([&plan, &key, &cheapest_columns, &entry, cancel = plan.cancel](std::vector<double>& scratch) {
       const GroupSums sums = group_sums(plan, key, entry.value, cheapest_columns, -1);
       detail::summarize_cost(sums.serverless, entry.costs.front(), false, scratch, cancel);
@@ -582,8 +582,8 @@ RunResult run_in_arena(const Scenario& scenario, const RunOptions& options) {
     batch.summary(cols.column(wp.input_col), w.input_tokens);
     batch.summary(cols.column(wp.output_col), w.output_tokens);
     w.costs.reserve(2);
-    add_cost(batch, w.costs, "serverless", cols.column(wp.serverless.total), with_se);
-    if (wp.batch) add_cost(batch, w.costs, "batch", cols.column(wp.batch_cost.total), with_se);
+    add_cost(batch, w.costs, Mode::serverless, cols.column(wp.serverless.total), with_se);
+    if (wp.batch) add_cost(batch, w.costs, Mode::batch, cols.column(wp.batch_cost.total), with_se);
   }
 
   // The cheapest plan takes, for each model, the mode of lowest mean cost, trial by trial.
@@ -608,12 +608,12 @@ RunResult run_in_arena(const Scenario& scenario, const RunOptions& options) {
       }
     }
     m.costs.reserve(mode_columns.size());
-    add_cost(batch, m.costs, "serverless", cols.column(mp.serverless.total), with_se);
-    if (mp.batch) add_cost(batch, m.costs, "batch", cols.column(mp.batch_cost.total), with_se);
+    add_cost(batch, m.costs, Mode::serverless, cols.column(mp.serverless.total), with_se);
+    if (mp.batch) add_cost(batch, m.costs, Mode::batch, cols.column(mp.batch_cost.total), with_se);
     for (int c : option_order) {
       const auto& option = plan.capacity[c];
       const bool dedicated = option.spec->kind == CapacityKind::dedicated;
-      add_cost(batch, m.costs, dedicated ? "dedicated" : "gpu_cluster", cols.column(option.cost.total), with_se);
+      add_cost(batch, m.costs, mode_of(option.spec->kind), cols.column(option.cost.total), with_se);
       capacity_result(batch, plan, option, (dedicated ? m.dedicated : m.gpu_cluster).emplace());
     }
     // The mean as the summary computes it (mean_of), so the choice matches the reported means.
@@ -636,9 +636,9 @@ RunResult run_in_arena(const Scenario& scenario, const RunOptions& options) {
 
   poll_cancel(options.cancel);
   result.total.reserve(3);
-  add_cost(batch, result.total, "serverless", cols.column(plan.total_serverless.total), with_se);
-  if (plan.any_batch) add_cost(batch, result.total, "batch", cols.column(plan.total_batch.total), with_se);
-  add_cost(batch, result.total, "cheapest_plan", cheapest_total, with_se);
+  add_cost(batch, result.total, Mode::serverless, cols.column(plan.total_serverless.total), with_se);
+  if (plan.any_batch) add_cost(batch, result.total, Mode::batch, cols.column(plan.total_batch.total), with_se);
+  add_cost(batch, result.total, Mode::cheapest_plan, cheapest_total, with_se);
 
   result.groups.reserve(options.group_by.size());
   for (const std::string& key : options.group_by) {

@@ -39,7 +39,7 @@ std::string format_breakeven_table(const RunResult& result) {
     }
     out += fmt::format("\n  {:>16}", "requests/month");
     if (!curve.points.empty()) {
-      for (const ModeCost& c : curve.points.front().costs) out += fmt::format(" {:>14}", c.mode + " p50");
+      for (const ModeCost& c : curve.points.front().costs) out += fmt::format(" {:>14}", fmt::format("{} p50", to_string(c.mode)));
       for (const auto& [name, p] : curve.points.front().probability_cheaper) out += fmt::format(" {:>12}", "P(" + name.substr(0, 9) + ")");
     }
     out += "\n";
@@ -62,7 +62,7 @@ std::string format_group_tables(const RunResult& result) {
     out += fmt::format("  {:<20} {:<15} {:>12}  {:<25}\n", g.key, "mode", "p50", "p5 – p95");
     for (const auto& e : g.entries) {
       for (const ModeCost& c : e.costs) {
-        out += fmt::format("  {:<20} {:<15} {:>12}  {:<25}\n", e.value, c.mode, format_usd(c.total_usd.p50),
+        out += fmt::format("  {:<20} {:<15} {:>12}  {:<25}\n", e.value, to_string(c.mode), format_usd(c.total_usd.p50),
                            range_usd(c.total_usd));
       }
     }

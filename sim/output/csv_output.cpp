@@ -62,7 +62,7 @@ class CsvWriter {
   // Horizon totals of each mode, then (for a multi-month horizon) each month's.
   void costs(RowKey key, const std::vector<ModeCost>& costs, int months) {
     for (const ModeCost& cost : costs) {
-      key.mode = cost.mode;
+      key.mode = to_string(cost.mode);
       summary(key, "cost_usd", cost.total_usd);
       if (months <= 1) continue;
       for (std::size_t m = 0; m < cost.monthly_usd.size(); ++m) {
@@ -104,11 +104,11 @@ std::string format_csv(const RunResult& result) {
   for (const ModelResult& m : result.models) {
     const RowKey key{"model", m.model, m.model, ""};
     csv.costs(key, m.costs, result.months);
-    if (find_cost(m.costs, "batch") != nullptr) {
-      csv.summary(RowKey{"model", m.model, m.model, "batch"}, "batch_peak_day_tokens", m.batch_peak_day_tokens);
+    if (find_cost(m.costs, Mode::batch) != nullptr) {
+      csv.summary(RowKey{"model", m.model, m.model, to_string(Mode::batch)}, "batch_peak_day_tokens", m.batch_peak_day_tokens);
     }
-    if (m.dedicated) csv.capacity(m.model, "dedicated", *m.dedicated);
-    if (m.gpu_cluster) csv.capacity(m.model, "gpu_cluster", *m.gpu_cluster);
+    if (m.dedicated) csv.capacity(m.model, to_string(Mode::dedicated), *m.dedicated);
+    if (m.gpu_cluster) csv.capacity(m.model, to_string(Mode::gpu_cluster), *m.gpu_cluster);
   }
   csv.costs(RowKey{"total", "", "", ""}, result.total, result.months);
   return csv.take();

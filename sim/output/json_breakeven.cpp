@@ -10,7 +10,7 @@ Json optional_number(const std::optional<double>& v) { return v ? number(*v) : J
 
 Json costs_json(const std::vector<ModeCost>& costs) {
   Json j = Json::object();
-  for (const ModeCost& c : costs) j[c.mode] = summary_json(c.total_usd);
+  for (const ModeCost& c : costs) j[std::string(to_string(c.mode))] = summary_json(c.total_usd);
   return j;
 }
 
@@ -91,7 +91,7 @@ Json groups_json(const std::vector<GroupBreakdown>& groups, int months) {
         for (const ModeCost& c : e.costs) {
           Json per_month = Json::array();
           for (const Summary& s : c.monthly_usd) per_month.push_back(summary_json(s));
-          monthly[c.mode] = std::move(per_month);
+          monthly[std::string(to_string(c.mode))] = std::move(per_month);
         }
         entry["monthly_cost_usd"] = std::move(monthly);
       }

@@ -12,20 +12,16 @@ using namespace json_parts;
 // Adds "cost_usd" (horizon totals by mode) and, for a multi-month horizon, "monthly_cost_usd".
 void add_costs(Json& target, const std::vector<ModeCost>& costs, int months) {
   Json totals = Json::object();
-  for (const ModeCost& cost : costs) totals[cost.mode] = summary_json(cost.total_usd);
+  for (const ModeCost& cost : costs) totals[std::string(to_string(cost.mode))] = summary_json(cost.total_usd);
   target["cost_usd"] = std::move(totals);
   if (months <= 1) return;
   Json monthly = Json::object();
   for (const ModeCost& cost : costs) {
     Json per_month = Json::array();
     for (const Summary& month : cost.monthly_usd) per_month.push_back(summary_json(month));
-    monthly[cost.mode] = std::move(per_month);
+    monthly[std::string(to_string(cost.mode))] = std::move(per_month);
   }
   target["monthly_cost_usd"] = std::move(monthly);
-}
-
-std::string_view overflow_name(OverflowPolicy policy) {
-  return policy == OverflowPolicy::serverless ? "serverless" : "drop";
 }
 
 Json capacity_json(const CapacityResult& c) {
@@ -39,7 +35,7 @@ Json capacity_json(const CapacityResult& c) {
   j["sizing_replicas_needed"] = number(c.sizing_replicas_needed);
   j["feasible"] = c.feasible;
   if (!c.feasible) j["infeasible_reason"] = c.infeasible_reason;
-  j["overflow"] = overflow_name(c.overflow);
+  j["overflow"] = to_string(c.overflow);
   j["utilization"] = summary_json(c.utilization);
   j["overflow_share"] = summary_json(c.overflow_share);
   j["usd_per_mtok"] = summary_json(c.usd_per_mtok);
@@ -70,13 +66,13 @@ Json model_json(const ModelResult& m, int months) {
   j["model"] = m.model;
   j["workloads"] = m.workloads;
   add_costs(j, m.costs, months);
-  if (m.dedicated) j["dedicated"] = capacity_json(*m.dedicated);
-  if (m.gpu_cluster) j["gpu_cluster"] = capacity_json(*m.gpu_cluster);
-  if (find_cost(m.costs, "batch") != nullptr) {
+  if (m.dedicated) j[std::string(to_string(Mode::dedicated))] = capacity_json(*m.dedicated);
+  if (m.gpu_cluster) j[std::string(to_string(Mode::gpu_cluster))] = capacity_json(*m.gpu_cluster);
+  if (find_cost(m.costs, Mode::batch) != nullptr) {
     j["batch_peak_day_tokens"] = summary_json(m.batch_peak_day_tokens);
     j["batch_limit_months"] = m.batch_limit_months;
   }
-  j["cheapest"] = m.cheapest;
+  j["cheapest"] = to_string(m.cheapest);
   return j;
 }
 

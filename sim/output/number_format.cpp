@@ -45,4 +45,17 @@ std::string format_percent(double fraction) {
   return fmt::format("{:.1f}%", tenths == 0.0 ? 0.0 : tenths);
 }
 
+std::string usd_range(const Summary& s) { return format_usd(s.p5) + " – " + format_usd(s.p95); }
+
+std::string_view mode_label(Mode mode) {
+  switch (mode) {
+    case Mode::serverless: return "serverless";
+    case Mode::batch: return "batch";
+    case Mode::dedicated: return "dedicated";
+    case Mode::gpu_cluster: return "GPU cluster";
+    case Mode::cheapest_plan: return "cheapest plan";
+  }
+  return "";
+}
+
 }  // namespace tokencast

@@ -141,13 +141,6 @@ class TextTable {
   std::vector<Row> rows_;
 };
 
-std::string mode_label(std::string_view mode) {
-  std::string label(mode);
-  std::replace(label.begin(), label.end(), '_', ' ');
-  return label;
-}
-
-std::string usd_range(const Summary& s) { return fmt::format("{} – {}", format_usd(s.p5), format_usd(s.p95)); }
 
 // "$7,710", or "$7,710 ±12" when the run measured the p50's standard error.
 std::string usd_with_se(const Summary& s) {
@@ -171,9 +164,9 @@ std::string capacity_cell(const CapacityResult& c) {
   return fmt::format("{} ({})", c.plan.replicas, plural(c.plan.gpus, "GPU"));
 }
 
-const CapacityResult* capacity_of(const ModelResult& m, std::string_view mode) {
-  const std::optional<CapacityResult>& option = mode == "dedicated" ? m.dedicated : m.gpu_cluster;
-  return (mode == "dedicated" || mode == "gpu_cluster") && option ? &*option : nullptr;
+const CapacityResult* capacity_of(const ModelResult& m, Mode mode) {
+  const std::optional<CapacityResult>& option = mode == Mode::dedicated ? m.dedicated : m.gpu_cluster;
+  return (mode == Mode::dedicated || mode == Mode::gpu_cluster) && option ? &*option : nullptr;
 }
 
 std::string header_section(const RunResult& r) {
@@ -205,7 +198,7 @@ std::string models_section(const RunResult& r) {
     table.add_span(fmt::format("{}  (workloads: {})", m.model, fmt::join(m.workloads, ", ")));
     table.add_header();
     for (const ModeCost& cost : m.costs) {
-      std::vector<std::string> row{mode_label(cost.mode), usd_with_se(cost.total_usd), usd_range(cost.total_usd)};
+      std::vector<std::string> row{std::string(mode_label(cost.mode)), usd_with_se(cost.total_usd), usd_range(cost.total_usd)};
       const CapacityResult* capacity = capacity_of(m, cost.mode);
       if (capacity) {
         row.push_back(capacity_cell(*capacity));
@@ -225,15 +218,15 @@ std::string models_section(const RunResult& r) {
 
 std::string workloads_section(const RunResult& r) {
   const bool any_batch = std::any_of(r.workloads.begin(), r.workloads.end(),
-                                     [](const WorkloadResult& w) { return find_cost(w.costs, "batch") != nullptr; });
+                                     [](const WorkloadResult& w) { return find_cost(w.costs, Mode::batch) != nullptr; });
   std::vector<Column> columns{{"name", false, 10},        {"model", false, 12, Cut::start}, {"requests p50", true},
                               {"serverless p50", true}, {"p5 – p95"}};
   if (any_batch) columns.push_back({"batch p50", true});
   TextTable table(std::move(columns), 2, 2);
   table.add_header();
   for (const WorkloadResult& w : r.workloads) {
-    const ModeCost* serverless = find_cost(w.costs, "serverless");
-    const ModeCost* batch = find_cost(w.costs, "batch");
+    const ModeCost* serverless = find_cost(w.costs, Mode::serverless);
+    const ModeCost* batch = find_cost(w.costs, Mode::batch);
     std::vector<std::string> row{w.name, w.model, format_count(w.requests.p50),
                                  serverless ? format_usd(serverless->total_usd.p50) : "-",
                                  serverless ? usd_range(serverless->total_usd) : ""};
@@ -252,7 +245,7 @@ std::string total_section(const RunResult& r) {
   TextTable table(std::move(columns), 2, 2);
   table.add_header();
   for (const ModeCost& cost : r.total) {
-    std::vector<std::string> row{mode_label(cost.mode), usd_with_se(cost.total_usd), usd_range(cost.total_usd)};
+    std::vector<std::string> row{std::string(mode_label(cost.mode)), usd_with_se(cost.total_usd), usd_range(cost.total_usd)};
     if (r.months > 1) {
       const bool has_months = !cost.monthly_usd.empty();
       row.push_back(has_months ? format_usd(cost.monthly_usd.front().p50) : "-");

@@ -82,8 +82,8 @@ footer { margin-top: 3rem; border-top: 1px solid #ccc; padding-top: .6rem; font-
 )css";
 
 std::string at_a_glance(const RunResult& r) {
-  const ModeCost* plan = r.total_cost("cheapest_plan");
-  const ModeCost* serverless = r.total_cost("serverless");
+  const ModeCost* plan = r.total_cost(Mode::cheapest_plan);
+  const ModeCost* serverless = r.total_cost(Mode::serverless);
   if (!plan && !serverless) return {};
   std::string text;
   const std::string horizon = r.months > 1 ? fmt::format(" over {} months", r.months) : "";
@@ -101,7 +101,7 @@ std::string at_a_glance(const RunResult& r) {
 std::string distributions_section(const RunResult& r, report::ChartIds& ids) {
   const std::string x_label = fmt::format("{} (USD)", report::horizon_label(r.months));
   std::string charts;
-  if (const ModeCost* plan = r.total_cost("cheapest_plan"); plan && !plan->histogram.counts.empty()) {
+  if (const ModeCost* plan = r.total_cost(Mode::cheapest_plan); plan && !plan->histogram.counts.empty()) {
     charts += report::histogram_figure(ids, "Total, cheapest plan", *plan, x_label);
   }
   for (const ModelResult& m : r.models) {
@@ -127,7 +127,7 @@ std::string monthly_section(const RunResult& r, report::ChartIds& ids) {
   }
   for (const ModelResult& m : r.models) {
     for (const ModeCost& cost : m.costs) {
-      const bool shown = cost.mode == "serverless" || cost.mode == m.cheapest;
+      const bool shown = cost.mode == Mode::serverless || cost.mode == m.cheapest;
       if (shown && !cost.monthly_usd.empty()) {
         charts += report::fan_figure(ids, fmt::format("{}: {}", m.model, mode_label(cost.mode)), cost);
       }

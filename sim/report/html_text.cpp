@@ -34,17 +34,6 @@ std::string model_html(std::string_view id) {
   return out + "</span>";
 }
 
-std::string mode_label(std::string_view mode) {
-  if (mode == "gpu_cluster") return "GPU cluster";
-  if (mode == "cheapest_plan") return "cheapest plan";
-  std::string label(mode);
-  for (char& c : label) {
-    if (c == '_') c = ' ';
-  }
-  return label;
-}
-
-std::string usd_range(const Summary& s) { return fmt::format("{} – {}", format_usd(s.p5), format_usd(s.p95)); }
 
 std::string HtmlTable::render(std::string_view caption) const {
   auto align = [&](std::size_t c) { return c < numeric.size() && numeric[c] ? " class=\"num\"" : ""; };

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "tokencast/summary.hpp"
+#include "../output/number_format.hpp"
 
 namespace tokencast::report {
 
@@ -14,11 +15,9 @@ std::string escape_html(std::string_view text);
 // A model id that may break only after its "/" ("org/<wbr>Model-Name"), escaped.
 std::string model_html(std::string_view id);
 
-// "cost mode" labels: "gpu_cluster" -> "GPU cluster", "cheapest_plan" -> "cheapest plan".
-std::string mode_label(std::string_view mode);
-
-// "$1,200 – $3,400" (p5 – p95) in USD.
-std::string usd_range(const Summary& s);
+// Labels and ranges as the terminal table writes them (mode_label, usd_range).
+using tokencast::mode_label;
+using tokencast::usd_range;
 
 struct HtmlTable {
   std::vector<std::string> headers;  // escaped HTML

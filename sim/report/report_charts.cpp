@@ -110,9 +110,9 @@ std::string fan_figure(ChartIds& ids, std::string_view title, const ModeCost& co
 }
 
 std::string utilization_figure(ChartIds& ids, const UtilizationCurve& curve) {
-  const std::string mode(to_string(curve.kind));
+  const Mode mode = mode_of(curve.kind);
   const std::string colour(mode_colour(mode));
-  const std::string serverless_colour(mode_colour("serverless"));
+  const std::string serverless_colour(mode_colour(Mode::serverless));
   const std::string title = fmt::format("{} ({}, {} replicas) vs serverless: {}", curve.option, mode_label(mode), curve.replicas,
                                         curve.model);
   SvgChart chart(ids.next(), wide_width, 360, title,
@@ -175,14 +175,14 @@ std::string utilization_figure(ChartIds& ids, const UtilizationCurve& curve) {
 namespace {
 
 struct ModeSeries {
-  std::string mode;
+  Mode mode;
   std::vector<double> xs, p5, p50, p95;
 };
 
 // The capacity option of `kind` serving `model`, from the scenario (its name keys the replicas map).
-std::string option_name(const Scenario& scenario, std::string_view model, std::string_view mode) {
+std::string option_name(const Scenario& scenario, std::string_view model, Mode mode) {
   for (const CapacitySpec& spec : scenario.capacity) {
-    if (spec.model == model && to_string(spec.kind) == mode) return spec.name;
+    if (spec.model == model && mode_of(spec.kind) == mode) return spec.name;
   }
   return {};
 }
@@ -204,14 +204,14 @@ std::string volume_figure(ChartIds& ids, const VolumeCurve& curve, const Scenari
   double y_lo = std::numeric_limits<double>::infinity(), y_hi = 0;
   for (std::size_t i = 0; i < points.size(); ++i) {
     for (const ModeCost& cost : points[i]->costs) {
-      if (cost.mode == "cheapest_plan") continue;  // the lower envelope of the others
+      if (cost.mode == Mode::cheapest_plan) continue;  // the lower envelope of the others
       auto it = std::find_if(series.begin(), series.end(), [&](const ModeSeries& s) { return s.mode == cost.mode; });
       if (it == series.end()) {
         series.push_back({cost.mode, {}, {}, {}, {}});
         it = std::prev(series.end());
       }
       const Summary& s = cost.total_usd;
-      const bool band = cost.mode != "batch";
+      const bool band = cost.mode != Mode::batch;
       it->xs.push_back(points[i]->requests_per_month);
       it->p5.push_back(band ? s.p5 : s.p50);
       it->p50.push_back(s.p50);
@@ -235,7 +235,7 @@ std::string volume_figure(ChartIds& ids, const VolumeCurve& curve, const Scenari
   std::vector<LegendEntry> legend;
   for (const ModeSeries& s : series) {
     const std::string name = option_name(scenario, curve.model, s.mode);
-    legend.push_back({name.empty() ? mode_label(s.mode) : fmt::format("{} ({})", mode_label(s.mode), name),
+    legend.push_back({name.empty() ? std::string(mode_label(s.mode)) : fmt::format("{} ({})", mode_label(s.mode), name),
                       std::string(mode_colour(s.mode)), Swatch::line});
   }
   legend.push_back({"p5–p95", std::string(palette::grey), Swatch::band});
@@ -249,9 +249,9 @@ std::string volume_figure(ChartIds& ids, const VolumeCurve& curve, const Scenari
   chart.x_axis(x_ticks, compact_count, "requests per month (log scale)", true);
   chart.y_axis(log_ticks(chart.y.domain().lo, chart.y.domain().hi), usd_tick, "cost per month (USD, log scale)");
   for (const ModeSeries& s : series) {
-    if (s.mode != "batch") chart.band(s.xs, s.p5, s.p95, mode_colour(s.mode), 0.18);
+    if (s.mode != Mode::batch) chart.band(s.xs, s.p5, s.p95, mode_colour(s.mode), 0.18);
   }
-  for (const ModeSeries& s : series) chart.polyline(s.xs, s.p50, mode_colour(s.mode), 2.5, s.mode == "batch");
+  for (const ModeSeries& s : series) chart.polyline(s.xs, s.p50, mode_colour(s.mode), 2.5, s.mode == Mode::batch);
   // Volume scales with the multiplier, so any point tells where the scenario itself (x1) sits.
   if (!points.empty() && points.front()->multiplier > 0) {
     const double scenario_volume = points.front()->requests_per_month / points.front()->multiplier;
@@ -262,7 +262,7 @@ std::string volume_figure(ChartIds& ids, const VolumeCurve& curve, const Scenari
   // P(option cheaper than serverless) on the same x axis.
   std::vector<LegendEntry> p_legend;
   for (const VolumeBreakeven& b : curve.breakeven) {
-    p_legend.push_back({fmt::format("P({} cheaper)", b.option), std::string(mode_colour(to_string(b.kind))), Swatch::line});
+    p_legend.push_back({fmt::format("P({} cheaper)", b.option), std::string(mode_colour(mode_of(b.kind))), Swatch::line});
   }
   p_legend.push_back({"10%–90% range", std::string(palette::grey), Swatch::band});
   SvgChart p_chart(ids.next(), wide_width, 240, fmt::format("Probability each capacity option is cheaper than serverless: {}", curve.model),
@@ -275,7 +275,7 @@ std::string volume_figure(ChartIds& ids, const VolumeCurve& curve, const Scenari
   std::string notes;
   int row = 0;
   for (const VolumeBreakeven& b : curve.breakeven) {
-    const std::string colour(mode_colour(to_string(b.kind)));
+    const std::string colour(mode_colour(mode_of(b.kind)));
     std::vector<double> xs, ps;
     for (const VolumePoint* p : points) {
       const auto found = p->probability_cheaper.find(b.option);
@@ -292,7 +292,7 @@ std::string volume_figure(ChartIds& ids, const VolumeCurve& curve, const Scenari
                     fmt::format("{}: 50% at {}", b.option, volume_label(*b.requests_per_month_50)), row % 2, "middle");
       ++row;
     }
-    std::string line = fmt::format("<li><strong>{}</strong> ({}): ", escape_html(b.option), escape_html(mode_label(to_string(b.kind))));
+    std::string line = fmt::format("<li><strong>{}</strong> ({}): ", escape_html(b.option), escape_html(mode_label(mode_of(b.kind))));
     if (b.requests_per_month_50) {
       line += escape_html(fmt::format("cheaper than serverless in half the trials from about {} requests/month (×{:.2g} this scenario's volume)",
                                       format_count(*b.requests_per_month_50), b.multiplier_50.value_or(0)));

@@ -133,7 +133,7 @@ std::string capacity_table(const Scenario& scenario) {
     t.add(std::move(cells));
   };
   const auto is_cluster = [](const CapacitySpec& c) { return c.kind == CapacityKind::gpu_cluster; };
-  row("kind", [](const CapacitySpec& c) { return escape_html(mode_label(to_string(c.kind))); });
+  row("kind", [](const CapacitySpec& c) { return escape_html(mode_label(mode_of(c.kind))); });
   row("model", [](const CapacitySpec& c) { return model_html(c.model); });
   if (std::any_of(scenario.capacity.begin(), scenario.capacity.end(), [](const CapacitySpec& c) { return !c.gpu.empty(); })) {
     row("GPU (catalog)", [](const CapacitySpec& c) { return c.gpu.empty() ? std::string("—") : escape_html(c.gpu); });

@@ -80,7 +80,7 @@ std::string totals_table(const RunResult& r) {
       cells.push_back(months ? usd_html(cost.monthly_usd.front().p50) : "—");
       cells.push_back(months ? usd_html(cost.monthly_usd.back().p50) : "—");
     }
-    t.add(std::move(cells), cost.mode == "cheapest_plan" ? "cheapest" : "");
+    t.add(std::move(cells), cost.mode == Mode::cheapest_plan ? "cheapest" : "");
   }
   return t.render(escape_html(fmt::format("Total, all models, {} (USD)", horizon_label(r.months))));
 }
@@ -148,7 +148,7 @@ std::string capacity_section(const Scenario& scenario, const RunResult& result) 
     if (!c->gpu.empty()) gpus += fmt::format(" ({})", c->gpu);
     std::string overflow = median_and_range(c->overflow_share, format_percent);
     overflow += c->overflow == OverflowPolicy::serverless ? "<br>to serverless" : "<br>dropped";
-    t.add({escape_html(c->name), escape_html(mode_label(to_string(c->kind))), escape_html(std::to_string(c->plan.replicas)),
+    t.add({escape_html(c->name), escape_html(mode_label(mode_of(c->kind))), escape_html(std::to_string(c->plan.replicas)),
            escape_html(gpus), escape_html(sizing_text(scenario, *c)), median_and_range(c->utilization, format_percent), overflow,
            median_and_range(c->usd_per_mtok, format_usd)});
   }
@@ -197,7 +197,7 @@ std::string groups_section(const RunResult& result) {
                      escape_html(fmt::format("Cost{} per tag value; sums are taken inside each trial before percentiles.",
                                              result.months > 1 ? fmt::format(" over {} months", result.months) : "")));
   for (const GroupBreakdown& g : result.groups) {
-    std::vector<std::string> modes;
+    std::vector<Mode> modes;
     for (const GroupBreakdown::Entry& e : g.entries) {
       for (const ModeCost& c : e.costs) {
         if (std::find(modes.begin(), modes.end(), c.mode) == modes.end()) modes.push_back(c.mode);
@@ -206,7 +206,7 @@ std::string groups_section(const RunResult& result) {
     HtmlTable t;
     t.headers = {"value", "workloads"};
     t.numeric = {false, false};
-    for (const std::string& mode : modes) {
+    for (const Mode mode : modes) {
       t.headers.push_back(escape_html(fmt::format("{} p50", mode_label(mode))));
       t.headers.push_back("p5 – p95");
       t.numeric.push_back(true);
@@ -216,7 +216,7 @@ std::string groups_section(const RunResult& result) {
       std::string workloads;
       for (const std::string& w : e.workloads) workloads += (workloads.empty() ? "" : ", ") + escape_html(w);
       std::vector<std::string> cells{fmt::format("<span class=\"id\">{}</span>", escape_html(e.value)), workloads};
-      for (const std::string& mode : modes) {
+      for (const Mode mode : modes) {
         const ModeCost* c = find_cost(e.costs, mode);
         cells.push_back(c ? usd_html(c->total_usd.p50) : "—");
         cells.push_back(c ? escape_html(usd_range(c->total_usd)) : "");

@@ -58,12 +58,12 @@ std::string dash_attribute(bool dashed) { return dashed ? " stroke-dasharray=\"5
 
 }  // namespace
 
-std::string_view mode_colour(std::string_view mode) {
-  if (mode == "serverless") return palette::blue;
-  if (mode == "batch") return palette::green;
-  if (mode == "dedicated") return palette::vermillion;
-  if (mode == "gpu_cluster") return palette::purple;
-  if (mode == "cheapest_plan") return palette::orange;
+std::string_view mode_colour(Mode mode) {
+  if (mode == Mode::serverless) return palette::blue;
+  if (mode == Mode::batch) return palette::green;
+  if (mode == Mode::dedicated) return palette::vermillion;
+  if (mode == Mode::gpu_cluster) return palette::purple;
+  if (mode == Mode::cheapest_plan) return palette::orange;
   return palette::black;
 }
 

@@ -6,6 +6,8 @@
 #include <string_view>
 #include <vector>
 
+#include "tokencast/results.hpp"
+
 namespace tokencast::report {
 
 // Okabe-Ito colours: told apart with the common colour-vision deficiencies.
@@ -21,7 +23,7 @@ inline constexpr std::string_view grey = "#777777";
 }  // namespace palette
 
 // One colour per cost mode, the same in every chart.
-std::string_view mode_colour(std::string_view mode);
+std::string_view mode_colour(Mode mode);
 
 struct Domain {
   double lo = 0;
