@@ -4,6 +4,7 @@
 
 #include "scenario_builders.hpp"
 #include "tokencast/breakeven.hpp"
+#include "tokencast/output.hpp"
 #include "tokencast/queueing.hpp"
 
 using namespace tokencast;
@@ -149,7 +150,10 @@ TEST_CASE("a monthly minimum is billed when the replica-hours cost less", "[capa
   CHECK(find_cost(r.models[0].costs, Mode::dedicated)->total_usd.p50 == Approx(20000.0).epsilon(1e-12));
   CHECK(r.models[0].cheapest == Mode::batch);
   bool warned = false;
-  for (const auto& w : r.warnings) warned = warned || w.find("commits to 12 months") != std::string::npos;
+  for (const auto& w : r.warnings) {
+    warned = warned || (w.code == WarningCode::commitment_past_horizon && w.commitment_months == 12 &&
+                        warning_text(w).find("commits to 12 months") != std::string::npos);
+  }
   CHECK(warned);
 }
 

@@ -108,7 +108,9 @@ TEST_CASE("precision mode stops where more trials would pass the CPU limit, and 
   CHECK(r.trials <= 20'000);
   CHECK(r.precision->max_trials == r.trials);
   REQUIRE_FALSE(r.warnings.empty());
-  CHECK(r.warnings.back().find("--precision stopped at") != std::string::npos);
+  CHECK(r.warnings.back().code == WarningCode::precision_capped);
+  CHECK(r.warnings.back().trials == r.trials);
+  CHECK(warning_text(r.warnings.back()).find("--precision stopped at") != std::string::npos);
 }
 
 namespace {

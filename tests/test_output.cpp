@@ -113,7 +113,10 @@ RunResult make_result(int months) {
 
   r.total = {make_cost(Mode::serverless, 13230.0 * months, months), make_cost(Mode::batch, 7230.0 * months, months),
              make_cost(Mode::cheapest_plan, 5000.0 * months, months)};
-  r.warnings = {"batch: something to note"};
+  RunWarning& warning = r.warnings.emplace_back();
+  warning.code = WarningCode::capacity_infeasible;
+  warning.subject = "d1";
+  warning.reason = "something to note";
   return r;
 }
 
@@ -284,7 +287,7 @@ TEST_CASE("JSON has exactly the documented keys, one month", "[output]") {
   CHECK(keys_of(j["total"]) == std::vector<std::string>{"cost_usd"});
   CHECK(sorted(keys_of(j["total"]["cost_usd"])) == sorted({"serverless", "batch", "cheapest_plan"}));
   check_summary(j["total"]["cost_usd"]["cheapest_plan"], r.total[2].total_usd);
-  CHECK(j["warnings"] == nlohmann::json::array({"batch: something to note"}));
+  CHECK(j["warnings"] == nlohmann::json::array({"dedicated 'd1' is infeasible: something to note"}));
 }
 
 TEST_CASE("JSON of three months adds monthly arrays beside the totals", "[output]") {
@@ -426,7 +429,7 @@ TEST_CASE("table: models, workloads, totals, cheapest marker, width", "[output]"
   REQUIRE(marked.size() == 1);
   CHECK(marked[0].rfind("    dedicated ", 0) == 0);
 
-  CHECK(lines.back() == "warning: batch: something to note");
+  CHECK(lines.back() == "warning: dedicated 'd1' is infeasible: something to note");
   for (const auto& line : lines) {
     CAPTURE(line);
     CHECK(display_width(line) <= 110);

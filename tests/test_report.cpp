@@ -178,7 +178,10 @@ RunResult synthetic_result(int months, Extras extras) {
   r.models.push_back(m);
   r.total = {mode_cost(Mode::serverless, 24690.0 * months, months), mode_cost(Mode::batch, 18000.0 * months, months),
              mode_cost(Mode::cheapest_plan, 17000.0 * months, months)};
-  r.warnings = {"batch limit exceeded in month 3 <check>"};
+  RunWarning& warning = r.warnings.emplace_back();
+  warning.code = WarningCode::capacity_infeasible;
+  warning.subject = "d1";
+  warning.reason = "batch limit exceeded in month 3 <check>";
   if (extras.groups) {
     GroupBreakdown g;
     g.key = "feature";

@@ -88,6 +88,12 @@ double replicas_needed(double peak_work_replica_seconds, double max_utilization)
 // gives hi, so no need however large is cast to an int it does not fit.
 int whole_replicas(double replicas_needed, int lo, int hi);
 
+// A month of reserved capacity: its GPU bill, at least the monthly minimum, plus the fixed monthly
+// cost (the one rule for a month, whether billed hour by hour or for a whole reservation).
+inline double capacity_month_usd(double gpu_usd, double monthly_minimum_usd, double fixed_usd_per_month) {
+  return (gpu_usd < monthly_minimum_usd ? monthly_minimum_usd : gpu_usd) + fixed_usd_per_month;
+}
+
 // Accumulates an option's hours: work above capacity overflows (to serverless prices, or dropped);
 // every hour bills the GPUs of the plan in force (the reservation, or an autoscaling step's).
 class CapacityLedger {

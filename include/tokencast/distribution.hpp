@@ -5,6 +5,7 @@
 // sampled many times (per request) without allocating.
 #include <array>
 #include <cstdint>
+#include <initializer_list>
 #include <limits>
 #include <memory>
 #include <span>
@@ -116,6 +117,11 @@ class Quantity {
   double constant_ = 0.0;
   std::shared_ptr<const DistNode> node_;
 };
+
+// A distribution built in code, as a scenario writes it: its kind, the parameter set it is written
+// with and the parameters in the order DistNode lists them, e.g.
+// distribution(DistKind::lognormal, ParamSet::mean_cv, {1200, 0.6}).
+Quantity distribution(DistKind kind, ParamSet param_set, std::initializer_list<Quantity> params);
 
 struct DistNode {
   DistKind kind = DistKind::fixed;

@@ -3,9 +3,8 @@
 #include <string>
 #include <string_view>
 
-#include <nlohmann/json.hpp>
-
 #include "tokencast/capacity_check.hpp"
+#include "tokencast/catalog.hpp"
 #include "tokencast/results.hpp"
 
 namespace tokencast {
@@ -20,13 +19,21 @@ std::string format_group_tables(const RunResult& result);
 // Capacity sizing per option (replicas by utilization and by latency objective) and, when
 // `checks` holds simulations, the analytic predictions beside the simulated peak hour.
 std::string format_capacity_table(const RunResult& result, const std::vector<PoolCheck>& checks);
-nlohmann::ordered_json capacity_checks_json(const std::vector<PoolCheck>& checks);
-nlohmann::ordered_json to_json(const RunResult& result);
-std::string format_json(const RunResult& result);  // to_json, indented 2, trailing newline
+// The JSON (tokencast.result/1), indented 2, with a trailing newline.
+std::string format_json(const RunResult& result);
+// The JSON with the pool simulations beside it ("capacity_checks").
+std::string format_capacity_json(const RunResult& result, const std::vector<PoolCheck>& checks);
+// A warning in words, as the table, the JSON and the report print it.
+std::string warning_text(const RunWarning& warning);
 // One line: each phase's wall seconds, the total and the serial share (--timings).
 std::string format_timings(const RunPhases& phases);
 // Long form: one row per statistic, columns section,name,model,mode,metric,month,statistic,value.
 std::string format_csv(const RunResult& result);
+
+// The price catalog's models and GPUs whose id contains `filter` (any case; all when empty): a
+// table (terminal-safe) or JSON.
+std::string format_catalog_table(const Catalog& catalog, std::string_view filter);
+std::string format_catalog_json(const Catalog& catalog, std::string_view filter);
 
 // `text` with everything a terminal would act on made visible: control characters (a line break
 // aside) as \xNN, C1 controls and bidirectional overrides as \uNNNN, bytes that are not UTF-8

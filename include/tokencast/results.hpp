@@ -183,6 +183,31 @@ struct RunPhases {
   }
 };
 
+// Something a reader of the result must know: a code and the figures it names; output turns it
+// into text (warning_text in output.hpp).
+enum class WarningCode {
+  capacity_infeasible,      // an option's sizing asks for more than the model can give
+  commitment_past_horizon,  // an option commits to more months than the horizon
+  capacity_drops_work,      // overflow = "drop" and work is dropped
+  batch_token_limit,        // the busiest day's batch tokens pass the enqueued-token limit
+  precision_capped,         // --precision stopped where more trials would pass a limit
+};
+
+struct RunWarning {
+  WarningCode code = WarningCode::capacity_infeasible;
+  CapacityKind kind = CapacityKind::dedicated;  // the capacity option's (capacity warnings)
+  std::string subject;     // the capacity option's name; the model's id for batch_token_limit
+  std::string model;       // capacity_drops_work: whose work is dropped
+  std::string reason;      // capacity_infeasible: CapacityResult::infeasible_reason
+  double share = 0;        // capacity_drops_work: median share of the work dropped
+  int commitment_months = 0;  // commitment_past_horizon
+  int months = 0;             // the horizon, in months
+  int months_over = 0;        // batch_token_limit: months whose p95 passes the limit
+  double limit_tokens = 0;    // batch_token_limit: the enqueued-token limit
+  double peak_day_tokens = 0; // batch_token_limit: p95 of the busiest day's batch tokens
+  std::int64_t trials = 0;    // precision_capped: the trials it stopped at
+};
+
 struct RunResult {
   std::string scenario_name;
   std::string scenario_file;
@@ -211,7 +236,7 @@ struct RunResult {
   // Trials drawn a second time because an auto-sized option overflowed in an hour not kept for
   // costing it after sizing (sim/engine/deferred_capacity.hpp): the price of one pass for the rest.
   std::int64_t redrawn_trials = 0;
-  std::vector<std::string> warnings;
+  std::vector<RunWarning> warnings;
 
   const ModeCost* total_cost(Mode mode) const;
 };

@@ -89,10 +89,9 @@ class GammaVariate {
 // A Gamma(shape, scale) variate.
 double sample_gamma(double shape, double scale, Rng& rng);
 
-namespace detail {
-// Boost.Random's PTRS (inversion below mean 10); 0 for a mean that is not positive.
+// A Poisson(mean) variate by Boost.Random's PTRS (inversion below mean 10), exact at every mean;
+// 0 for a mean that is not positive.
 double sample_poisson_ptrs(double mean, Rng& rng);
-}  // namespace detail
 
 // From this mean up, Poisson variates come from the Cornish-Fisher expansion (below).
 inline constexpr double cornish_fisher_poisson_from = 300;
@@ -104,7 +103,7 @@ inline constexpr double cornish_fisher_poisson_from = 300;
 // 300, the error falling as 1/mean (tests/test_token_moments.cpp, docs/cost-model.md).
 inline double sample_poisson(double mean, Rng& rng) {
   if (!(mean >= cornish_fisher_poisson_from)) {
-    return draw_through_copy(rng, [mean](Rng& copy) { return detail::sample_poisson_ptrs(mean, copy); });
+    return draw_through_copy(rng, [mean](Rng& copy) { return sample_poisson_ptrs(mean, copy); });
   }
   // Cornish-Fisher with the Poisson's cumulants (all equal to the mean) to order mean^-1/2 past the
   // normal's, rounded: the continuity correction. Terms of zero mean, so the mean stays exact.
@@ -114,13 +113,12 @@ inline double sample_poisson(double mean, Rng& rng) {
   return std::max(0.0, std::floor(x + 0.5));
 }
 
-namespace detail {
-// `cancel`, when set, is polled every 65,536 requests: once it is true the sums stop short (the
-// caller discards them).
+// Token sums of `requests` requests, each request's tokens drawn (the reference the Gamma sums are
+// checked against). `cancel`, when set, is polled every 65,536 requests: once it is true the sums
+// stop short (the caller discards them).
 RequestTokens sample_token_sums_exactly(double requests, const Dist& input, const Dist& output,
                                         std::int64_t context_tokens, Rng& rng,
                                         const std::atomic<bool>* cancel = nullptr);
-}  // namespace detail
 
 // Token sums of `requests` requests (a whole number >= 0), drawn request by request up to
 // `exact_below` requests (exact mode: infinity), else each from a Gamma with the sum's exact mean
@@ -132,7 +130,7 @@ inline RequestTokens sample_token_sums(double requests, const TokenMoments& mome
                                        const std::atomic<bool>* cancel = nullptr) {
   if (requests <= exact_below) {
     return draw_through_copy(rng, [&](Rng& copy) {
-      return detail::sample_token_sums_exactly(requests, input, output, context_tokens, copy, cancel);
+      return sample_token_sums_exactly(requests, input, output, context_tokens, copy, cancel);
     });
   }
   auto gamma_sum = [&](double mean, double shape, double scale) {

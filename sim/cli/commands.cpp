@@ -7,7 +7,6 @@
 #include <span>
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 
 #include "tokencast/breakeven.hpp"
 #include "tokencast/capacity_check.hpp"
@@ -41,11 +40,6 @@ Destinations destinations(const RunArgs& args) {
     if (d.report->to_stdout()) throw UsageError("--report: the HTML report goes to a file, not standard output");
   }
   return d;
-}
-
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
 }
 
 
@@ -160,9 +154,7 @@ int capacity_command(const CapacityArgs& args, const std::atomic<bool>& cancel) 
   std::string text;
   if (args.run.format == "json") {
     result.phases.output_s = 0;
-    nlohmann::ordered_json j = to_json(result);
-    j["capacity_checks"] = capacity_checks_json(checks);
-    text = j.dump(2) + "\n";
+    text = format_capacity_json(result, checks);
   } else {
     text = format_capacity_table(result, checks);
   }
@@ -183,59 +175,7 @@ int validate_command(const std::string& scenario_path) {
 
 int catalog_command(const CatalogArgs& args) {
   const Catalog& catalog = builtin_catalog();
-  const std::string filter = lower(args.filter);
-  auto matches = [&](const std::string& id) { return filter.empty() || lower(id).find(filter) != std::string::npos; };
-
-  if (args.format == "json") {
-    nlohmann::ordered_json j;
-    j["provider"] = catalog.provider;
-    j["as_of"] = catalog.as_of;
-    j["models"] = nlohmann::ordered_json::array();
-    for (const auto& m : catalog.models) {
-      if (!matches(m.id)) continue;
-      nlohmann::ordered_json e;
-      e["id"] = m.id;
-      e["input_usd_per_mtok"] = m.input_usd_per_mtok.constant();
-      e["output_usd_per_mtok"] = m.output_usd_per_mtok.constant();
-      if (m.cached_input_usd_per_mtok) e["cached_input_usd_per_mtok"] = m.cached_input_usd_per_mtok->constant();
-      if (m.batch_discount) e["batch_discount"] = m.batch_discount->constant();
-      e["context_tokens"] = m.context_tokens;
-      e["source"] = m.source;
-      e["as_of"] = m.as_of;
-      if (!m.note.empty()) e["note"] = m.note;
-      j["models"].push_back(e);
-    }
-    j["gpus"] = nlohmann::ordered_json::array();
-    for (const auto& g : catalog.gpus) {
-      if (!matches(g.id)) continue;
-      j["gpus"].push_back({{"id", g.id}, {"usd_per_gpu_hour", g.usd_per_gpu_hour}, {"source", g.source}, {"as_of", g.as_of}});
-    }
-    write_stdout(j.dump(2) + "\n");
-    return 0;
-  }
-
-  std::string out = fmt::format("{} serverless prices, USD per 1M tokens (as of {})\n\n", catalog.provider, catalog.as_of);
-  out += fmt::format("{:<52} {:>9} {:>9} {:>9} {:>8}  {}\n", "model", "input", "output", "batch", "context",
-                           "as of");
-  std::size_t shown = 0;
-  for (const auto& m : catalog.models) {
-    if (!matches(m.id)) continue;
-    ++shown;
-    const std::string batch =
-        m.batch_discount ? fmt::format("-{:.0f}%", 100.0 * m.batch_discount->constant()) : std::string("-");
-    out += fmt::format("{:<52} {:>9.2f} {:>9.2f} {:>9} {:>8}  {}\n", m.id, m.input_usd_per_mtok.constant(),
-                             m.output_usd_per_mtok.constant(), batch, m.context_tokens, m.as_of);
-    if (!m.note.empty()) out += fmt::format("    note: {}\n", m.note);
-  }
-  out += fmt::format("\nDedicated endpoints, USD per GPU-hour\n\n{:<20} {:>10}  {:<12} {}\n", "gpu", "usd/hour",
-                           "as of", "source");
-  for (const auto& g : catalog.gpus) {
-    if (!matches(g.id)) continue;
-    ++shown;
-    out += fmt::format("{:<20} {:>10.2f}  {:<12} {}\n", g.id, g.usd_per_gpu_hour, g.as_of, g.source);
-  }
-  if (shown == 0) out += fmt::format("\nnothing matches \"{}\"\n", args.filter);
-  write_stdout(terminal_safe(out));
+  write_stdout(args.format == "json" ? format_catalog_json(catalog, args.filter) : format_catalog_table(catalog, args.filter));
   return 0;
 }
 

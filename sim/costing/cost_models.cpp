@@ -38,7 +38,8 @@ CapacityLedger::CapacityLedger(const CapacityPlan& plan, const CapacityParams& p
     : plan_(plan), params_(params), overflow_(overflow) {}
 
 double CapacityLedger::close_month(double monthly_minimum_usd) {
-  const double usd = std::max(month_gpu_hours_ * params_.usd_per_gpu_hour, monthly_minimum_usd) + params_.fixed_usd_per_month;
+  const double usd = capacity_month_usd(month_gpu_hours_ * params_.usd_per_gpu_hour, monthly_minimum_usd,
+                                        params_.fixed_usd_per_month);
   month_gpu_hours_ = 0;
   capacity_usd_ += usd;
   return usd;

@@ -68,8 +68,8 @@ bool cost_deferred(const DeferredCapacity& hours, const CapacityOptionPlan& opti
 }
 
 double reservation_usd(const CapacityPlan& plan, const CapacityParams& params, int months, int hours_per_month) {
-  return months * (std::max(plan.gpus * params.usd_per_gpu_hour * hours_per_month, params.monthly_minimum_usd) +
-                   params.fixed_usd_per_month);
+  return months * capacity_month_usd(plan.gpus * params.usd_per_gpu_hour * hours_per_month,
+                                     params.monthly_minimum_usd, params.fixed_usd_per_month);
 }
 
 double autoscale_saving_usd(const CapacityOptionPlan& option, const CapacityParams& params, int months,

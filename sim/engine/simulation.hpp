@@ -1,10 +1,14 @@
 #pragma once
-// The engine's inner API: run every trial of a scenario and keep the per-trial columns, for the
-// summaries (engine.cpp) and the break-even curves (sim/breakeven/) to read.
+// The engine's inner API: draw a scenario's trials into the per-trial columns (the trial store),
+// add trials to them, and draw later blocks of months again; the analyses (sim/analysis/) and the
+// break-even curves (sim/breakeven/) read the columns.
+#include <cstdint>
+#include <memory>
 #include <utility>
 
 #include <tbb/task_arena.h>
 
+#include "deferred_capacity.hpp"
 #include "run_plan.hpp"
 #include "tokencast/engine.hpp"
 
@@ -18,8 +22,28 @@ decltype(auto) in_arena(const RunOptions& options, F&& f) {
   return arena.execute(std::forward<F>(f));
 }
 
+// The kept hours of auto-sized options, trials x options (deferred_capacity.hpp): kept while trials
+// are added, so that the reservation can be sized again over all of them.
+struct DeferredHours {
+  std::unique_ptr<DeferredCapacity[]> slots;
+  std::int64_t trials = 0;
+};
+
 // Sizes capacity (two passes when replicas are "auto") and fills plan.columns for every trial.
 RunPlan simulate(const Scenario& scenario, const RunOptions& options);
+// The same, keeping the hours that add_trials needs.
+RunPlan simulate(const Scenario& scenario, const RunOptions& options, DeferredHours& deferred);
+
+// Grows a drawn plan to `trials` trials, drawing only the new ones; auto-sized options are sized
+// again over every trial, so the plan equals one drawn at its final size, bit for bit.
+void add_trials(RunPlan& plan, const RunOptions& options, DeferredHours& deferred, std::int64_t trials);
+
+// Throws ResourceLimitError when a run of options.trials trials would pass the memory or CPU limit
+// (what simulate checks before drawing).
+void check_limits(const Scenario& scenario, const RunOptions& options);
+
+// The most trials, up to `wanted`, whose run stays within the memory and CPU limits.
+std::int64_t trials_within_limits(const Scenario& scenario, const RunOptions& options, std::int64_t wanted);
 
 // Draws months [first_month, first_month + plan.columns.stored_months()) of every trial again,
 // into the monthly columns (the columns that are not per month are left as they are), on the

@@ -123,13 +123,20 @@ nlohmann::ordered_json to_json(const RunResult& result) {
 
   if (!result.groups.empty()) j["groups"] = groups_json(result.groups, result.months);
   if (result.breakeven) j["breakeven"] = breakeven_json(*result.breakeven);
-  j["warnings"] = result.warnings;
+  Json& warnings = j["warnings"] = Json::array();
+  for (const RunWarning& w : result.warnings) warnings.push_back(warning_text(w));
   return j;
 }
 
 // Invalid UTF-8 in a name or warning is replaced (U+FFFD) rather than failing the whole output.
 std::string format_json(const RunResult& result) {
   return to_json(result).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+}
+
+std::string format_capacity_json(const RunResult& result, const std::vector<PoolCheck>& checks) {
+  nlohmann::ordered_json j = to_json(result);
+  j["capacity_checks"] = capacity_checks_json(checks);
+  return j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }
 
 }  // namespace tokencast

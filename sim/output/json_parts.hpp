@@ -4,7 +4,15 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tokencast/capacity_check.hpp"
 #include "tokencast/results.hpp"
+
+namespace tokencast {
+
+nlohmann::ordered_json to_json(const RunResult& result);
+nlohmann::ordered_json capacity_checks_json(const std::vector<PoolCheck>& checks);
+
+}  // namespace tokencast
 
 namespace tokencast::json_parts {
 

@@ -269,7 +269,7 @@ std::string format_table_sections(const RunResult& result) {
   }
   if (!result.warnings.empty()) {
     out += "\n";
-    for (const std::string& warning : result.warnings) out += fmt::format("warning: {}\n", warning);
+    for (const RunWarning& warning : result.warnings) out += fmt::format("warning: {}\n", warning_text(warning));
   }
   return out;
 }

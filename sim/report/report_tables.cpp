@@ -5,6 +5,7 @@
 
 #include "../output/number_format.hpp"
 #include "html_text.hpp"
+#include "tokencast/output.hpp"
 #include "report_sections.hpp"
 
 namespace tokencast::report {
@@ -88,7 +89,7 @@ std::string totals_table(const RunResult& r) {
 std::string warnings_box(const RunResult& r) {
   if (r.warnings.empty()) return {};
   std::string out = "<div class=\"warnings\" role=\"note\"><h3>Warnings</h3><ul>";
-  for (const std::string& w : r.warnings) out += "<li>" + escape_html(w) + "</li>";
+  for (const RunWarning& w : r.warnings) out += "<li>" + escape_html(warning_text(w)) + "</li>";
   return out + "</ul></div>\n";
 }
 

@@ -426,6 +426,15 @@ double Dist::sample_other(Rng& rng) const {
 
 Quantity::Quantity(std::shared_ptr<const DistNode> node) : node_(std::move(node)) {}
 
+Quantity distribution(DistKind kind, ParamSet param_set, std::initializer_list<Quantity> params) {
+  if (params.size() > 4) throw std::invalid_argument("distribution: at most 4 parameters");
+  auto node = std::make_shared<DistNode>();
+  node->kind = kind;
+  node->param_set = param_set;
+  std::copy(params.begin(), params.end(), node->params.begin());
+  return Quantity(std::move(node));
+}
+
 double Quantity::constant() const {
   if (!node_) return constant_;
   if (node_->kind == DistKind::fixed && node_->params[0].is_certain()) {

@@ -201,15 +201,12 @@ TokenMoments token_moments(const Dist& input, const Dist& output, std::int64_t c
 
 double sample_gamma(double shape, double scale, Rng& rng) { return GammaVariate(shape, scale)(rng); }
 
-namespace detail {
 double sample_poisson_ptrs(double mean, Rng& rng) {
   if (!(mean > 0)) return 0.0;
   boost::random::poisson_distribution<std::int64_t, double> poisson(mean);
   return static_cast<double>(poisson(rng));
 }
-}  // namespace detail
 
-namespace detail {
 // Flattened: the normal of each lognormal draw inline too (--exact draws two a request).
 [[gnu::flatten]] RequestTokens sample_token_sums_exactly(double requests, const Dist& input, const Dist& output,
                                                          std::int64_t context_tokens, Rng& rng,
@@ -230,6 +227,5 @@ namespace detail {
   rng = local;
   return sum;
 }
-}  // namespace detail
 
 }  // namespace tokencast

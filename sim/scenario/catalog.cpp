@@ -13,7 +13,7 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
-#include "tokencast/embedded_files.hpp"
+#include "embedded_files.hpp"
 #include "tokencast/errors.hpp"
 
 namespace tokencast {

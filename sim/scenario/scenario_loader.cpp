@@ -11,7 +11,7 @@
 
 #include "nesting_scan.hpp"
 #include "sections.hpp"
-#include "tokencast/embedded_files.hpp"
+#include "embedded_files.hpp"
 #include "toml_reader.hpp"
 
 namespace tokencast {

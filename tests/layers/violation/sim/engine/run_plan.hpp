@@ -1,0 +1,2 @@
+// A fixture for the layer check's test.
+#pragma once
