@@ -7,19 +7,11 @@
 
 namespace tokencast::test {
 
-inline Quantity dist(DistKind kind, ParamSet set, std::array<Quantity, 4> params) {
-  auto node = std::make_shared<DistNode>();
-  node->kind = kind;
-  node->param_set = set;
-  node->params = params;
-  return Quantity(node);
-}
-
 inline Quantity pert(double lo, double mode, double hi) {
-  return dist(DistKind::pert, ParamSet::standard, {lo, mode, hi, 4.0});
+  return distribution(DistKind::pert, ParamSet::standard, {lo, mode, hi, 4.0});
 }
 inline Quantity lognormal_mean_cv(double mean, double cv) {
-  return dist(DistKind::lognormal, ParamSet::mean_cv, {mean, cv, 0.0, 0.0});
+  return distribution(DistKind::lognormal, ParamSet::mean_cv, {mean, cv});
 }
 
 inline ModelSpec maestro() {

@@ -57,7 +57,7 @@ TEST_CASE("same seed gives bit-identical results at 1 and 2 threads", "[engine][
   Scenario s = article(3000);
   s.months = 2;
   s.workloads[0].requests_per_month = pert(1.5e6, 2e6, 3e6);
-  s.workloads[0].input_tokens = dist(DistKind::lognormal, ParamSet::median_sigma, {pert(2000, 3000, 5000), 0.6, 0.0, 0.0});
+  s.workloads[0].input_tokens = distribution(DistKind::lognormal, ParamSet::median_sigma, {pert(2000, 3000, 5000), 0.6});
   s.workloads[0].traffic.burstiness = 0.3;
   s.workloads[0].traffic.daily_peak_to_mean = 2.0;
   s.capacity = {dedicated(20000, 2500, std::nullopt)};

@@ -21,4 +21,15 @@ Scenario load_scenario_text(std::string_view toml_text, std::string_view file_na
 Scenario load_default_scenario(const Catalog& catalog = builtin_catalog());
 std::string_view default_scenario_text();
 
+// The scenario as TOML that the loader reads back into it: models as [[model]] tables with their
+// prices, capacity priced per GPU-hour (a catalog GPU's id is left out). Saves a scenario built in
+// code.
+std::string scenario_toml(const Scenario& scenario);
+
+// Checks a scenario built in code with the loader's own rules (it loads scenario_toml(scenario),
+// against no catalog: the scenario must hold every model it uses). Throws the InputError a TOML
+// file of the same content gets, with the same key path ("workload[0].traffic.burstiness") and
+// message, and no position.
+void validate_scenario(const Scenario& scenario);
+
 }  // namespace tokencast
