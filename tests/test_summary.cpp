@@ -7,6 +7,11 @@
 #include <numeric>
 #include <vector>
 
+#include <numbers>
+
+#include <boost/random/normal_distribution.hpp>
+
+#include "tokencast/random.hpp"
 #include "tokencast/summary.hpp"
 
 using namespace tokencast;
@@ -102,4 +107,25 @@ TEST_CASE("quantiles by bucketing equal those of a full sort, bit for bit", "[su
       CHECK(s.max == expected.back());
     }
   }
+}
+
+TEST_CASE("percentile standard errors by sectioning: several at once equal each alone, and match the normal's",
+          "[summary]") {
+  // The median of n normal values has standard error sqrt(pi / 2) sigma / sqrt(n) (asymptotically).
+  // The sectioning estimate from 20 sections has a relative error of about 1 / sqrt(2 x 19) = 16%:
+  // the check allows 4 of those.
+  Rng rng = make_stream(2026, 0, StreamPurpose::tokens);
+  boost::random::normal_distribution<double> normal(10.0, 2.0);
+  std::vector<double> values(200'000);
+  for (double& v : values) v = normal(rng);
+  static constexpr double ps[] = {0.50, 0.95};
+  double together[2];
+  percentile_ses(values, ps, together);
+  const double alone50 = percentile_se(values, 0.50), alone95 = percentile_se(values, 0.95);
+  CHECK(std::memcmp(&together[0], &alone50, sizeof(double)) == 0);
+  CHECK(std::memcmp(&together[1], &alone95, sizeof(double)) == 0);
+  const double expected = std::sqrt(std::numbers::pi / 2.0) * 2.0 / std::sqrt(200'000.0);
+  CHECK(together[0] == Approx(expected).epsilon(0.64));
+  // Too few values for 20 sections of at least 2: no estimate.
+  CHECK(std::isinf(percentile_se(std::vector<double>(30, 1.0), 0.5)));
 }

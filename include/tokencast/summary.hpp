@@ -23,6 +23,10 @@ struct Summary {
 // Standard error of the q-quantile of `values` by sectioning: the values, in trial order, are cut
 // into `sections` equal runs; SE = sd(quantile of each run) / sqrt(sections).
 double percentile_se(std::span<const double> values, double q, int sections = 20);
+// The standard errors of several quantiles at once (out[i] of ps[i], at most 16): one selection
+// per section for all of them. Equal to percentile_se of each, bit for bit.
+void percentile_ses(std::span<const double> values, std::span<const double> ps, std::span<double> out,
+                    int sections = 20);
 
 // Equal-width bins over [lo, hi]; counts[i] values fell in bin i (the last bin includes hi).
 struct Histogram {

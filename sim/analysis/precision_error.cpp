@@ -26,13 +26,14 @@ double worst_relative_se(const RunPlan& plan) {
   std::vector<double> relative(columns.size(), 0.0);
   tbb::parallel_for(std::size_t{0}, columns.size(), [&](std::size_t i) {
     const auto values = plan.columns.column(columns[i]);
-    std::vector<double> copy(values.begin(), values.end());
     static constexpr double ps[] = {0.50, 0.95};
-    double quantiles[2];
-    quantiles_by_selection(copy, ps, quantiles, plan.cancel);
+    double quantiles[2], se[2];
+    std::vector<double> scratch;
+    quantiles_of(values, ps, quantiles, scratch, plan.cancel);
+    percentile_ses(values, ps, se);
     for (int k = 0; k < 2; ++k) {
       const double q = std::abs(quantiles[k]);
-      if (q > 0) relative[i] = std::max(relative[i], percentile_se(values, ps[k]) / q);
+      if (q > 0) relative[i] = std::max(relative[i], se[k] / q);
     }
   });
   double worst = 0;

@@ -282,20 +282,40 @@ Histogram make_histogram(std::span<const double> values, int bins) {
   return h;
 }
 
-double percentile_se(std::span<const double> values, double q, int sections) {
-  const std::size_t size = values.size() / static_cast<std::size_t>(sections);
-  if (sections < 2 || size < 2) return std::numeric_limits<double>::infinity();
-  std::vector<double> run(size), estimates;
-  for (int k = 0; k < sections; ++k) {
-    std::copy_n(values.begin() + static_cast<std::ptrdiff_t>(k * size), size, run.begin());
-    estimates.push_back(quantile_by_selection(run, q));
+void percentile_ses(std::span<const double> values, std::span<const double> ps, std::span<double> out,
+                    int sections) {
+  if (ps.size() > 16 || out.size() < ps.size()) throw std::invalid_argument("percentile_ses: at most 16 quantiles");
+  const std::size_t size = sections < 1 ? 0 : values.size() / static_cast<std::size_t>(sections);
+  if (sections < 2 || size < 2) {
+    std::fill_n(out.begin(), ps.size(), std::numeric_limits<double>::infinity());
+    return;
   }
-  double mean = 0;
-  for (double e : estimates) mean += e;
-  mean /= sections;
-  double squares = 0;
-  for (double e : estimates) squares += (e - mean) * (e - mean);
-  return std::sqrt(squares / (sections - 1)) / std::sqrt(static_cast<double>(sections));
+  std::vector<double> run(size);
+  std::vector<double> estimates(ps.size() * static_cast<std::size_t>(sections));  // by quantile, then section
+  double section_quantiles[16];
+  for (int k = 0; k < sections; ++k) {
+    std::copy_n(values.begin() + static_cast<std::ptrdiff_t>(static_cast<std::size_t>(k) * size), size, run.begin());
+    quantiles_by_selection(run, ps, std::span<double>(section_quantiles, ps.size()));
+    for (std::size_t i = 0; i < ps.size(); ++i) {
+      estimates[i * static_cast<std::size_t>(sections) + static_cast<std::size_t>(k)] = section_quantiles[i];
+    }
+  }
+  for (std::size_t i = 0; i < ps.size(); ++i) {
+    const auto first = estimates.begin() + static_cast<std::ptrdiff_t>(i * static_cast<std::size_t>(sections));
+    double mean = 0;
+    for (auto e = first; e != first + sections; ++e) mean += *e;
+    mean /= sections;
+    double squares = 0;
+    for (auto e = first; e != first + sections; ++e) squares += (*e - mean) * (*e - mean);
+    out[i] = std::sqrt(squares / (sections - 1)) / std::sqrt(static_cast<double>(sections));
+  }
+}
+
+double percentile_se(std::span<const double> values, double q, int sections) {
+  const double ps[] = {q};
+  double se = 0;
+  percentile_ses(values, ps, std::span<double>(&se, 1), sections);
+  return se;
 }
 
 }  // namespace tokencast

@@ -16,8 +16,11 @@ void summarize_cost(std::span<const double> values, ModeCost& out, bool with_se,
                     const std::atomic<bool>* cancel) {
   out.total_usd = summarize(values, scratch, cancel);
   if (with_se) {
-    out.total_usd.p50_se = percentile_se(values, 0.50);
-    out.total_usd.p95_se = percentile_se(values, 0.95);
+    static constexpr double ps[] = {0.50, 0.95};
+    double se[2];
+    percentile_ses(values, ps, se);
+    out.total_usd.p50_se = se[0];
+    out.total_usd.p95_se = se[1];
   }
   out.histogram = make_histogram(values);
 }
