@@ -6,15 +6,19 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <map>
 #include <string>
 
+#include <boost/random/lognormal_distribution.hpp>
 #include <fmt/format.h>
 
 #include "tokencast/engine.hpp"
+#include "tokencast/random.hpp"
 #include "tokencast/scenario_loader.hpp"
+#include "tokencast/summary.hpp"
 
 namespace {
 
@@ -209,6 +213,53 @@ BENCHMARK(BM_scaling)
     ->ArgsProduct({{50, 200}, {12, 120}, {2, 8}, {1, 2}, {1}})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
+
+}  // namespace
+
+namespace {
+
+// One column's summary (mean, sd, p5..p99, min, max: two bucketing passes and a selection among
+// the values near each rank) against the sort it replaced (a copy sorted, the same percentiles
+// read off it), on lognormal costs of `n` trials. The ratio is the statistics' speed-up.
+std::vector<double> lognormal_costs(std::int64_t n) {
+  tokencast::Rng rng = tokencast::make_stream(11, 0, tokencast::StreamPurpose::tokens);
+  boost::random::lognormal_distribution<double> cost(9.0, 0.4);
+  std::vector<double> values(static_cast<std::size_t>(n));
+  for (double& v : values) v = cost(rng);
+  return values;
+}
+
+void BM_summary(benchmark::State& state) {
+  const std::vector<double> values = lognormal_costs(state.range(0));
+  std::vector<double> scratch;
+  for (auto _ : state) {
+    tokencast::Summary s = tokencast::summarize(values, scratch);
+    benchmark::DoNotOptimize(s);
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_summary)->Arg(200'000)->Arg(2'000'000)->Unit(benchmark::kMillisecond);
+
+void BM_summary_by_sort(benchmark::State& state) {
+  const std::vector<double> values = lognormal_costs(state.range(0));
+  std::vector<double> sorted;
+  for (auto _ : state) {
+    sorted.assign(values.begin(), values.end());
+    std::sort(sorted.begin(), sorted.end());
+    const double n = static_cast<double>(sorted.size() - 1);
+    double q[6];
+    int i = 0;
+    for (const double p : {0.05, 0.25, 0.50, 0.75, 0.95, 0.99}) {
+      const double h = p * n;
+      const auto below = static_cast<std::size_t>(h);
+      const std::size_t above = std::min(below + 1, sorted.size() - 1);
+      q[i++] = sorted[below] + (h - static_cast<double>(below)) * (sorted[above] - sorted[below]);
+    }
+    benchmark::DoNotOptimize(q);
+  }
+  state.SetItemsProcessed(state.iterations() * state.range(0));
+}
+BENCHMARK(BM_summary_by_sort)->Arg(200'000)->Arg(2'000'000)->Unit(benchmark::kMillisecond);
 
 }  // namespace
 
