@@ -94,6 +94,7 @@ struct CapacityResult {
   Summary peak_replicas_needed;  // per trial: peak-hour work / (3600 s x max_utilization)
   std::optional<SloSizing> slo;              // when the option has an slo
   std::optional<AutoscaleResult> autoscale;  // when the option autoscales
+  std::optional<ThroughputEstimateSpec> throughput;  // when its throughput was estimated, not typed
 };
 
 struct ModelResult {

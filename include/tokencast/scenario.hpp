@@ -67,6 +67,27 @@ inline std::string_view to_string(OverflowPolicy policy) {
   return policy == OverflowPolicy::serverless ? "serverless" : "drop";
 }
 
+// How an option's throughput was estimated from its model and GPU rather than typed
+// (docs/throughput.md), kept for the outputs.
+struct ThroughputEstimateSpec {
+  std::string method;  // "roofline"
+  std::string gpu;     // accelerator id
+  int tensor_parallel = 1;
+  std::string precision;  // "bf16", "fp8"
+  double prefill_mfu = 0, decode_mfu = 0, decode_mbu = 0, memory_fraction = 0;
+  // The workloads' mean tokens per request the estimate is made at (weighted by volume).
+  double input_tokens = 0, output_tokens = 0;
+  double weights_gb = 0;              // at `precision`, over the replica's GPUs
+  double kv_budget_gb = 0;            // memory left for the KV cache
+  double kv_mb_per_sequence = 0;      // one sequence of input + output tokens
+  std::int64_t sequences_in_memory = 0;
+  int max_concurrency = 0;               // the option's, which the decode rate is taken at
+  bool concurrency_from_memory = false;  // max_concurrency was derived, not written
+  double prefill_tokens_per_s = 0;
+  double decode_tokens_per_s = 0;               // whole replica, at max_concurrency sequences
+  double decode_tokens_per_s_per_sequence = 0;  // at max_concurrency; higher when fewer run
+};
+
 // A [[dedicated]] endpoint or a [[gpu_cluster]] serving every workload of one model.
 struct CapacitySpec {
   CapacityKind kind = CapacityKind::dedicated;
@@ -77,6 +98,7 @@ struct CapacitySpec {
   int gpus_per_replica = 1;
   Quantity prefill_tokens_per_s;  // per replica
   Quantity decode_tokens_per_s;   // per replica, summed over the batch
+  std::optional<ThroughputEstimateSpec> throughput_estimate;  // set when the two above were estimated
   Quantity max_utilization{0.75};
   std::optional<int> replicas;    // absent: "auto"
   double capacity_quantile = 0.95;

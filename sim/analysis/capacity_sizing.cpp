@@ -65,6 +65,7 @@ void capacity_result(SummaryBatch& batch, const RunPlan& plan, const CapacityOpt
   r.kind = option.spec->kind;
   r.name = option.spec->name;
   r.gpu = option.spec->gpu;
+  r.throughput = option.spec->throughput_estimate;
   r.auto_sized = option.auto_sized();
   r.plan = option.plan;
   r.sizing_replicas_needed = option.sizing_replicas_needed;

@@ -24,6 +24,28 @@ void add_costs(Json& target, const std::vector<ModeCost>& costs, int months) {
   target["monthly_cost_usd"] = std::move(monthly);
 }
 
+Json throughput_json(const ThroughputEstimateSpec& t) {
+  return Json{{"method", t.method},
+              {"gpu", t.gpu},
+              {"tensor_parallel", t.tensor_parallel},
+              {"precision", t.precision},
+              {"efficiency", Json{{"prefill_mfu", number(t.prefill_mfu)},
+                                  {"decode_mfu", number(t.decode_mfu)},
+                                  {"decode_mbu", number(t.decode_mbu)},
+                                  {"memory_fraction", number(t.memory_fraction)}}},
+              {"mean_input_tokens", number(t.input_tokens)},
+              {"mean_output_tokens", number(t.output_tokens)},
+              {"weights_gb", number(t.weights_gb)},
+              {"kv_budget_gb", number(t.kv_budget_gb)},
+              {"kv_mb_per_sequence", number(t.kv_mb_per_sequence)},
+              {"sequences_in_memory", t.sequences_in_memory},
+              {"max_concurrency", t.max_concurrency},
+              {"max_concurrency_from_memory", t.concurrency_from_memory},
+              {"prefill_tokens_per_s", number(t.prefill_tokens_per_s)},
+              {"decode_tokens_per_s", number(t.decode_tokens_per_s)},
+              {"decode_tokens_per_s_per_sequence", number(t.decode_tokens_per_s_per_sequence)}};
+}
+
 Json capacity_json(const CapacityResult& c) {
   Json j = Json::object();
   j["name"] = c.name;
@@ -42,6 +64,7 @@ Json capacity_json(const CapacityResult& c) {
   j["peak_replicas_needed"] = summary_json(c.peak_replicas_needed);
   if (c.slo) j["slo"] = slo_json(*c.slo);
   if (c.autoscale) j["autoscale"] = autoscale_json(*c.autoscale);
+  if (c.throughput) j["throughput_estimate"] = throughput_json(*c.throughput);
   return j;
 }
 

@@ -211,9 +211,24 @@ std::string models_section(const RunResult& r) {
       table.add_row(std::move(row));
     }
   }
+  std::string estimates;
+  for (const ModelResult& m : r.models) {
+    for (const auto* option : {&m.dedicated, &m.gpu_cluster}) {
+      if (!*option || !(*option)->throughput) continue;
+      const ThroughputEstimateSpec& t = *(*option)->throughput;
+      estimates += fmt::format(
+          "  {}: throughput estimated ({}, {} x {}, {}): prefill {} tokens/s, decode {} tokens/s at {} sequences "
+          "({} each); {} sequences of {} tokens fit in memory\n",
+          (*option)->name, t.method, t.tensor_parallel, t.gpu, t.precision, format_count(t.prefill_tokens_per_s),
+          format_count(t.decode_tokens_per_s),
+          format_count(t.max_concurrency),
+          format_count(t.decode_tokens_per_s_per_sequence), format_count(static_cast<double>(t.sequences_in_memory)),
+          format_count(t.input_tokens + t.output_tokens));
+    }
+  }
   return "Models\n" + table.render() +
          "  (cost: p50 and p5 – p95 over trials; util: median utilization; overflow: median share of work above\n"
-         "  capacity)\n";
+         "  capacity)\n" + estimates;
 }
 
 std::string workloads_section(const RunResult& r) {

@@ -145,6 +145,18 @@ std::string capacity_table(const Scenario& scenario) {
       return is_cluster(c) ? escape_html(std::to_string(c.gpus_per_node)) : std::string("—");
     });
   }
+  if (std::any_of(scenario.capacity.begin(), scenario.capacity.end(),
+                  [](const CapacitySpec& c) { return c.throughput_estimate.has_value(); })) {
+    row("throughput from", [](const CapacitySpec& c) {
+      if (!c.throughput_estimate) return std::string("typed in the scenario");
+      const ThroughputEstimateSpec& e = *c.throughput_estimate;
+      return escape_html(fmt::format("{} estimate: {} × {}, {}; {} sequences of {} tokens fit in memory "
+                                     "(docs/throughput.md)",
+                                     e.method, e.tensor_parallel, e.gpu, e.precision,
+                                     format_count(static_cast<double>(e.sequences_in_memory)),
+                                     format_count(e.input_tokens + e.output_tokens)));
+    });
+  }
   row("prefill tokens/s per replica", [](const CapacitySpec& c) { return quantity_html(c.prefill_tokens_per_s, Unit::count); });
   row("decode tokens/s per replica", [](const CapacitySpec& c) { return quantity_html(c.decode_tokens_per_s, Unit::count); });
   row("max utilization", [](const CapacitySpec& c) { return quantity_html(c.max_utilization, Unit::fraction); });

@@ -16,7 +16,7 @@ constexpr std::string_view kDedicatedKeys[] = {
     "max_utilization",        "replicas",          "capacity_quantile",
     "min_replicas",           "overflow",          "max_concurrency",
     "slo",                    "autoscale",         "monthly_minimum_usd",
-    "commitment_months"};
+    "commitment_months",      "throughput"};
 
 constexpr std::string_view kClusterKeys[] = {
     "name",     "model",      "usd_per_gpu_hour",  "gpu",
@@ -24,7 +24,8 @@ constexpr std::string_view kClusterKeys[] = {
     "max_utilization",        "replicas",          "capacity_quantile",
     "min_replicas",           "overflow",          "max_concurrency",
     "slo",                    "autoscale",         "monthly_minimum_usd",
-    "commitment_months",      "gpus_per_node",     "fixed_usd_per_month"};
+    "commitment_months",      "gpus_per_node",     "fixed_usd_per_month",
+    "throughput"};
 
 constexpr std::string_view kSloKeys[] = {"wait_p95_s", "ttft_p95_s"};
 constexpr std::string_view kAutoscaleKeys[] = {"min_replicas", "max_replicas", "step_minutes"};
@@ -120,8 +121,8 @@ std::optional<TableReader> inline_table(const TableReader& table, std::string_vi
 }
 
 // Latency targets are met by queueing requests on max_concurrency slots per replica, so an slo
-// without it could not be sized.
-void read_latency_objective(const TableReader& table, CapacitySpec& spec) {
+// without it (written, or estimated from memory) could not be sized.
+void read_latency_objective(const TableReader& table, CapacitySpec& spec, bool estimated) {
   if (const auto concurrency = table.integer("max_concurrency", kConcurrencyRange)) {
     spec.max_concurrency = static_cast<int>(*concurrency);
   }
@@ -133,7 +134,7 @@ void read_latency_objective(const TableReader& table, CapacitySpec& spec) {
   }
   spec.slo_wait_p95_s = slo->plain_number("wait_p95_s", kSloSeconds);
   spec.slo_ttft_p95_s = slo->plain_number("ttft_p95_s", kSloSeconds);
-  if (spec.max_concurrency == 0) {
+  if (spec.max_concurrency == 0 && !estimated) {
     table.fail_key("slo",
                    "needs max_concurrency (sequences per replica) to model queueing; add "
                    "max_concurrency = N to this option");
@@ -196,7 +197,7 @@ void read_commitment(const TableReader& table, CapacitySpec& spec) {
 }
 
 CapacitySpec read_option(const TableReader& table, CapacityKind kind, const ModelRegistry& models,
-                         const Catalog& catalog) {
+                         const Catalog& catalog, const std::vector<WorkloadSpec>& workloads) {
   if (kind == CapacityKind::dedicated) {
     for (const std::string_view cluster_only : {"gpus_per_node", "fixed_usd_per_month"}) {
       if (table.find(cluster_only) != nullptr) {
@@ -217,10 +218,11 @@ CapacitySpec read_option(const TableReader& table, CapacityKind kind, const Mode
   read_price(table, catalog, spec);
   spec.gpus_per_replica =
       static_cast<int>(table.integer("gpus_per_replica", IntRange{1, limits::max_gpus_per_replica}).value_or(1));
-  spec.prefill_tokens_per_s =
-      required_quantity(table, "prefill_tokens_per_s", kThroughput);
-  spec.decode_tokens_per_s =
-      required_quantity(table, "decode_tokens_per_s", kThroughput);
+  const bool estimated = table.find("throughput") != nullptr;
+  if (!estimated) {
+    spec.prefill_tokens_per_s = required_quantity(table, "prefill_tokens_per_s", kThroughput);
+    spec.decode_tokens_per_s = required_quantity(table, "decode_tokens_per_s", kThroughput);
+  }
   if (auto utilization =
           optional_quantity(table, "max_utilization", kMaxUtilization)) {
     spec.max_utilization = *utilization;
@@ -229,7 +231,8 @@ CapacitySpec read_option(const TableReader& table, CapacityKind kind, const Mode
   spec.capacity_quantile =
       table.plain_number("capacity_quantile", ValueRange{0.0, 1.0, true, true}).value_or(0.95);
   read_overflow(table, spec);
-  read_latency_objective(table, spec);
+  read_latency_objective(table, spec, estimated);
+  if (estimated) read_throughput_estimate(table, catalog, workloads, spec);
   read_autoscale(table, spec);
   read_commitment(table, spec);
   if (kind == CapacityKind::gpu_cluster) {
@@ -252,7 +255,7 @@ std::vector<CapacitySpec> read_capacity(const TableReader& root, const ModelRegi
   for (const CapacityKind kind : {CapacityKind::dedicated, CapacityKind::gpu_cluster}) {
     const std::vector<TableReader> tables = root.array_of_tables(section_name(kind));
     for (const TableReader& table : tables) {
-      CapacitySpec spec = read_option(table, kind, models, catalog);
+      CapacitySpec spec = read_option(table, kind, models, catalog, workloads);
       for (std::size_t earlier = 0; earlier < options.size(); ++earlier) {
         if (options[earlier].name == spec.name) {
           table.fail_key("name",

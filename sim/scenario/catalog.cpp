@@ -21,13 +21,22 @@ namespace {
 
 constexpr std::int64_t default_context_tokens = 131072;
 
-const std::set<std::string, std::less<>> top_level_keys = {"catalog", "model", "gpu"};
+const std::set<std::string, std::less<>> top_level_keys = {"catalog", "model", "gpu", "accelerator",
+                                                           "architecture"};
 const std::set<std::string, std::less<>> catalog_keys = {"provider"};
 const std::set<std::string, std::less<>> model_keys = {
     "id",           "input_usd_per_mtok", "output_usd_per_mtok", "cached_input_usd_per_mtok",
     "batch_discount", "context_tokens",   "source",              "as_of",
     "note"};
 const std::set<std::string, std::less<>> gpu_keys = {"id", "usd_per_gpu_hour", "source", "as_of"};
+const std::set<std::string, std::less<>> accelerator_keys = {
+    "id", "memory_gb", "bf16_tflops", "fp8_tflops", "memory_tb_per_s", "interconnect_gb_per_s", "nvlink",
+    "source", "as_of"};
+const std::set<std::string, std::less<>> architecture_keys = {
+    "id",         "config",      "params_total",      "params_active", "layers",
+    "hidden_size", "attention_heads", "kv_heads",     "head_dim",      "context_tokens",
+    "experts",    "experts_per_token", "mla_kv_dim",  "full_attention_layers", "native_precision",
+    "source"};
 
 // Reads one file's entries, reporting errors with the file's positions and key paths.
 class FileReader {
@@ -102,6 +111,28 @@ class FileReader {
     fail(node, key_path, fmt::format("expected a date YYYY-MM-DD, got \"{}\"", text));
   }
 
+  double positive(const toml::node& node, const std::string& key_path) const {
+    const double value = number_value(node, key_path);
+    if (!(value > 0)) fail(node, key_path, fmt::format("must be > 0, got {}", value));
+    return value;
+  }
+
+  std::int64_t integer_value(const toml::node& node, const std::string& key_path, std::int64_t lo,
+                             std::int64_t hi) const {
+    const auto* value = node.as_integer();
+    if (value == nullptr) fail(node, key_path, "expected an integer");
+    if (value->get() < lo || value->get() > hi) {
+      fail(node, key_path, fmt::format("out of range (got {}, expected an integer in {}..{})", value->get(), lo, hi));
+    }
+    return value->get();
+  }
+
+  bool bool_value(const toml::node& node, const std::string& key_path) const {
+    const auto* value = node.as_boolean();
+    if (value == nullptr) fail(node, key_path, "expected true or false");
+    return value->get();
+  }
+
   static std::string join(const std::string& prefix, std::string_view key) {
     return prefix.empty() ? std::string(key) : fmt::format("{}.{}", prefix, key);
   }
@@ -124,12 +155,21 @@ class CatalogBuilder {
                        "", std::string(error.description()));
     }
     reader.reject_unknown_keys(root, top_level_keys, "");
-    read_header(reader, root);
+    // Prices need a seller; a file of specifications alone (hardware, architectures) has none.
+    if (root.get("model") != nullptr || root.get("gpu") != nullptr || root.get("catalog") != nullptr) {
+      read_header(reader, root);
+    }
     for_each_entry(reader, root, "model", [&](const toml::table& entry, const std::string& path) {
       add_model(reader, entry, path);
     });
     for_each_entry(reader, root, "gpu", [&](const toml::table& entry, const std::string& path) {
       add_gpu(reader, entry, path);
+    });
+    for_each_entry(reader, root, "accelerator", [&](const toml::table& entry, const std::string& path) {
+      add_accelerator(reader, entry, path);
+    });
+    for_each_entry(reader, root, "architecture", [&](const toml::table& entry, const std::string& path) {
+      add_architecture(reader, entry, path);
     });
   }
 
@@ -137,6 +177,8 @@ class CatalogBuilder {
     auto by_id = [](const auto& a, const auto& b) { return a.id < b.id; };
     std::sort(catalog_.models.begin(), catalog_.models.end(), by_id);
     std::sort(catalog_.gpus.begin(), catalog_.gpus.end(), by_id);
+    std::sort(catalog_.accelerators.begin(), catalog_.accelerators.end(), by_id);
+    std::sort(catalog_.architectures.begin(), catalog_.architectures.end(), by_id);
     for (const auto& model : catalog_.models) catalog_.as_of = std::max(catalog_.as_of, model.as_of);
     for (const auto& gpu : catalog_.gpus) catalog_.as_of = std::max(catalog_.as_of, gpu.as_of);
     return std::move(catalog_);
@@ -231,6 +273,69 @@ class CatalogBuilder {
     catalog_.gpus.push_back(std::move(gpu));
   }
 
+  void add_accelerator(const FileReader& reader, const toml::table& entry, const std::string& path) {
+    reader.reject_unknown_keys(entry, accelerator_keys, path);
+    auto key = [&](std::string_view name) { return FileReader::join(path, name); };
+    auto positive = [&](std::string_view name) { return reader.positive(reader.require(entry, name, path), key(name)); };
+    AcceleratorSpec gpu;
+    const toml::node& id_node = reader.require(entry, "id", path);
+    gpu.id = reader.string_value(id_node, key("id"));
+    claim_id(reader, id_node, key("id"), "accelerator", gpu.id, accelerator_sites_);
+    gpu.memory_gb = positive("memory_gb");
+    gpu.bf16_tflops = positive("bf16_tflops");
+    gpu.fp8_tflops = reader.non_negative(reader.require(entry, "fp8_tflops", path), key("fp8_tflops"));
+    gpu.memory_tb_per_s = positive("memory_tb_per_s");
+    gpu.interconnect_gb_per_s = positive("interconnect_gb_per_s");
+    gpu.nvlink = reader.bool_value(reader.require(entry, "nvlink", path), key("nvlink"));
+    gpu.source = reader.string_value(reader.require(entry, "source", path), key("source"));
+    gpu.as_of = reader.date_value(reader.require(entry, "as_of", path), key("as_of"));
+    catalog_.accelerators.push_back(std::move(gpu));
+  }
+
+  void add_architecture(const FileReader& reader, const toml::table& entry, const std::string& path) {
+    reader.reject_unknown_keys(entry, architecture_keys, path);
+    auto key = [&](std::string_view name) { return FileReader::join(path, name); };
+    auto count = [&](std::string_view name, std::int64_t hi) {
+      return static_cast<int>(reader.integer_value(reader.require(entry, name, path), key(name), 1, hi));
+    };
+    auto optional_count = [&](std::string_view name, std::int64_t hi) {
+      const toml::node* node = entry.get(name);
+      return node == nullptr ? 0 : static_cast<int>(reader.integer_value(*node, key(name), 1, hi));
+    };
+    ArchitectureSpec model;
+    const toml::node& id_node = reader.require(entry, "id", path);
+    model.id = reader.string_value(id_node, key("id"));
+    claim_id(reader, id_node, key("id"), "architecture", model.id, architecture_sites_);
+    model.config = reader.string_value(reader.require(entry, "config", path), key("config"));
+    model.params_total = reader.positive(reader.require(entry, "params_total", path), key("params_total"));
+    const toml::node& active = reader.require(entry, "params_active", path);
+    model.params_active = reader.positive(active, key("params_active"));
+    if (model.params_active > model.params_total) {
+      reader.fail(active, key("params_active"),
+                  fmt::format("exceeds params_total (got {}, expected at most {})", model.params_active,
+                              model.params_total));
+    }
+    model.layers = count("layers", 100'000);
+    model.hidden_size = count("hidden_size", 1'000'000);
+    model.attention_heads = count("attention_heads", 100'000);
+    model.kv_heads = count("kv_heads", 100'000);
+    model.head_dim = count("head_dim", 100'000);
+    model.context_tokens = reader.integer_value(reader.require(entry, "context_tokens", path), key("context_tokens"),
+                                                1, std::int64_t{1} << 40);
+    model.experts = optional_count("experts", 100'000);
+    model.experts_per_token = optional_count("experts_per_token", 100'000);
+    if ((model.experts == 0) != (model.experts_per_token == 0) || model.experts_per_token > model.experts) {
+      reader.fail(entry, path, "experts and experts_per_token go together, with experts_per_token <= experts");
+    }
+    model.mla_kv_dim = optional_count("mla_kv_dim", 1'000'000);
+    model.full_attention_layers = optional_count("full_attention_layers", model.layers);
+    if (const toml::node* node = entry.get("native_precision")) {
+      model.native_precision = reader.string_value(*node, key("native_precision"));
+    }
+    model.source = reader.string_value(reader.require(entry, "source", path), key("source"));
+    catalog_.architectures.push_back(std::move(model));
+  }
+
   void claim_id(const FileReader& reader, const toml::node& id_node, const std::string& key_path,
                 std::string_view kind, const std::string& id, std::map<std::string, SourcePosition>& sites) {
     const auto [site, inserted] = sites.emplace(id, reader.position(id_node));
@@ -246,6 +351,8 @@ class CatalogBuilder {
   std::set<std::string, std::less<>> providers_;
   std::map<std::string, SourcePosition> model_sites_;
   std::map<std::string, SourcePosition> gpu_sites_;
+  std::map<std::string, SourcePosition> accelerator_sites_;
+  std::map<std::string, SourcePosition> architecture_sites_;
 };
 
 template <typename Entry>
@@ -260,6 +367,10 @@ const Entry* find_by_id(const std::vector<Entry>& entries, std::string_view id) 
 const ModelSpec* Catalog::find_model(std::string_view id) const { return find_by_id(models, id); }
 
 const GpuSpec* Catalog::find_gpu(std::string_view id) const { return find_by_id(gpus, id); }
+
+const AcceleratorSpec* Catalog::find_accelerator(std::string_view id) const { return find_by_id(accelerators, id); }
+
+const ArchitectureSpec* Catalog::find_architecture(std::string_view id) const { return find_by_id(architectures, id); }
 
 Catalog parse_catalog(std::string_view toml_text, std::string_view file_name) {
   CatalogBuilder builder;

@@ -41,4 +41,10 @@ std::vector<CapacitySpec> read_capacity(const TableReader& root, const ModelRegi
                                         const Catalog& catalog,
                                         const std::vector<WorkloadSpec>& workloads);
 
+// A capacity option's `throughput` estimate (it must be present): fills prefill_tokens_per_s,
+// decode_tokens_per_s, gpus_per_replica and, unless written, max_concurrency, from the catalog's
+// accelerator and the architecture of the option's model, at the mean tokens of its workloads.
+void read_throughput_estimate(const TableReader& option, const Catalog& catalog,
+                              const std::vector<WorkloadSpec>& workloads, CapacitySpec& spec);
+
 }  // namespace tokencast::loader

@@ -1,0 +1,222 @@
+// `throughput = { estimate = "roofline", ... }` on a capacity option: its prefill and decode rates,
+// GPUs per replica and concurrency from the catalog's accelerator and the model's architecture
+// (docs/throughput.md).
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "sections.hpp"
+#include "tokencast/limits.hpp"
+#include "tokencast/random.hpp"
+#include "tokencast/throughput.hpp"
+
+namespace tokencast::loader {
+namespace {
+
+constexpr std::string_view kThroughputKeys[] = {"estimate",   "gpu",        "tensor_parallel", "precision",
+                                                "prefill_mfu", "decode_mfu", "decode_mbu",      "memory_fraction"};
+constexpr std::string_view kExample = R"({ estimate = "roofline", gpu = "H100-80GB", tensor_parallel = 2, precision = "fp8" })";
+// Engines cap the sequences they run at once (vLLM's max_num_seqs defaults to 256); memory may
+// allow more, but a written max_concurrency is needed to claim it.
+constexpr std::int64_t kDefaultMaxSequences = 256;
+constexpr int kMaxTensorParallel = 64;
+const ValueRange kEfficiency{0.0, 1.0, true, false};
+
+// The mean of a figure whose parameters may themselves be uncertain: loading needs one number
+// (the mix the estimate is made at), so uncertain parameters are averaged over a fixed stream.
+double load_time_mean(const Quantity& quantity, std::uint64_t entity) {
+  if (quantity.is_certain()) return quantity.constant();
+  Rng rng = make_stream(0, 0, StreamPurpose::load_time_means, entity);
+  if (!quantity.has_uncertain_parameters()) return quantity.resolve(rng).mean();
+  constexpr int kDraws = 1024;
+  double total = 0;
+  for (int i = 0; i < kDraws; ++i) total += quantity.resolve(rng).mean();
+  return total / kDraws;
+}
+
+struct TokenMix {
+  double input = 0, output = 0;
+};
+
+// Mean tokens per request over the workloads of `model`, weighted by their mean volumes.
+TokenMix mix_of(const std::string& model, const std::vector<WorkloadSpec>& workloads) {
+  double weight = 0, input = 0, output = 0;
+  for (std::size_t i = 0; i < workloads.size(); ++i) {
+    const WorkloadSpec& w = workloads[i];
+    if (w.model != model) continue;
+    const double volume = std::max(load_time_mean(w.requests_per_month, 3 * i), 1e-300);
+    weight += volume;
+    input += volume * load_time_mean(w.input_tokens, 3 * i + 1);
+    output += volume * load_time_mean(w.output_tokens, 3 * i + 2);
+  }
+  return {input / weight, std::max(1.0, output / weight)};
+}
+
+std::string known_ids(const auto& entries) {
+  std::vector<std::string_view> ids;
+  for (const auto& entry : entries) ids.push_back(entry.id);
+  return fmt::format("{}", fmt::join(ids, ", "));
+}
+
+Precision read_precision(const TableReader& table, const ArchitectureSpec& model) {
+  const auto text = table.string("precision");
+  // Weights published in 8 bits or fewer are served in FP8 by default: 4-bit weights (MXFP4,
+  // INT4) are costed as 8-bit, which overstates their memory and bandwidth.
+  if (!text) {
+    const std::string& native = model.native_precision;
+    const bool eight_bit_or_less = native == "fp8" || native == "mxfp4" || native == "int4" || native == "nvfp4";
+    return eight_bit_or_less ? Precision::fp8 : Precision::bf16;
+  }
+  if (*text == "bf16") return Precision::bf16;
+  if (*text == "fp8") return Precision::fp8;
+  table.fail_key("precision", fmt::format("got '{}', expected \"bf16\" or \"fp8\"", *text));
+}
+
+const AcceleratorSpec& read_gpu(const TableReader& table, const Catalog& catalog, const CapacitySpec& spec) {
+  const auto written = table.string("gpu");
+  if (!written && spec.gpu.empty()) {
+    table.fail_missing("gpu", fmt::format("an accelerator id, one of: {}", known_ids(catalog.accelerators)));
+  }
+  const std::string id = written.value_or(spec.gpu);
+  const AcceleratorSpec* gpu = catalog.find_accelerator(id);
+  if (gpu == nullptr) {
+    table.fail_key("gpu", fmt::format("unknown accelerator (got '{}', expected one of: {})", id,
+                                      known_ids(catalog.accelerators)));
+  }
+  if (written && !spec.gpu.empty() && *written != spec.gpu) {
+    table.fail_key("gpu", fmt::format("differs from the option's gpu, whose price it pays (got '{}', expected '{}')",
+                                      *written, spec.gpu));
+  }
+  return *gpu;
+}
+
+// The fewest GPUs (a divisor of the attention heads) that hold the weights, or 0 if none up to 64.
+int fewest_gpus_holding(RooflineInput in) {
+  for (int tp = 1; tp <= kMaxTensorParallel; ++tp) {
+    if (in.model->attention_heads % tp != 0) continue;
+    in.tensor_parallel = tp;
+    if (kv_budget_bytes(in) > 0) return tp;
+  }
+  return 0;
+}
+
+}  // namespace
+
+void read_throughput_estimate(const TableReader& option, const Catalog& catalog,
+                              const std::vector<WorkloadSpec>& workloads, CapacitySpec& spec) {
+  const toml::node* node = option.find("throughput");
+  const toml::table* sub = node->as_table();
+  if (sub == nullptr) {
+    fail_at(option.file(), *node, option.path_of("throughput"),
+            fmt::format("got {}, expected a table such as {}", type_name(*node), kExample));
+  }
+  const TableReader table(option.file(), *sub, option.path_of("throughput"));
+  table.reject_unknown_keys(kThroughputKeys, "a throughput estimate takes estimate, gpu, tensor_parallel, "
+                                             "precision, prefill_mfu, decode_mfu, decode_mbu, memory_fraction");
+  for (const std::string_view typed : {"prefill_tokens_per_s", "decode_tokens_per_s"}) {
+    if (option.find(typed) != nullptr) {
+      option.fail_key_name(typed, fmt::format("{} is estimated by throughput; write one or the other", typed));
+    }
+  }
+  const std::string method = table.required_string("estimate");
+  if (method != "roofline") {
+    table.fail_key("estimate", fmt::format("got '{}', expected \"roofline\"", method));
+  }
+  const AcceleratorSpec& gpu = read_gpu(table, catalog, spec);
+  const ArchitectureSpec* model = catalog.find_architecture(spec.model);
+  if (model == nullptr) {
+    table.fail_here(fmt::format(
+        "no architecture entry for model '{}' in the catalog, so its throughput cannot be estimated; write "
+        "prefill_tokens_per_s and decode_tokens_per_s instead (models with an entry: {})",
+        spec.model, known_ids(catalog.architectures)));
+  }
+
+  RooflineInput in;
+  in.model = model;
+  in.gpu = &gpu;
+  in.precision = read_precision(table, *model);
+  ServingEfficiency& e = in.efficiency;
+  e.prefill_mfu = table.plain_number("prefill_mfu", kEfficiency).value_or(e.prefill_mfu);
+  e.decode_mfu = table.plain_number("decode_mfu", kEfficiency).value_or(e.decode_mfu);
+  e.decode_mbu = table.plain_number("decode_mbu", kEfficiency).value_or(e.decode_mbu);
+  e.memory_fraction = table.plain_number("memory_fraction", kEfficiency).value_or(e.memory_fraction);
+
+  in.tensor_parallel = static_cast<int>(table.integer("tensor_parallel", IntRange{1, kMaxTensorParallel}).value_or(1));
+  const std::string_view tp_key = table.find("tensor_parallel") != nullptr ? "tensor_parallel" : "gpu";
+  if (model->attention_heads % in.tensor_parallel != 0) {
+    table.fail_key("tensor_parallel", fmt::format("must divide the model's {} attention heads (got {})",
+                                                  model->attention_heads, in.tensor_parallel));
+  }
+  if (!(kv_budget_bytes(in) > 0)) {
+    const int fewest = fewest_gpus_holding(in);
+    table.fail_key(tp_key,
+                   fmt::format("the weights of {} take {:.0f} GB at {}, more than {} x {} hold for weights and "
+                               "cache ({:.0f} GB: memory_fraction {} of {} GB each) (got tensor_parallel = {}, "
+                               "expected {})",
+                               model->id, weight_bytes(in) / 1e9, to_string(in.precision), in.tensor_parallel, gpu.id,
+                               in.tensor_parallel * gpu.memory_gb * e.memory_fraction, e.memory_fraction,
+                               gpu.memory_gb, in.tensor_parallel,
+                               fewest > 0 ? fmt::format("at least {}", fewest)
+                                          : fmt::format("a GPU with more memory than {} x {}", kMaxTensorParallel,
+                                                        gpu.id)));
+  }
+  if (const toml::node* written = option.find("gpus_per_replica");
+      written != nullptr && spec.gpus_per_replica != in.tensor_parallel) {
+    option.fail_key("gpus_per_replica",
+                    fmt::format("differs from throughput.tensor_parallel (got {}, expected {})",
+                                spec.gpus_per_replica, in.tensor_parallel));
+  }
+  spec.gpus_per_replica = in.tensor_parallel;
+
+  const TokenMix mix = mix_of(spec.model, workloads);
+  const double sequence_tokens = mix.input + mix.output;
+  const std::int64_t fit = sequences_in_memory(in, sequence_tokens);
+  if (fit < 1) {
+    table.fail_key(tp_key, fmt::format("one sequence of {:.0f} tokens (the workloads' mean input + output) needs "
+                                       "{:.2f} GB of KV cache; {:.2f} GB is left after the weights",
+                                       sequence_tokens, sequence_tokens * kv_bytes_per_token(in) / 1e9,
+                                       kv_budget_bytes(in) / 1e9));
+  }
+  ThroughputEstimateSpec estimate;
+  if (spec.max_concurrency > 0) {
+    if (spec.max_concurrency > fit) {
+      option.fail_key("max_concurrency",
+                      fmt::format("{} sequences of {:.0f} tokens need {:.1f} GB of KV cache, but {} x {} leave "
+                                  "{:.1f} GB after the weights (got {}, expected at most {})",
+                                  spec.max_concurrency, sequence_tokens,
+                                  spec.max_concurrency * sequence_tokens * kv_bytes_per_token(in) / 1e9,
+                                  in.tensor_parallel, gpu.id, kv_budget_bytes(in) / 1e9, spec.max_concurrency, fit));
+    }
+  } else {
+    spec.max_concurrency = static_cast<int>(std::min({fit, kDefaultMaxSequences,
+                                                      std::int64_t{limits::max_concurrency}}));
+    estimate.concurrency_from_memory = true;
+  }
+
+  const double m = spec.max_concurrency;
+  estimate.method = method;
+  estimate.gpu = gpu.id;
+  estimate.tensor_parallel = in.tensor_parallel;
+  estimate.precision = std::string(to_string(in.precision));
+  estimate.prefill_mfu = e.prefill_mfu;
+  estimate.decode_mfu = e.decode_mfu;
+  estimate.decode_mbu = e.decode_mbu;
+  estimate.memory_fraction = e.memory_fraction;
+  estimate.input_tokens = mix.input;
+  estimate.output_tokens = mix.output;
+  estimate.weights_gb = weight_bytes(in) / 1e9;
+  estimate.kv_budget_gb = kv_budget_bytes(in) / 1e9;
+  estimate.kv_mb_per_sequence = sequence_tokens * kv_bytes_per_token(in) / 1e6;
+  estimate.sequences_in_memory = fit;
+  estimate.max_concurrency = spec.max_concurrency;
+  estimate.prefill_tokens_per_s = prefill_tokens_per_s(in, mix.input);
+  // A running sequence holds its prompt and, on average over its decode, half its output.
+  estimate.decode_tokens_per_s = decode_tokens_per_s(in, m, mix.input + 0.5 * mix.output);
+  estimate.decode_tokens_per_s_per_sequence = estimate.decode_tokens_per_s / m;
+  spec.prefill_tokens_per_s = Quantity(estimate.prefill_tokens_per_s);
+  spec.decode_tokens_per_s = Quantity(estimate.decode_tokens_per_s);
+  spec.throughput_estimate = std::move(estimate);
+}
+
+}  // namespace tokencast::loader
