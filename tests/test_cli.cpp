@@ -18,6 +18,7 @@ const std::vector<std::string> shipped_scenarios = {
     "scenarios/quickstart.toml",          "scenarios/article-example.toml",
     "scenarios/chat-assistant-dedicated.toml", "scenarios/nightly-batch-summaries.toml",
     "scenarios/coding-copilot-bursty.toml", "scenarios/multi-tenant-12-month.toml",
+    "scenarios/which-gpu.toml",
 };
 
 const std::set<std::string> stat_keys = {"mean", "sd", "p5", "p50", "p95", "p99", "min", "max", "mean_se"};

@@ -17,12 +17,16 @@ std::string format_breakeven_table(const RunResult& result);
 // Cost percentiles per tag value, one table per --group-by key.
 std::string format_group_tables(const RunResult& result);
 // Capacity sizing per option (replicas by utilization and by latency objective) and, when
-// `checks` holds simulations, the analytic predictions beside the simulated peak hour.
-std::string format_capacity_table(const RunResult& result, const std::vector<PoolCheck>& checks);
+// `checks` holds simulations, the analytic predictions beside the simulated peak hour; with
+// `gpus`, each option on each GPU (--compare-gpus).
+std::string format_capacity_table(const RunResult& result, const std::vector<PoolCheck>& checks,
+                                  const GpuComparison* gpus = nullptr);
 // The JSON (tokencast.result/1), indented 2, with a trailing newline.
 std::string format_json(const RunResult& result);
-// The JSON with the pool simulations beside it ("capacity_checks").
-std::string format_capacity_json(const RunResult& result, const std::vector<PoolCheck>& checks);
+// The JSON with the pool simulations beside it ("capacity_checks") and, with `gpus`, the GPU
+// comparison ("gpu_comparison").
+std::string format_capacity_json(const RunResult& result, const std::vector<PoolCheck>& checks,
+                                 const GpuComparison* gpus = nullptr);
 // A warning in words, as the table, the JSON and the report print it.
 std::string warning_text(const RunWarning& warning);
 // One line: each phase's wall seconds, the total and the serial share (--timings).

@@ -32,4 +32,12 @@ std::string scenario_toml(const Scenario& scenario);
 // message, and no position.
 void validate_scenario(const Scenario& scenario);
 
+// What a valid scenario asks that the model cannot give, found before any run: each a key path
+// and a sentence ("dedicated[0].slo.ttft_p95_s", "the target ... is below the prefill p95 ...").
+struct ScenarioWarning {
+  std::string key_path;
+  std::string message;
+};
+std::vector<ScenarioWarning> scenario_warnings(const Scenario& scenario);
+
 }  // namespace tokencast

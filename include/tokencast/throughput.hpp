@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "tokencast/scenario.hpp"
+
 namespace tokencast {
 
 // One accelerator's datasheet figures (dense, without sparsity).
@@ -83,5 +85,14 @@ double decode_tokens_per_s(const RooflineInput& in, double batch, double context
 // as many sequences as fit in memory when fewer.
 double output_tokens_per_s_at(const RooflineInput& in, double concurrency, double input_tokens,
                               double output_tokens);
+
+// What an option serving a mix of `input_tokens` in and `output_tokens` out per request (means) gets
+// from the estimate: the prefill rate at the mean prompt, the decode rate of `max_concurrency`
+// sequences at mean context input + output/2, and the sequences that fit. `max_concurrency` 0: as
+// many as fit, at most default_max_sequences. Requires that the weights and `max_concurrency`
+// sequences fit (sequences_in_memory(in, input + output) >= max(1, max_concurrency)).
+inline constexpr std::int64_t default_max_sequences = 256;  // vLLM's default max_num_seqs
+ThroughputEstimateSpec estimate_throughput(const RooflineInput& in, double input_tokens, double output_tokens,
+                                           int max_concurrency);
 
 }  // namespace tokencast

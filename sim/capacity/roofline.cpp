@@ -149,4 +149,38 @@ double output_tokens_per_s_at(const RooflineInput& in, double concurrency, doubl
   return 1.0 / (prefill_s_per_output + step_s / batch);
 }
 
+ThroughputEstimateSpec estimate_throughput(const RooflineInput& in, double input_tokens, double output_tokens,
+                                           int max_concurrency) {
+  check(in);
+  require(input_tokens >= 0 && output_tokens >= 1 && std::isfinite(input_tokens) && std::isfinite(output_tokens),
+          "estimate_throughput: need input >= 0 and output >= 1 tokens");
+  require(max_concurrency >= 0, "estimate_throughput: max_concurrency must be >= 0");
+  const double sequence_tokens = input_tokens + output_tokens;
+  const std::int64_t fit = sequences_in_memory(in, sequence_tokens);
+  require(fit >= std::max(1, max_concurrency), "estimate_throughput: the sequences do not fit in memory");
+
+  ThroughputEstimateSpec e;
+  e.method = "roofline";
+  e.gpu = in.gpu->id;
+  e.tensor_parallel = in.tensor_parallel;
+  e.precision = std::string(to_string(in.precision));
+  e.prefill_mfu = in.efficiency.prefill_mfu;
+  e.decode_mfu = in.efficiency.decode_mfu;
+  e.decode_mbu = in.efficiency.decode_mbu;
+  e.memory_fraction = in.efficiency.memory_fraction;
+  e.input_tokens = input_tokens;
+  e.output_tokens = output_tokens;
+  e.weights_gb = weight_bytes(in) / 1e9;
+  e.kv_budget_gb = kv_budget_bytes(in) / 1e9;
+  e.kv_mb_per_sequence = sequence_tokens * kv_bytes_per_token(in) / 1e6;
+  e.sequences_in_memory = fit;
+  e.concurrency_from_memory = max_concurrency == 0;
+  e.max_concurrency = max_concurrency > 0 ? max_concurrency : static_cast<int>(std::min(fit, default_max_sequences));
+  e.prefill_tokens_per_s = prefill_tokens_per_s(in, input_tokens);
+  // A running sequence holds its prompt and, on average over its decode, half its output.
+  e.decode_tokens_per_s = decode_tokens_per_s(in, e.max_concurrency, input_tokens + 0.5 * output_tokens);
+  e.decode_tokens_per_s_per_sequence = e.decode_tokens_per_s / e.max_concurrency;
+  return e;
+}
+
 }  // namespace tokencast

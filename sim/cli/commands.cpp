@@ -4,15 +4,18 @@
 #include <cctype>
 #include <chrono>
 #include <iostream>
+#include <map>
 #include <span>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "tokencast/breakeven.hpp"
 #include "tokencast/capacity_check.hpp"
 #include "tokencast/catalog.hpp"
 #include "tokencast/errors.hpp"
 #include "tokencast/engine.hpp"
+#include "tokencast/gpu_comparison.hpp"
 #include "tokencast/output.hpp"
 #include "tokencast/output_files.hpp"
 #include "tokencast/report.hpp"
@@ -128,6 +131,29 @@ int breakeven_command(const BreakevenArgs& args, const std::atomic<bool>& cancel
   return 0;
 }
 
+// "--gpu-price ID=USD" values: a catalog accelerator id and a price in (0, 1e4].
+std::map<std::string, double, std::less<>> gpu_prices(const std::vector<std::string>& values) {
+  std::map<std::string, double, std::less<>> prices;
+  for (const std::string& value : values) {
+    const auto equals = value.find('=');
+    const std::string id = value.substr(0, equals);
+    if (equals == std::string::npos || builtin_catalog().find_accelerator(id) == nullptr) {
+      std::vector<std::string> ids;
+      for (const AcceleratorSpec& gpu : builtin_catalog().accelerators) ids.push_back(gpu.id);
+      throw UsageError(fmt::format("--gpu-price: expected ID=USD with ID one of {} (got '{}')", fmt::join(ids, ", "),
+                                   value));
+    }
+    char* end = nullptr;
+    const std::string number = value.substr(equals + 1);
+    const double usd = std::strtod(number.c_str(), &end);
+    if (number.empty() || *end != '\0' || !(usd > 0 && usd <= 1e4)) {
+      throw UsageError(fmt::format("--gpu-price: {}: expected a price per GPU-hour in (0, 10000] (got '{}')", id, number));
+    }
+    prices[id] = usd;
+  }
+  return prices;
+}
+
 int capacity_command(const CapacityArgs& args, const std::atomic<bool>& cancel) {
   const Destinations to = destinations(args.run);
   double load_s = 0;
@@ -150,15 +176,26 @@ int capacity_command(const CapacityArgs& args, const std::atomic<bool>& cancel) 
     checks = check_capacity(scenario, result, args.replications, args.arrival_scv, result.seed, &cancel);
     result.phases.simulate_s += since(start);
   }
+  std::optional<GpuComparison> gpus;
+  if (args.compare_gpus) {
+    const auto start = std::chrono::steady_clock::now();
+    GpuCandidates candidates = gpu_candidates(scenario, builtin_catalog(), gpu_prices(args.gpu_prices));
+    gpus = GpuComparison{compare_gpus(scenario, candidates.candidates, run_options(args.run, cancel)),
+                         std::move(candidates.skipped)};
+    result.phases.simulate_s += since(start);
+  }
+  const GpuComparison* compared = gpus ? &*gpus : nullptr;
   const auto start = std::chrono::steady_clock::now();
   std::string text;
   if (args.run.format == "json") {
     result.phases.output_s = 0;
-    text = format_capacity_json(result, checks);
+    text = format_capacity_json(result, checks, compared);
   } else {
-    text = format_capacity_table(result, checks);
+    text = format_capacity_table(result, checks, compared);
   }
-  write_all(args.run, {{to.output, std::move(text)}}, result.phases, start, cancel);
+  std::vector<std::pair<OutputTarget, std::string>> outputs{{to.output, std::move(text)}};
+  if (to.report) outputs.emplace_back(*to.report, render_html_report(scenario, result, compared));
+  write_all(args.run, std::move(outputs), result.phases, start, cancel);
   return 0;
 }
 
@@ -170,6 +207,9 @@ int validate_command(const std::string& scenario_path) {
       "{}: ok: \"{}\": {} workload(s), {} model(s), {} dedicated and {} gpu_cluster option(s), {} month(s), {} "
       "trials, seed {}\n",
       scenario_path, s.name, s.workloads.size(), s.models.size(), dedicated, clusters, s.months, s.trials, s.seed)));
+  for (const ScenarioWarning& w : scenario_warnings(s)) {
+    std::cerr << terminal_safe(fmt::format("warning: {}: {}: {}\n", scenario_path, w.key_path, w.message));
+  }
   return 0;
 }
 

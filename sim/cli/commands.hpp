@@ -32,6 +32,8 @@ struct BreakevenArgs {
 
 struct CapacityArgs {
   RunArgs run;
+  bool compare_gpus = false;
+  std::vector<std::string> gpu_prices;  // "ID=USD", USD per GPU-hour for --compare-gpus
   bool simulate = false;
   int replications = 10;
   double arrival_scv = 1.0;

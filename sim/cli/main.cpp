@@ -122,6 +122,13 @@ int main(int argc, char** argv) {
   capacity_cmd->add_flag("--simulate", capacity.simulate,
                          "Check the queueing approximation with a discrete-event simulation of the peak hour");
   capacity_cmd->add_option("--replications", numbers.replications, "Simulated peak hours, 1..1000 (default 10)");
+  capacity_cmd->add_flag("--compare-gpus", capacity.compare_gpus,
+                         "Size and cost each option on every catalog GPU and tensor-parallel degree that holds its "
+                         "model (throughput estimated: docs/throughput.md)");
+  capacity_cmd->add_option("--gpu-price", capacity.gpu_prices,
+                           "ID=USD: a price per GPU-hour for --compare-gpus, for a GPU the catalog has no price for "
+                           "(repeatable)");
+  capacity_cmd->add_option("--report", capacity.run.report, "Also write a self-contained HTML report to FILE");
   capacity_cmd->add_option("--arrival-scv", numbers.arrival_scv,
                            "Squared coefficient of variation of interarrival times, 0..100 (1: Poisson; >1: bursty)");
 

@@ -3,6 +3,7 @@
 
 #include "json_parts.hpp"
 #include "number_format.hpp"
+#include "text_table.hpp"
 #include "tokencast/output.hpp"
 
 namespace tokencast {
@@ -15,7 +16,47 @@ std::string seconds(double s) {
 
 }  // namespace
 
-std::string format_capacity_table(const RunResult& result, const std::vector<PoolCheck>& checks) {
+// One table per option: each GPU and tensor-parallel degree, sized and costed.
+std::string gpu_comparison_text(const GpuComparison& comparison) {
+  std::string out =
+      "\nWhich GPU? Each option's throughput estimated on each catalog GPU that holds its model "
+      "(docs/throughput.md)\n";
+  std::string option;
+  std::optional<TextTable> table;
+  auto flush = [&] {
+    if (table) out += table->render();
+    table.reset();
+  };
+  for (const GpuChoice& c : comparison.choices) {
+    if (!table || c.option != option) {
+      flush();
+      option = c.option;
+      table.emplace(std::vector<Column>{{"GPU"}, {"TP", true}, {"$/GPU-h", true}, {"replicas", true},
+                                        {"seq/replica", true}, {"cost p50", true}, {"cost p95", true},
+                                        {"$/1M tok p50", true}, {"util p50", true}, {"objective"}, {""}},
+                    4, 2);
+      table->add_span(fmt::format("{} '{}' on {}, {}, {}/{} tokens in/out", to_string(c.kind), c.option, c.model,
+                                  c.throughput.precision, format_count(c.throughput.input_tokens),
+                                  format_count(c.throughput.output_tokens)));
+      table->add_header();
+    }
+    const std::string objective = !c.feasible ? "infeasible" : c.objective_met ? "met" : "not met";
+    table->add_row({c.throughput.gpu, std::to_string(c.throughput.tensor_parallel),
+                    c.usd_per_gpu_hour ? price_text(*c.usd_per_gpu_hour) : std::string("no price"),
+                    std::to_string(c.replicas), format_count(c.throughput.max_concurrency),
+                    c.cost_usd ? format_usd(c.cost_usd->p50) : "-", c.cost_usd ? format_usd(c.cost_usd->p95) : "-",
+                    c.usd_per_mtok ? fmt::format("{:.3f}", c.usd_per_mtok->p50) : "-",
+                    format_percent(c.utilization.p50), objective, c.cheapest ? "← cheapest" : ""});
+  }
+  flush();
+  for (const std::string& why : comparison.skipped) out += fmt::format("  not compared: {}\n", why);
+  out += "  (TP: GPUs per replica (tensor parallel); seq/replica: sequences each replica runs; costs over the\n"
+         "  horizon, overflow included; cheapest: lowest mean cost among priced choices meeting the objective)\n";
+  return out;
+}
+
+std::string format_capacity_table(const RunResult& result, const std::vector<PoolCheck>& checks,
+                                  const GpuComparison* gpus) {
   std::string out = fmt::format("Capacity for \"{}\": {} trials, seed {}\n", result.scenario_name,
                                 format_count(static_cast<double>(result.trials)), result.seed);
   for (const ModelResult& m : result.models) {
@@ -71,7 +112,42 @@ std::string format_capacity_table(const RunResult& result, const std::vector<Poo
       }
     }
   }
+  if (gpus != nullptr) out += gpu_comparison_text(*gpus);
   return terminal_safe(out);
+}
+
+nlohmann::ordered_json gpu_comparison_json(const GpuComparison& comparison) {
+  using namespace json_parts;
+  Json choices = Json::array();
+  for (const GpuChoice& c : comparison.choices) {
+    Json j = Json::object();
+    j["option"] = c.option;
+    j["model"] = c.model;
+    j["kind"] = to_string(c.kind);
+    j["gpu"] = c.throughput.gpu;
+    j["tensor_parallel"] = c.throughput.tensor_parallel;
+    if (!c.usd_per_gpu_hour) {
+      j["usd_per_gpu_hour"] = nullptr;
+    } else if (c.usd_per_gpu_hour->is_certain()) {
+      j["usd_per_gpu_hour"] = number(c.usd_per_gpu_hour->constant());
+    } else {
+      j["usd_per_gpu_hour"] = c.usd_per_gpu_hour->describe();
+    }
+    j["replicas"] = c.replicas;
+    j["feasible"] = c.feasible;
+    if (!c.feasible) j["infeasible_reason"] = c.infeasible_reason;
+    j["objective_met"] = c.objective_met;
+    j["cost_usd"] = c.cost_usd ? summary_json(*c.cost_usd) : Json(nullptr);
+    j["usd_per_mtok"] = c.usd_per_mtok ? summary_json(*c.usd_per_mtok) : Json(nullptr);
+    j["utilization"] = summary_json(c.utilization);
+    if (c.slo) j["slo"] = slo_json(*c.slo);
+    j["throughput_estimate"] = throughput_json(c.throughput);
+    j["cheapest"] = c.cheapest;
+    choices.push_back(std::move(j));
+  }
+  Json skipped = Json::array();
+  for (const std::string& why : comparison.skipped) skipped.push_back(why);
+  return Json{{"choices", std::move(choices)}, {"not_compared", std::move(skipped)}};
 }
 
 nlohmann::ordered_json capacity_checks_json(const std::vector<PoolCheck>& checks) {

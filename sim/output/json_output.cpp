@@ -24,28 +24,6 @@ void add_costs(Json& target, const std::vector<ModeCost>& costs, int months) {
   target["monthly_cost_usd"] = std::move(monthly);
 }
 
-Json throughput_json(const ThroughputEstimateSpec& t) {
-  return Json{{"method", t.method},
-              {"gpu", t.gpu},
-              {"tensor_parallel", t.tensor_parallel},
-              {"precision", t.precision},
-              {"efficiency", Json{{"prefill_mfu", number(t.prefill_mfu)},
-                                  {"decode_mfu", number(t.decode_mfu)},
-                                  {"decode_mbu", number(t.decode_mbu)},
-                                  {"memory_fraction", number(t.memory_fraction)}}},
-              {"mean_input_tokens", number(t.input_tokens)},
-              {"mean_output_tokens", number(t.output_tokens)},
-              {"weights_gb", number(t.weights_gb)},
-              {"kv_budget_gb", number(t.kv_budget_gb)},
-              {"kv_mb_per_sequence", number(t.kv_mb_per_sequence)},
-              {"sequences_in_memory", t.sequences_in_memory},
-              {"max_concurrency", t.max_concurrency},
-              {"max_concurrency_from_memory", t.concurrency_from_memory},
-              {"prefill_tokens_per_s", number(t.prefill_tokens_per_s)},
-              {"decode_tokens_per_s", number(t.decode_tokens_per_s)},
-              {"decode_tokens_per_s_per_sequence", number(t.decode_tokens_per_s_per_sequence)}};
-}
-
 Json capacity_json(const CapacityResult& c) {
   Json j = Json::object();
   j["name"] = c.name;
@@ -151,14 +129,42 @@ nlohmann::ordered_json to_json(const RunResult& result) {
   return j;
 }
 
+namespace json_parts {
+
+Json throughput_json(const ThroughputEstimateSpec& t) {
+  return Json{{"method", t.method},
+              {"gpu", t.gpu},
+              {"tensor_parallel", t.tensor_parallel},
+              {"precision", t.precision},
+              {"efficiency", Json{{"prefill_mfu", number(t.prefill_mfu)},
+                                  {"decode_mfu", number(t.decode_mfu)},
+                                  {"decode_mbu", number(t.decode_mbu)},
+                                  {"memory_fraction", number(t.memory_fraction)}}},
+              {"mean_input_tokens", number(t.input_tokens)},
+              {"mean_output_tokens", number(t.output_tokens)},
+              {"weights_gb", number(t.weights_gb)},
+              {"kv_budget_gb", number(t.kv_budget_gb)},
+              {"kv_mb_per_sequence", number(t.kv_mb_per_sequence)},
+              {"sequences_in_memory", t.sequences_in_memory},
+              {"max_concurrency", t.max_concurrency},
+              {"max_concurrency_from_memory", t.concurrency_from_memory},
+              {"prefill_tokens_per_s", number(t.prefill_tokens_per_s)},
+              {"decode_tokens_per_s", number(t.decode_tokens_per_s)},
+              {"decode_tokens_per_s_per_sequence", number(t.decode_tokens_per_s_per_sequence)}};
+}
+
+}  // namespace json_parts
+
 // Invalid UTF-8 in a name or warning is replaced (U+FFFD) rather than failing the whole output.
 std::string format_json(const RunResult& result) {
   return to_json(result).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }
 
-std::string format_capacity_json(const RunResult& result, const std::vector<PoolCheck>& checks) {
+std::string format_capacity_json(const RunResult& result, const std::vector<PoolCheck>& checks,
+                                 const GpuComparison* gpus) {
   nlohmann::ordered_json j = to_json(result);
   j["capacity_checks"] = capacity_checks_json(checks);
+  if (gpus != nullptr) j["gpu_comparison"] = gpu_comparison_json(*gpus);
   return j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }
 

@@ -5,12 +5,14 @@
 #include <nlohmann/json.hpp>
 
 #include "tokencast/capacity_check.hpp"
+#include "tokencast/gpu_comparison.hpp"
 #include "tokencast/results.hpp"
 
 namespace tokencast {
 
 nlohmann::ordered_json to_json(const RunResult& result);
 nlohmann::ordered_json capacity_checks_json(const std::vector<PoolCheck>& checks);
+nlohmann::ordered_json gpu_comparison_json(const GpuComparison& comparison);
 
 }  // namespace tokencast
 
@@ -41,5 +43,6 @@ Json breakeven_json(const BreakevenResult& breakeven);
 Json groups_json(const std::vector<GroupBreakdown>& groups, int months);
 Json slo_json(const SloSizing& slo);
 Json autoscale_json(const AutoscaleResult& autoscale);
+Json throughput_json(const ThroughputEstimateSpec& estimate);
 
 }  // namespace tokencast::json_parts

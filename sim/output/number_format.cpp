@@ -58,4 +58,11 @@ std::string_view mode_label(Mode mode) {
   return "";
 }
 
+std::string price_text(const Quantity& usd) {
+  if (usd.is_certain()) return fmt::format("{:.2f}", usd.constant());
+  const Interval range = usd.support();
+  if (std::isfinite(range.lo) && std::isfinite(range.hi)) return fmt::format("{:.2f}–{:.2f}", range.lo, range.hi);
+  return usd.describe();
+}
+
 }  // namespace tokencast

@@ -20,6 +20,9 @@ std::string usd_range(const Summary& s);
 // A mode as people read it, in the table and the report alike: "serverless", "batch", "dedicated",
 // "GPU cluster", "cheapest plan".
 std::string_view mode_label(Mode mode);
+// A price that may be uncertain: "5.49", or the range it can take, "3.99–6.49", or the
+// distribution when unbounded.
+std::string price_text(const Quantity& usd);
 // Inserts "," every three digits into the integer part of a plain decimal ("-1234.5" -> "-1,234.5").
 std::string group_thousands(std::string_view decimal);
 

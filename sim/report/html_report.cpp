@@ -165,19 +165,20 @@ std::string footer(const Scenario& scenario, const RunResult& r) {
       escape_html(TOKENCAST_VERSION), escape_html(file), format_count(static_cast<double>(r.trials)), r.seed);
 }
 
-std::string table_of_contents(const RunResult& r, bool capacity, bool breakeven) {
+std::string table_of_contents(const RunResult& r, bool capacity, bool breakeven, bool gpus) {
   std::string out = "<nav class=\"toc\"><a href=\"#scenario\">Scenario</a><a href=\"#costs\">Costs</a>"
                     "<a href=\"#distributions\">Distributions</a>";
   if (r.months > 1) out += "<a href=\"#monthly\">By month</a>";
   if (breakeven) out += "<a href=\"#breakeven\">Break-even</a>";
   if (capacity) out += "<a href=\"#capacity\">Capacity</a>";
+  if (gpus) out += "<a href=\"#gpus\">Which GPU</a>";
   if (!r.groups.empty()) out += "<a href=\"#groups\">By tag</a>";
   return out + "</nav>\n";
 }
 
 }  // namespace
 
-std::string render_html_report(const Scenario& scenario, const RunResult& result) {
+std::string render_html_report(const Scenario& scenario, const RunResult& result, const GpuComparison* gpus) {
   report::ChartIds ids;
   const std::string name = result.scenario_name.empty() ? scenario.name : result.scenario_name;
   const std::string capacity = report::capacity_section(scenario, result);
@@ -191,13 +192,14 @@ std::string render_html_report(const Scenario& scenario, const RunResult& result
   out += fmt::format("<title>tokencast report: {}</title>\n<style>{}</style>\n</head>\n<body>\n<main>\n", escape_html(name), style_sheet);
   out += fmt::format("<header><h1>tokencast report: {}</h1>\n", escape_html(name));
   out += at_a_glance(result);
-  out += table_of_contents(result, !capacity.empty(), !breakeven.empty()) + "</header>\n";
+  out += table_of_contents(result, !capacity.empty(), !breakeven.empty(), gpus != nullptr) + "</header>\n";
   out += report::scenario_section(scenario, result);
   out += report::costs_section(result);
   out += distributions;
   out += monthly;
   out += breakeven;
   out += capacity;
+  if (gpus != nullptr) out += report::gpu_comparison_section(*gpus);
   out += report::groups_section(result);
   out += footer(scenario, result);
   return out + "</main>\n</body>\n</html>\n";

@@ -136,6 +136,41 @@ std::string costs_section(const RunResult& result) {
   return out + "</section>\n";
 }
 
+std::string gpu_comparison_section(const GpuComparison& comparison) {
+  std::string out = "<section id=\"gpus\"><h2>Which GPU?</h2>\n<p>Each option's throughput estimated on each catalog "
+                    "GPU and tensor-parallel degree that holds its model (roofline model, <code>docs/throughput.md</code>), "
+                    "then sized and costed over the same trials. The cheapest is the lowest mean cost among priced choices "
+                    "that meet the objective.</p>\n";
+  std::string option;
+  HtmlTable t;
+  auto flush = [&] {
+    if (!option.empty()) out += t.render(fmt::format("Option {}", option));
+    t = HtmlTable{};
+    t.headers = {"GPU", "GPUs per replica", "$ per GPU-hour", "replicas", "sequences per replica", "cost",
+                 "$ per 1M tokens", "utilization", "objective"};
+    t.numeric = {false, true, true, true, true, true, true, true, false};
+  };
+  flush();
+  for (const GpuChoice& c : comparison.choices) {
+    if (c.option != option) {
+      flush();
+      option = c.option;
+    }
+    const std::string objective = !c.feasible ? "infeasible" : c.objective_met ? "met" : "not met";
+    t.add({escape_html(c.throughput.gpu) + (c.cheapest ? " <strong>(cheapest)</strong>" : ""),
+           escape_html(std::to_string(c.throughput.tensor_parallel)),
+           c.usd_per_gpu_hour ? escape_html(price_text(*c.usd_per_gpu_hour)) : std::string("no price"),
+           escape_html(std::to_string(c.replicas)), escape_html(format_count(c.throughput.max_concurrency)),
+           c.cost_usd ? median_and_range(*c.cost_usd, format_usd) : std::string("—"),
+           c.usd_per_mtok ? median_and_range(*c.usd_per_mtok, format_usd) : std::string("—"),
+           median_and_range(c.utilization, format_percent), escape_html(objective)},
+          c.cheapest ? "cheapest" : "");
+  }
+  if (!option.empty()) out += t.render(fmt::format("Option {}", option));
+  for (const std::string& why : comparison.skipped) out += "<p class=\"muted\">Not compared: " + escape_html(why) + "</p>\n";
+  return out + "</section>\n";
+}
+
 std::string capacity_section(const Scenario& scenario, const RunResult& result) {
   const std::vector<const CapacityResult*> options = capacity_results(result);
   if (options.empty()) return {};

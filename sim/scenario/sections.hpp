@@ -41,6 +41,24 @@ std::vector<CapacitySpec> read_capacity(const TableReader& root, const ModelRegi
                                         const Catalog& catalog,
                                         const std::vector<WorkloadSpec>& workloads);
 
+// A figure of a distribution whose parameters may themselves be uncertain, where loading needs
+// one number: `of` (a mean, a quantile) of the distribution, averaged over its parameters on a
+// fixed stream (`entity` keeps figures' streams apart).
+double load_time_figure(const Quantity& quantity, std::uint64_t entity, double (*of)(const Dist&));
+inline double load_time_mean(const Quantity& quantity, std::uint64_t entity) {
+  return load_time_figure(quantity, entity, [](const Dist& d) { return d.mean(); });
+}
+
+// Mean tokens per request over the workloads of `model`, weighted by their mean volumes.
+struct TokenMix {
+  double input = 0, output = 0;
+};
+TokenMix mix_of(const std::string& model, const std::vector<WorkloadSpec>& workloads);
+
+// The precision a model is served at unless one is written: FP8 for weights published in 8 bits
+// or fewer, BF16 otherwise.
+Precision default_precision(const ArchitectureSpec& model);
+
 // A capacity option's `throughput` estimate (it must be present): fills prefill_tokens_per_s,
 // decode_tokens_per_s, gpus_per_replica and, unless written, max_concurrency, from the catalog's
 // accelerator and the architecture of the option's model, at the mean tokens of its workloads.

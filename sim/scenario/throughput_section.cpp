@@ -8,7 +8,6 @@
 
 #include "sections.hpp"
 #include "tokencast/limits.hpp"
-#include "tokencast/random.hpp"
 #include "tokencast/throughput.hpp"
 
 namespace tokencast::loader {
@@ -17,41 +16,8 @@ namespace {
 constexpr std::string_view kThroughputKeys[] = {"estimate",   "gpu",        "tensor_parallel", "precision",
                                                 "prefill_mfu", "decode_mfu", "decode_mbu",      "memory_fraction"};
 constexpr std::string_view kExample = R"({ estimate = "roofline", gpu = "H100-80GB", tensor_parallel = 2, precision = "fp8" })";
-// Engines cap the sequences they run at once (vLLM's max_num_seqs defaults to 256); memory may
-// allow more, but a written max_concurrency is needed to claim it.
-constexpr std::int64_t kDefaultMaxSequences = 256;
 constexpr int kMaxTensorParallel = 64;
 const ValueRange kEfficiency{0.0, 1.0, true, false};
-
-// The mean of a figure whose parameters may themselves be uncertain: loading needs one number
-// (the mix the estimate is made at), so uncertain parameters are averaged over a fixed stream.
-double load_time_mean(const Quantity& quantity, std::uint64_t entity) {
-  if (quantity.is_certain()) return quantity.constant();
-  Rng rng = make_stream(0, 0, StreamPurpose::load_time_means, entity);
-  if (!quantity.has_uncertain_parameters()) return quantity.resolve(rng).mean();
-  constexpr int kDraws = 1024;
-  double total = 0;
-  for (int i = 0; i < kDraws; ++i) total += quantity.resolve(rng).mean();
-  return total / kDraws;
-}
-
-struct TokenMix {
-  double input = 0, output = 0;
-};
-
-// Mean tokens per request over the workloads of `model`, weighted by their mean volumes.
-TokenMix mix_of(const std::string& model, const std::vector<WorkloadSpec>& workloads) {
-  double weight = 0, input = 0, output = 0;
-  for (std::size_t i = 0; i < workloads.size(); ++i) {
-    const WorkloadSpec& w = workloads[i];
-    if (w.model != model) continue;
-    const double volume = std::max(load_time_mean(w.requests_per_month, 3 * i), 1e-300);
-    weight += volume;
-    input += volume * load_time_mean(w.input_tokens, 3 * i + 1);
-    output += volume * load_time_mean(w.output_tokens, 3 * i + 2);
-  }
-  return {input / weight, std::max(1.0, output / weight)};
-}
 
 std::string known_ids(const auto& entries) {
   std::vector<std::string_view> ids;
@@ -61,13 +27,7 @@ std::string known_ids(const auto& entries) {
 
 Precision read_precision(const TableReader& table, const ArchitectureSpec& model) {
   const auto text = table.string("precision");
-  // Weights published in 8 bits or fewer are served in FP8 by default: 4-bit weights (MXFP4,
-  // INT4) are costed as 8-bit, which overstates their memory and bandwidth.
-  if (!text) {
-    const std::string& native = model.native_precision;
-    const bool eight_bit_or_less = native == "fp8" || native == "mxfp4" || native == "int4" || native == "nvfp4";
-    return eight_bit_or_less ? Precision::fp8 : Precision::bf16;
-  }
+  if (!text) return default_precision(model);
   if (*text == "bf16") return Precision::bf16;
   if (*text == "fp8") return Precision::fp8;
   table.fail_key("precision", fmt::format("got '{}', expected \"bf16\" or \"fp8\"", *text));
@@ -102,6 +62,26 @@ int fewest_gpus_holding(RooflineInput in) {
 }
 
 }  // namespace
+
+TokenMix mix_of(const std::string& model, const std::vector<WorkloadSpec>& workloads) {
+  double weight = 0, input = 0, output = 0;
+  for (std::size_t i = 0; i < workloads.size(); ++i) {
+    const WorkloadSpec& w = workloads[i];
+    if (w.model != model) continue;
+    const double volume = std::max(load_time_mean(w.requests_per_month, 3 * i), 1e-300);
+    weight += volume;
+    input += volume * load_time_mean(w.input_tokens, 3 * i + 1);
+    output += volume * load_time_mean(w.output_tokens, 3 * i + 2);
+  }
+  return {input / weight, std::max(1.0, output / weight)};
+}
+
+// 4-bit weights (MXFP4, INT4) are costed as 8-bit, which overstates their memory and bandwidth.
+Precision default_precision(const ArchitectureSpec& model) {
+  const std::string& native = model.native_precision;
+  const bool eight_bit_or_less = native == "fp8" || native == "mxfp4" || native == "int4" || native == "nvfp4";
+  return eight_bit_or_less ? Precision::fp8 : Precision::bf16;
+}
 
 void read_throughput_estimate(const TableReader& option, const Catalog& catalog,
                               const std::vector<WorkloadSpec>& workloads, CapacitySpec& spec) {
@@ -178,42 +158,16 @@ void read_throughput_estimate(const TableReader& option, const Catalog& catalog,
                                        sequence_tokens, sequence_tokens * kv_bytes_per_token(in) / 1e9,
                                        kv_budget_bytes(in) / 1e9));
   }
-  ThroughputEstimateSpec estimate;
-  if (spec.max_concurrency > 0) {
-    if (spec.max_concurrency > fit) {
-      option.fail_key("max_concurrency",
-                      fmt::format("{} sequences of {:.0f} tokens need {:.1f} GB of KV cache, but {} x {} leave "
-                                  "{:.1f} GB after the weights (got {}, expected at most {})",
-                                  spec.max_concurrency, sequence_tokens,
-                                  spec.max_concurrency * sequence_tokens * kv_bytes_per_token(in) / 1e9,
-                                  in.tensor_parallel, gpu.id, kv_budget_bytes(in) / 1e9, spec.max_concurrency, fit));
-    }
-  } else {
-    spec.max_concurrency = static_cast<int>(std::min({fit, kDefaultMaxSequences,
-                                                      std::int64_t{limits::max_concurrency}}));
-    estimate.concurrency_from_memory = true;
+  if (spec.max_concurrency > fit) {
+    option.fail_key("max_concurrency",
+                    fmt::format("{} sequences of {:.0f} tokens need {:.1f} GB of KV cache, but {} x {} leave "
+                                "{:.1f} GB after the weights (got {}, expected at most {})",
+                                spec.max_concurrency, sequence_tokens,
+                                spec.max_concurrency * sequence_tokens * kv_bytes_per_token(in) / 1e9,
+                                in.tensor_parallel, gpu.id, kv_budget_bytes(in) / 1e9, spec.max_concurrency, fit));
   }
-
-  const double m = spec.max_concurrency;
-  estimate.method = method;
-  estimate.gpu = gpu.id;
-  estimate.tensor_parallel = in.tensor_parallel;
-  estimate.precision = std::string(to_string(in.precision));
-  estimate.prefill_mfu = e.prefill_mfu;
-  estimate.decode_mfu = e.decode_mfu;
-  estimate.decode_mbu = e.decode_mbu;
-  estimate.memory_fraction = e.memory_fraction;
-  estimate.input_tokens = mix.input;
-  estimate.output_tokens = mix.output;
-  estimate.weights_gb = weight_bytes(in) / 1e9;
-  estimate.kv_budget_gb = kv_budget_bytes(in) / 1e9;
-  estimate.kv_mb_per_sequence = sequence_tokens * kv_bytes_per_token(in) / 1e6;
-  estimate.sequences_in_memory = fit;
-  estimate.max_concurrency = spec.max_concurrency;
-  estimate.prefill_tokens_per_s = prefill_tokens_per_s(in, mix.input);
-  // A running sequence holds its prompt and, on average over its decode, half its output.
-  estimate.decode_tokens_per_s = decode_tokens_per_s(in, m, mix.input + 0.5 * mix.output);
-  estimate.decode_tokens_per_s_per_sequence = estimate.decode_tokens_per_s / m;
+  ThroughputEstimateSpec estimate = estimate_throughput(in, mix.input, mix.output, spec.max_concurrency);
+  spec.max_concurrency = estimate.max_concurrency;
   spec.prefill_tokens_per_s = Quantity(estimate.prefill_tokens_per_s);
   spec.decode_tokens_per_s = Quantity(estimate.decode_tokens_per_s);
   spec.throughput_estimate = std::move(estimate);
