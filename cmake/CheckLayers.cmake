@@ -1,7 +1,7 @@
 # Run in script mode (cmake -DROOT=DIR -P CheckLayers.cmake): fails when a source includes a layer
 # above its own. The layers, lowest first (docs/architecture.md):
 #   tokencast::core  common, sampling, costing, statistics, capacity, engine, analysis | breakeven, run
-#   tokencast::io    scenario (the TOML loader), output, report
+#   tokencast::io    scenario (the TOML loader), trace (request traces), output, report
 #   the CLI          cli
 # A sim/ folder may include its own files, the folders below it and public headers no higher than
 # itself; analysis and breakeven share a rank and may not include each other. A public header
@@ -21,6 +21,7 @@ set(rank_analysis 6)
 set(rank_breakeven 6)
 set(rank_run 7)
 set(rank_scenario 8)
+set(rank_trace 8)
 set(rank_output 9)
 set(rank_report 10)
 set(rank_cli 11)
@@ -45,6 +46,7 @@ set(header_trial_store run)
 set(header_gpu_comparison run)
 set(header_catalog scenario)
 set(header_scenario_loader scenario)
+set(header_trace trace)
 set(header_output output)
 set(header_output_files output)
 set(header_report report)

@@ -3,6 +3,8 @@
 // of its replica pool over the peak hour (`tokencast capacity --simulate`).
 #include <atomic>
 #include <cstdint>
+#include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -43,5 +45,40 @@ inline constexpr double max_simulation_bytes = 2.0 * (1 << 30);
 std::vector<PoolCheck> check_capacity(const Scenario& scenario, const RunResult& result, int replications,
                                       double arrival_scv, std::uint64_t seed,
                                       const std::atomic<bool>* cancel = nullptr);
+
+// A recorded trace replayed through an option's pool (`tokencast capacity --replay`): at the
+// replicas the run chose, one fewer and one more.
+struct ReplayPoint {
+  int replicas = 0;
+  PoolSimulationResult simulated;      // means over replications (throughputs drawn afresh)
+  std::optional<bool> objective_met;   // absent when the option has no latency objective
+};
+struct ReplayCheck {
+  std::string model;
+  std::string option;
+  CapacityKind kind = CapacityKind::dedicated;
+  int max_concurrency = 0;
+  int chosen_replicas = 0;
+  std::optional<double> slo_wait_p95_s, slo_ttft_p95_s;
+  int replications = 0;  // 1 when the option's throughputs are certain
+  std::vector<ReplayPoint> points;  // replicas - 1 (when >= 1), replicas, replicas + 1
+};
+// A replay as reported: the trace, how it was scaled, and each option's points.
+struct TraceReplay {
+  std::string file;
+  std::string format;
+  std::size_t trace_requests = 0;
+  double span_s = 0;
+  double trace_rate_per_s = 0;
+  double copies = 1;  // superposed copies (--scale, or --rate over the trace's rate)
+  std::size_t replayed_requests = 0;
+  std::vector<ReplayCheck> checks;
+};
+
+// Replays `requests` (in time order) through each option with max_concurrency. Refused up front
+// (ResourceLimitError) past max_simulated_requests or max_simulation_bytes.
+std::vector<ReplayCheck> replay_capacity(const Scenario& scenario, const RunResult& result,
+                                         std::span<const TimedRequest> requests, int replications, std::uint64_t seed,
+                                         const std::atomic<bool>* cancel = nullptr);
 
 }  // namespace tokencast

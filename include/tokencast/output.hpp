@@ -1,10 +1,12 @@
 #pragma once
 // Renderings of a run: terminal table, JSON (schema tokencast.result/1), long-form CSV.
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "tokencast/capacity_check.hpp"
 #include "tokencast/catalog.hpp"
+#include "tokencast/gpu_comparison.hpp"
 #include "tokencast/results.hpp"
 
 namespace tokencast {
@@ -16,17 +18,21 @@ std::string format_table(const RunResult& result);
 std::string format_breakeven_table(const RunResult& result);
 // Cost percentiles per tag value, one table per --group-by key.
 std::string format_group_tables(const RunResult& result);
-// Capacity sizing per option (replicas by utilization and by latency objective) and, when
-// `checks` holds simulations, the analytic predictions beside the simulated peak hour; with
-// `gpus`, each option on each GPU (--compare-gpus).
-std::string format_capacity_table(const RunResult& result, const std::vector<PoolCheck>& checks,
-                                  const GpuComparison* gpus = nullptr);
+// What `tokencast capacity` adds to a run: pool simulations of the peak hour (--simulate), the GPU
+// comparison (--compare-gpus) and a trace replay (--replay), each when asked for.
+struct CapacitySections {
+  std::vector<PoolCheck> checks;
+  std::optional<GpuComparison> gpus;
+  std::optional<TraceReplay> replay;
+};
+// Capacity sizing per option (replicas by utilization and by latency objective), then the
+// sections asked for.
+std::string format_capacity_table(const RunResult& result, const CapacitySections& sections);
 // The JSON (tokencast.result/1), indented 2, with a trailing newline.
 std::string format_json(const RunResult& result);
-// The JSON with the pool simulations beside it ("capacity_checks") and, with `gpus`, the GPU
-// comparison ("gpu_comparison").
-std::string format_capacity_json(const RunResult& result, const std::vector<PoolCheck>& checks,
-                                 const GpuComparison* gpus = nullptr);
+// The JSON with the pool simulations beside it ("capacity_checks") and, when asked for, the GPU
+// comparison ("gpu_comparison") and the replay ("replay").
+std::string format_capacity_json(const RunResult& result, const CapacitySections& sections);
 // A warning in words, as the table, the JSON and the report print it.
 std::string warning_text(const RunWarning& warning);
 // One line: each phase's wall seconds, the total and the serial share (--timings).

@@ -11,6 +11,8 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <span>
+#include <vector>
 
 #include "tokencast/distribution.hpp"
 #include "tokencast/random.hpp"
@@ -133,5 +135,19 @@ PoolSimulationResult simulate_pool(const PoolSimulationConfig& config, const Dis
 // The same with each request's tokens drawn by `sample_request` (a mix of workloads, say).
 using RequestSampler = std::function<RequestTokens(Rng&)>;
 PoolSimulationResult simulate_pool(const PoolSimulationConfig& config, const RequestSampler& sample_request, Rng& rng);
+
+// A request of a trace: when it arrived and its tokens.
+struct TimedRequest {
+  double arrival_s = 0;
+  RequestTokens tokens;
+};
+// The same pool fed a recorded trace instead of drawn arrivals (`capacity --replay`): requests in
+// time order, the pool empty at the first; every request is measured (no warm-up). Uses
+// `replicas`, `max_concurrency`, the throughputs and `cancel` of `config`.
+PoolSimulationResult replay_pool(const PoolSimulationConfig& config, std::span<const TimedRequest> requests);
+// `copies` copies of a trace superposed, each shifted by an equal share of its period (span plus
+// one mean gap) and wrapped round it, so the rate is `copies` times the trace's and its bursts keep
+// their shape; a fractional copy keeps each request with the fractional probability. In time order.
+std::vector<TimedRequest> superpose_copies(std::span<const TimedRequest> trace, double copies, Rng& rng);
 
 }  // namespace tokencast

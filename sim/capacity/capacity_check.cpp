@@ -154,4 +154,82 @@ std::vector<PoolCheck> check_capacity(const Scenario& scenario, const RunResult&
   return checks;
 }
 
+std::vector<ReplayCheck> replay_capacity(const Scenario& scenario, const RunResult& result,
+                                         std::span<const TimedRequest> requests, int replications, std::uint64_t seed,
+                                         const std::atomic<bool>* cancel) {
+  std::vector<ReplayCheck> checks;
+  double total_requests = 0;
+  for (std::size_t c = 0; c < scenario.capacity.size(); ++c) {
+    const CapacitySpec& spec = scenario.capacity[c];
+    const CapacityResult* sized = find_option(result, spec);
+    if (spec.max_concurrency <= 0 || sized == nullptr) continue;
+    ReplayCheck check;
+    check.model = spec.model;
+    check.option = spec.name;
+    check.kind = spec.kind;
+    check.max_concurrency = spec.max_concurrency;
+    check.chosen_replicas = sized->plan.replicas;
+    check.slo_wait_p95_s = spec.slo_wait_p95_s;
+    check.slo_ttft_p95_s = spec.slo_ttft_p95_s;
+    const bool certain = spec.prefill_tokens_per_s.is_certain() && spec.decode_tokens_per_s.is_certain();
+    check.replications = certain ? 1 : replications;
+    const double slots = static_cast<double>(check.chosen_replicas + 1) * spec.max_concurrency;
+    if (slots > max_pool_slots) {
+      throw ResourceLimitError(scenario.file, fmt::format("--replay would hold {:.3g} sequence slots for '{}', more "
+                                                          "than the {:.0e} it simulates",
+                                                          slots, spec.name, max_pool_slots));
+    }
+    total_requests += 3.0 * check.replications * static_cast<double>(requests.size());
+    checks.push_back(std::move(check));
+  }
+  const double bytes = 16.0 * static_cast<double>(requests.size());
+  if (total_requests > max_simulated_requests || bytes > max_simulation_bytes) {
+    throw ResourceLimitError(scenario.file,
+                             fmt::format("--replay would simulate {:.3g} requests ({} in the trace), more than the limit "
+                                         "of {:.0e}; replay a shorter trace or a smaller --scale",
+                                         total_requests, requests.size(), max_simulated_requests));
+  }
+
+  std::size_t index = 0;
+  for (ReplayCheck& check : checks) {
+    while (scenario.capacity[index].name != check.option) ++index;
+    const CapacitySpec& spec = scenario.capacity[index];
+    for (int replicas = std::max(1, check.chosen_replicas - 1); replicas <= check.chosen_replicas + 1; ++replicas) {
+      ReplayPoint point;
+      point.replicas = replicas;
+      PoolSimulationResult& mean = point.simulated;
+      const double k = 1.0 / check.replications;
+      for (int r = 0; r < check.replications; ++r) {
+        // The same throughput draws at every replica count (common random numbers).
+        Rng rng = make_stream(seed, static_cast<std::uint64_t>(r), StreamPurpose::capacity_check, index, 1);
+        PoolSimulationConfig config;
+        config.replicas = replicas;
+        config.max_concurrency = spec.max_concurrency;
+        config.prefill_tokens_per_s = spec.prefill_tokens_per_s.draw(rng);
+        config.decode_tokens_per_s = spec.decode_tokens_per_s.draw(rng);
+        config.cancel = cancel;
+        const PoolSimulationResult sim = replay_pool(config, requests);
+        mean.requests = sim.requests;
+        mean.mean_wait_s += k * sim.mean_wait_s;
+        mean.wait_probability += k * sim.wait_probability;
+        mean.wait_p50_s += k * sim.wait_p50_s;
+        mean.wait_p95_s += k * sim.wait_p95_s;
+        mean.wait_p99_s += k * sim.wait_p99_s;
+        mean.ttft_p50_s += k * sim.ttft_p50_s;
+        mean.ttft_p95_s += k * sim.ttft_p95_s;
+        mean.ttft_p99_s += k * sim.ttft_p99_s;
+        mean.utilization += k * sim.utilization;
+        mean.mean_wait_se_s += k * sim.mean_wait_se_s;
+        mean.wait_probability_se += k * sim.wait_probability_se;
+      }
+      if (check.slo_wait_p95_s || check.slo_ttft_p95_s) {
+        point.objective_met = (!check.slo_wait_p95_s || mean.wait_p95_s <= *check.slo_wait_p95_s) &&
+                              (!check.slo_ttft_p95_s || mean.ttft_p95_s <= *check.slo_ttft_p95_s);
+      }
+      check.points.push_back(point);
+    }
+  }
+  return checks;
+}
+
 }  // namespace tokencast

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <limits>
+#include <span>
 #include <cmath>
 #include <stdexcept>
 #include <vector>
@@ -96,32 +98,31 @@ PoolSimulationResult simulate_pool(const PoolSimulationConfig& config, const Dis
       config, [&](Rng& r) { return sample_request_tokens(input, output, config.context_tokens, r); }, rng);
 }
 
-PoolSimulationResult simulate_pool(const PoolSimulationConfig& config, const RequestSampler& sample_request,
-                                   Rng& rng) {
+namespace {
+
+void check_pool(const PoolSimulationConfig& config) {
   require(config.replicas >= 1 && config.max_concurrency >= 1,
           "simulate_pool: replicas and max_concurrency must be >= 1");
-  const long long slot_count = static_cast<long long>(config.replicas) * config.max_concurrency;
-  require(static_cast<double>(slot_count) <= max_pool_slots, "simulate_pool: too many slots to simulate");
-  require(config.arrival_rate_per_s > 0 && std::isfinite(config.arrival_rate_per_s),
-          "simulate_pool: arrival rate must be finite and > 0");
-  require(config.duration_s > 0 && std::isfinite(config.duration_s), "simulate_pool: duration must be > 0");
-  require(config.warmup_s >= 0 && std::isfinite(config.warmup_s), "simulate_pool: warm-up must be >= 0");
-  require(config.arrival_scv >= 0 && std::isfinite(config.arrival_scv), "simulate_pool: arrival scv must be >= 0");
-  require(config.prefill_tokens_per_s > 0 && config.decode_tokens_per_s > 0,
-          "simulate_pool: prefill and decode throughputs must be > 0");
-  require(config.context_tokens >= 2, "simulate_pool: context must hold at least 2 tokens");
+  const double slot_count = static_cast<double>(config.replicas) * config.max_concurrency;
+  require(slot_count <= max_pool_slots, "simulate_pool: too many slots to simulate");
+  require(config.prefill_tokens_per_s > 0 && config.decode_tokens_per_s > 0 &&
+              std::isfinite(config.prefill_tokens_per_s) && std::isfinite(config.decode_tokens_per_s),
+          "simulate_pool: prefill and decode throughputs must be finite and > 0");
+}
 
-  const double start_s = config.warmup_s;
-  const double end_s = config.warmup_s + config.duration_s;
+// The FCFS pool over [start_s, end_s): `next(t, tokens)` gives the arrivals in time order and
+// returns false once there are no more before end_s. Arrivals before start_s warm the pool up.
+template <typename NextArrival>
+PoolSimulationResult run_pool(const PoolSimulationConfig& config, double start_s, double end_s, double expected,
+                              double spread, NextArrival next) {
+  const long long slot_count = static_cast<long long>(config.replicas) * config.max_concurrency;
+  const double duration_s = end_s - start_s;
   const double per_output_token_s = config.max_concurrency / config.decode_tokens_per_s;
-  const Interarrivals next_gap(config.arrival_rate_per_s, config.arrival_scv);
 
   // All slots free at time 0: a heap of equal keys is already a heap.
   std::vector<double> slot_free_s(static_cast<std::size_t>(slot_count), 0.0);
   std::vector<double> waits, ttfts;
-  const double expected = config.arrival_rate_per_s * config.duration_s;
-  const auto reserve = static_cast<std::size_t>(
-      expected + 6.0 * std::sqrt(expected * std::max(1.0, config.arrival_scv)) + 64.0);
+  const auto reserve = static_cast<std::size_t>(expected + 6.0 * std::sqrt(expected * spread) + 64.0);
   waits.reserve(reserve);
   ttfts.reserve(reserve);
 
@@ -130,12 +131,13 @@ PoolSimulationResult simulate_pool(const PoolSimulationConfig& config, const Req
   double busy_slot_s = 0, wait_sum = 0, waited = 0;
 
   std::uint32_t until_poll = 0;
-  for (double t = next_gap(rng); t < end_s; t += next_gap(rng)) {
+  double t = 0;
+  RequestTokens tokens;
+  while (next(t, tokens)) {
     if (config.cancel != nullptr && ++until_poll == (1u << 16)) {
       until_poll = 0;
       if (config.cancel->load(std::memory_order_relaxed)) throw Interrupted();
     }
-    const RequestTokens tokens = sample_request(rng);
     const double prefill_s = tokens.input / config.prefill_tokens_per_s;
     const double service_s = prefill_s + tokens.output * per_output_token_s;
     const double begin = std::max(slot_free_s.front(), t);
@@ -150,7 +152,7 @@ PoolSimulationResult simulate_pool(const PoolSimulationConfig& config, const Req
     ttfts.push_back(wait + prefill_s);
     wait_sum += wait;
     waited += wait > 0 ? 1.0 : 0.0;
-    const auto batch = std::min(kBatches - 1, static_cast<std::size_t>((t - start_s) / config.duration_s * kBatches));
+    const auto batch = std::min(kBatches - 1, static_cast<std::size_t>((t - start_s) / duration_s * kBatches));
     batch_wait[batch] += wait;
     batch_waited[batch] += wait > 0 ? 1.0 : 0.0;
     batch_count[batch] += 1.0;
@@ -158,7 +160,7 @@ PoolSimulationResult simulate_pool(const PoolSimulationConfig& config, const Req
 
   PoolSimulationResult r;
   r.requests = static_cast<std::int64_t>(waits.size());
-  r.utilization = busy_slot_s / (static_cast<double>(slot_count) * config.duration_s);
+  r.utilization = busy_slot_s / (static_cast<double>(slot_count) * duration_s);
   if (waits.empty()) return r;
   const double n = static_cast<double>(waits.size());
   r.mean_wait_s = wait_sum / n;
@@ -176,6 +178,79 @@ PoolSimulationResult simulate_pool(const PoolSimulationConfig& config, const Req
   r.ttft_p95_s = ttft_q[1];
   r.ttft_p99_s = ttft_q[2];
   return r;
+}
+
+}  // namespace
+
+PoolSimulationResult simulate_pool(const PoolSimulationConfig& config, const RequestSampler& sample_request,
+                                   Rng& rng) {
+  check_pool(config);
+  require(config.arrival_rate_per_s > 0 && std::isfinite(config.arrival_rate_per_s),
+          "simulate_pool: arrival rate must be finite and > 0");
+  require(config.duration_s > 0 && std::isfinite(config.duration_s), "simulate_pool: duration must be > 0");
+  require(config.warmup_s >= 0 && std::isfinite(config.warmup_s), "simulate_pool: warm-up must be >= 0");
+  require(config.arrival_scv >= 0 && std::isfinite(config.arrival_scv), "simulate_pool: arrival scv must be >= 0");
+  require(config.context_tokens >= 2, "simulate_pool: context must hold at least 2 tokens");
+
+  const double end_s = config.warmup_s + config.duration_s;
+  const Interarrivals next_gap(config.arrival_rate_per_s, config.arrival_scv);
+  double clock = 0;
+  auto next = [&](double& t, RequestTokens& tokens) {
+    clock += next_gap(rng);
+    if (!(clock < end_s)) return false;
+    t = clock;
+    tokens = sample_request(rng);
+    return true;
+  };
+  return run_pool(config, config.warmup_s, end_s, config.arrival_rate_per_s * config.duration_s,
+                  std::max(1.0, config.arrival_scv), next);
+}
+
+PoolSimulationResult replay_pool(const PoolSimulationConfig& config, std::span<const TimedRequest> requests) {
+  check_pool(config);
+  require(!requests.empty(), "replay_pool: the trace holds no request");
+  const double start_s = requests.front().arrival_s;
+  const double end_s = std::nextafter(requests.back().arrival_s, std::numeric_limits<double>::infinity());
+  std::size_t i = 0;
+  auto next = [&](double& t, RequestTokens& tokens) {
+    if (i == requests.size()) return false;
+    require(i == 0 || requests[i].arrival_s >= requests[i - 1].arrival_s, "replay_pool: arrivals must be in time order");
+    t = requests[i].arrival_s;
+    tokens = requests[i].tokens;
+    ++i;
+    return true;
+  };
+  return run_pool(config, start_s, std::max(end_s, start_s + 1e-9), static_cast<double>(requests.size()), 0.0, next);
+}
+
+std::vector<TimedRequest> superpose_copies(std::span<const TimedRequest> trace, double copies, Rng& rng) {
+  require(!trace.empty(), "superpose_copies: the trace holds no request");
+  require(copies > 0 && std::isfinite(copies), "superpose_copies: copies must be finite and > 0");
+  const double first = trace.front().arrival_s;
+  // The period the copies wrap round: the trace's span plus one mean gap, so that the last request
+  // and a wrapped first one are not stacked.
+  const double span = trace.back().arrival_s - first;
+  const double period = span + (trace.size() > 1 ? span / static_cast<double>(trace.size() - 1) : 1.0);
+  const auto whole = static_cast<long long>(std::floor(copies));
+  const double part = copies - static_cast<double>(whole);
+  const long long count = whole + (part > 0 ? 1 : 0);
+  std::vector<TimedRequest> out;
+  out.reserve(static_cast<std::size_t>(static_cast<double>(trace.size()) * std::ceil(copies)));
+  for (long long c = 0; c < count; ++c) {
+    // Copy c starts c/count of the way through the period; the last, partial copy keeps each
+    // request with probability `part` (thinning).
+    const double offset = period * static_cast<double>(c) / static_cast<double>(count);
+    const bool thinned = c == whole;
+    for (const TimedRequest& r : trace) {
+      if (thinned && !(rng.uniform01() < part)) continue;
+      double t = r.arrival_s - first + offset;
+      if (t >= period) t -= period;
+      out.push_back({first + t, r.tokens});
+    }
+  }
+  std::stable_sort(out.begin(), out.end(),
+                   [](const TimedRequest& a, const TimedRequest& b) { return a.arrival_s < b.arrival_s; });
+  return out;
 }
 
 }  // namespace tokencast

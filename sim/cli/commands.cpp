@@ -19,7 +19,9 @@
 #include "tokencast/output.hpp"
 #include "tokencast/output_files.hpp"
 #include "tokencast/report.hpp"
+#include "tokencast/random.hpp"
 #include "tokencast/scenario_loader.hpp"
+#include "tokencast/trace.hpp"
 
 namespace tokencast::cli {
 namespace {
@@ -154,6 +156,69 @@ std::map<std::string, double, std::less<>> gpu_prices(const std::vector<std::str
   return prices;
 }
 
+// "time=A,input=B,output=C" for --columns.
+TraceColumns trace_columns(const std::string& text) {
+  std::map<std::string, std::string, std::less<>> named;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t comma = std::min(text.find(',', start), text.size());
+    const std::string part = text.substr(start, comma - start);
+    const std::size_t equals = part.find('=');
+    if (equals == std::string::npos || equals == 0 || equals + 1 == part.size()) {
+      throw UsageError(fmt::format("--columns: expected time=NAME,input=NAME,output=NAME (got '{}')", text));
+    }
+    named[part.substr(0, equals)] = part.substr(equals + 1);
+    start = comma + 1;
+  }
+  for (const char* role : {"time", "input", "output"}) {
+    if (!named.contains(role) || named.size() != 3) {
+      throw UsageError(fmt::format("--columns: expected time=NAME,input=NAME,output=NAME (got '{}')", text));
+    }
+  }
+  return {named["time"], named["input"], named["output"]};
+}
+
+// Reads the trace, scales it as asked, and replays it through each option's pool.
+TraceReplay replay(const Scenario& scenario, const RunResult& result, const CapacityArgs& args,
+                   const std::atomic<bool>& cancel) {
+  if (args.scale && args.rate) throw UsageError("--scale and --rate: give one or the other");
+  const TraceFormat format = args.trace_format == "azure"      ? TraceFormat::azure_csv
+                             : args.trace_format == "mooncake" ? TraceFormat::mooncake_jsonl
+                             : args.trace_format == "openai"   ? TraceFormat::openai_jsonl
+                             : args.trace_format == "csv"      ? TraceFormat::named_csv
+                                                               : TraceFormat::automatic;
+  std::optional<TraceColumns> columns;
+  if (args.columns) columns = trace_columns(*args.columns);
+  const Trace trace = read_trace(*args.replay, format, columns);
+  TraceReplay out;
+  out.file = trace.file;
+  out.format = std::string(to_string(trace.format));
+  out.trace_requests = trace.requests.size();
+  out.span_s = trace.span_s;
+  out.trace_rate_per_s = trace.mean_rate_per_s();
+  out.copies = args.scale ? *args.scale : args.rate ? *args.rate / out.trace_rate_per_s : 1.0;
+  if (!(out.copies * static_cast<double>(trace.requests.size()) <= max_simulated_requests)) {
+    throw UsageError(fmt::format("--scale/--rate: {:.4g} copies of {} requests exceed the {:.0e} requests a replay "
+                                 "simulates",
+                                 out.copies, trace.requests.size(), max_simulated_requests));
+  }
+  std::vector<TimedRequest> scaled;
+  if (out.copies != 1.0) {
+    Rng rng = make_stream(result.seed, 0, StreamPurpose::capacity_check, 0, 2);
+    scaled = superpose_copies(trace.requests, out.copies, rng);
+  }
+  const std::span<const TimedRequest> requests = out.copies != 1.0 ? std::span<const TimedRequest>(scaled)
+                                                                   : std::span<const TimedRequest>(trace.requests);
+  if (requests.empty()) throw UsageError("--scale: the scaled trace keeps no request");
+  out.replayed_requests = requests.size();
+  out.checks = replay_capacity(scenario, result, requests, args.replications, result.seed, &cancel);
+  if (out.checks.empty()) {
+    throw InputError({scenario.file, 0, 0}, "",
+                     "--replay needs a capacity option with max_concurrency (sequences per replica)");
+  }
+  return out;
+}
+
 int capacity_command(const CapacityArgs& args, const std::atomic<bool>& cancel) {
   const Destinations to = destinations(args.run);
   double load_s = 0;
@@ -176,25 +241,30 @@ int capacity_command(const CapacityArgs& args, const std::atomic<bool>& cancel) 
     checks = check_capacity(scenario, result, args.replications, args.arrival_scv, result.seed, &cancel);
     result.phases.simulate_s += since(start);
   }
-  std::optional<GpuComparison> gpus;
+  CapacitySections sections;
+  sections.checks = std::move(checks);
   if (args.compare_gpus) {
     const auto start = std::chrono::steady_clock::now();
     GpuCandidates candidates = gpu_candidates(scenario, builtin_catalog(), gpu_prices(args.gpu_prices));
-    gpus = GpuComparison{compare_gpus(scenario, candidates.candidates, run_options(args.run, cancel)),
-                         std::move(candidates.skipped)};
+    sections.gpus = GpuComparison{compare_gpus(scenario, candidates.candidates, run_options(args.run, cancel)),
+                                  std::move(candidates.skipped)};
     result.phases.simulate_s += since(start);
   }
-  const GpuComparison* compared = gpus ? &*gpus : nullptr;
+  if (args.replay) {
+    const auto start = std::chrono::steady_clock::now();
+    sections.replay = replay(scenario, result, args, cancel);
+    result.phases.simulate_s += since(start);
+  }
   const auto start = std::chrono::steady_clock::now();
   std::string text;
   if (args.run.format == "json") {
     result.phases.output_s = 0;
-    text = format_capacity_json(result, checks, compared);
+    text = format_capacity_json(result, sections);
   } else {
-    text = format_capacity_table(result, checks, compared);
+    text = format_capacity_table(result, sections);
   }
   std::vector<std::pair<OutputTarget, std::string>> outputs{{to.output, std::move(text)}};
-  if (to.report) outputs.emplace_back(*to.report, render_html_report(scenario, result, compared));
+  if (to.report) outputs.emplace_back(*to.report, render_html_report(scenario, result, &sections));
   write_all(args.run, std::move(outputs), result.phases, start, cancel);
   return 0;
 }

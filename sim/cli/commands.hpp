@@ -34,6 +34,11 @@ struct CapacityArgs {
   RunArgs run;
   bool compare_gpus = false;
   std::vector<std::string> gpu_prices;  // "ID=USD", USD per GPU-hour for --compare-gpus
+  std::optional<std::string> replay;    // trace file for --replay
+  std::optional<double> scale;          // superposed copies of the trace
+  std::optional<double> rate;           // or the request rate to scale it to
+  std::string trace_format = "auto";    // auto | azure | mooncake | openai | csv
+  std::optional<std::string> columns;   // "time=NAME,input=NAME,output=NAME" for a named CSV
   bool simulate = false;
   int replications = 10;
   double arrival_scv = 1.0;

@@ -50,7 +50,7 @@ void print_error(const std::string& text) { std::cerr << tokencast::terminal_saf
 
 // Numbers are read as text and parsed strictly (arguments.hpp) once CLI11 has split the line.
 struct NumberArguments {
-  std::optional<std::string> trials, seed, threads, precision, max_trials, grid, replications, arrival_scv;
+  std::optional<std::string> trials, seed, threads, precision, max_trials, grid, replications, arrival_scv, scale, rate;
 };
 
 void add_simulation_options(CLI::App* command, tokencast::cli::RunArgs& args, NumberArguments& numbers) {
@@ -75,7 +75,9 @@ void read_numbers(const NumberArguments& n, tokencast::cli::RunArgs& run, tokenc
   if (n.max_trials) run.max_trials = parse_integer("--max-trials", *n.max_trials, 1, 10'000'000);
   if (n.grid) breakeven.grid_points = static_cast<int>(parse_integer("--grid", *n.grid, 8, 400));
   if (n.replications) capacity.replications = static_cast<int>(parse_integer("--replications", *n.replications, 1, 1000));
-  if (n.arrival_scv) capacity.arrival_scv = parse_real("--arrival-scv", *n.arrival_scv, 0.0, 100.0);
+  if (n.scale) capacity.scale = parse_real("--scale", *n.scale, 1e-6, 1e4);
+  if (n.rate) capacity.rate = parse_real("--rate", *n.rate, 1e-9, 1e9);
+  if (n.arrival_scv) capacity.arrival_scv = parse_real("--arrival-scv", *n.arrival_scv, 0.0, 1e6);
   if (run.scenario && run.scenario->empty()) {
     throw tokencast::UsageError("scenario: the path is empty (leave it out for the embedded default scenario)");
   }
@@ -129,8 +131,19 @@ int main(int argc, char** argv) {
                            "ID=USD: a price per GPU-hour for --compare-gpus, for a GPU the catalog has no price for "
                            "(repeatable)");
   capacity_cmd->add_option("--report", capacity.run.report, "Also write a self-contained HTML report to FILE");
+  capacity_cmd->add_option("--replay", capacity.replay,
+                           "Feed a request trace's arrivals and tokens through each option's pool at the replicas "
+                           "chosen, one fewer and one more (Azure CSV, Mooncake JSONL, OpenAI response JSONL, or a "
+                           "CSV named by --columns)");
+  capacity_cmd->add_option("--scale", numbers.scale,
+                           "With --replay: superpose K time-shifted copies of the trace (K times its rate), 0..10000");
+  capacity_cmd->add_option("--rate", numbers.rate, "With --replay: scale the trace to R requests per second");
+  capacity_cmd->add_option("--trace-format", capacity.trace_format, "With --replay: the trace's format")
+      ->check(CLI::IsMember({"auto", "azure", "mooncake", "openai", "csv"}));
+  capacity_cmd->add_option("--columns", capacity.columns,
+                           "With --replay of a CSV: time=NAME,input=NAME,output=NAME (time in seconds or a date-time)");
   capacity_cmd->add_option("--arrival-scv", numbers.arrival_scv,
-                           "Squared coefficient of variation of interarrival times, 0..100 (1: Poisson; >1: bursty)");
+                           "Squared coefficient of variation of interarrival times, 0..1000000 (1: Poisson; >1: bursty)");
 
   std::string validate_path;
   auto* validate_cmd = app.add_subcommand("validate", "Check a scenario file and report what it defines");

@@ -9,9 +9,9 @@ namespace {
 std::string format_input_error(const SourcePosition& where, const std::string& key_path,
                                const std::string& message) {
   std::string text = where.file;
-  if (where.line > 0) {
-    text += ':' + std::to_string(where.line) + ':' + std::to_string(where.column);
-  }
+  // A line without a column is a line of a log or trace: "FILE:LINE".
+  if (where.line > 0) text += ':' + std::to_string(where.line);
+  if (where.line > 0 && where.column > 0) text += ':' + std::to_string(where.column);
   text += ": error: ";
   if (!key_path.empty()) text += key_path + ": ";
   text += message;

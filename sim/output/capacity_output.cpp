@@ -1,5 +1,6 @@
 // Terminal table and JSON of `tokencast capacity`.
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "json_parts.hpp"
 #include "number_format.hpp"
@@ -55,8 +56,45 @@ std::string gpu_comparison_text(const GpuComparison& comparison) {
   return out;
 }
 
-std::string format_capacity_table(const RunResult& result, const std::vector<PoolCheck>& checks,
-                                  const GpuComparison* gpus) {
+// The trace, then per option its pool at the chosen replicas, one fewer and one more.
+std::string replay_text(const TraceReplay& replay) {
+  std::string out = fmt::format(
+      "\nTrace replay: {} ({}, {} requests over {:.1f} s, {:.3g} requests/s){}\n", replay.file, replay.format,
+      format_count(static_cast<double>(replay.trace_requests)), replay.span_s, replay.trace_rate_per_s,
+      replay.copies == 1 ? std::string()
+                         : fmt::format("; {:.4g} superposed copies: {} requests, {:.3g} requests/s", replay.copies,
+                                       format_count(static_cast<double>(replay.replayed_requests)),
+                                       replay.trace_rate_per_s * replay.copies));
+  for (const ReplayCheck& check : replay.checks) {
+    std::vector<std::string> targets;
+    if (check.slo_wait_p95_s) targets.push_back(fmt::format("wait p95 <= {} s", *check.slo_wait_p95_s));
+    if (check.slo_ttft_p95_s) targets.push_back(fmt::format("TTFT p95 <= {} s", *check.slo_ttft_p95_s));
+    TextTable table({{"replicas", true}, {"P(wait)", true}, {"wait p50", true}, {"wait p95", true},
+                     {"wait p99", true}, {"TTFT p50", true}, {"TTFT p95", true}, {"TTFT p99", true}, {"util", true},
+                     {"objective"}, {""}},
+                    4, 2);
+    table.add_span(fmt::format("{} '{}' ({} sequences per replica{}; objective: {})", to_string(check.kind),
+                               check.option, check.max_concurrency,
+                               check.replications > 1 ? fmt::format(", throughputs drawn {} times", check.replications)
+                                                      : std::string(),
+                               targets.empty() ? std::string("none") : fmt::format("{}", fmt::join(targets, ", "))));
+    table.add_header();
+    for (const ReplayPoint& p : check.points) {
+      const PoolSimulationResult& s = p.simulated;
+      table.add_row({std::to_string(p.replicas), format_percent(s.wait_probability), seconds(s.wait_p50_s),
+                     seconds(s.wait_p95_s), seconds(s.wait_p99_s), seconds(s.ttft_p50_s), seconds(s.ttft_p95_s),
+                     seconds(s.ttft_p99_s), format_percent(s.utilization),
+                     !p.objective_met ? "-" : *p.objective_met ? "met" : "not met",
+                     p.replicas == check.chosen_replicas ? "← chosen" : ""});
+    }
+    out += table.render();
+  }
+  out += "  (util: busy sequence-slot time over all slots through the trace's span)\n";
+  return out;
+}
+
+std::string format_capacity_table(const RunResult& result, const CapacitySections& sections) {
+  const std::vector<PoolCheck>& checks = sections.checks;
   std::string out = fmt::format("Capacity for \"{}\": {} trials, seed {}\n", result.scenario_name,
                                 format_count(static_cast<double>(result.trials)), result.seed);
   for (const ModelResult& m : result.models) {
@@ -112,7 +150,8 @@ std::string format_capacity_table(const RunResult& result, const std::vector<Poo
       }
     }
   }
-  if (gpus != nullptr) out += gpu_comparison_text(*gpus);
+  if (sections.gpus) out += gpu_comparison_text(*sections.gpus);
+  if (sections.replay) out += replay_text(*sections.replay);
   return terminal_safe(out);
 }
 
@@ -148,6 +187,50 @@ nlohmann::ordered_json gpu_comparison_json(const GpuComparison& comparison) {
   Json skipped = Json::array();
   for (const std::string& why : comparison.skipped) skipped.push_back(why);
   return Json{{"choices", std::move(choices)}, {"not_compared", std::move(skipped)}};
+}
+
+nlohmann::ordered_json replay_json(const TraceReplay& replay) {
+  using namespace json_parts;
+  Json options = Json::array();
+  for (const ReplayCheck& check : replay.checks) {
+    Json points = Json::array();
+    for (const ReplayPoint& p : check.points) {
+      const PoolSimulationResult& s = p.simulated;
+      points.push_back({{"replicas", p.replicas},
+                        {"chosen", p.replicas == check.chosen_replicas},
+                        {"requests", s.requests},
+                        {"wait_probability", number(s.wait_probability)},
+                        {"mean_wait_s", number(s.mean_wait_s)},
+                        {"wait_p50_s", number(s.wait_p50_s)},
+                        {"wait_p95_s", number(s.wait_p95_s)},
+                        {"wait_p99_s", number(s.wait_p99_s)},
+                        {"ttft_p50_s", number(s.ttft_p50_s)},
+                        {"ttft_p95_s", number(s.ttft_p95_s)},
+                        {"ttft_p99_s", number(s.ttft_p99_s)},
+                        {"utilization", number(s.utilization)},
+                        {"objective_met", p.objective_met ? Json(*p.objective_met) : Json(nullptr)}});
+    }
+    Json objective = Json::object();
+    if (check.slo_wait_p95_s) objective["wait_p95_s"] = number(*check.slo_wait_p95_s);
+    if (check.slo_ttft_p95_s) objective["ttft_p95_s"] = number(*check.slo_ttft_p95_s);
+    options.push_back({{"model", check.model},
+                       {"option", check.option},
+                       {"kind", to_string(check.kind)},
+                       {"max_concurrency", check.max_concurrency},
+                       {"chosen_replicas", check.chosen_replicas},
+                       {"objective", std::move(objective)},
+                       {"replications", check.replications},
+                       {"points", std::move(points)}});
+  }
+  return Json{{"trace", {{"file", replay.file},
+                         {"format", replay.format},
+                         {"requests", replay.trace_requests},
+                         {"span_s", number(replay.span_s)},
+                         {"rate_per_s", number(replay.trace_rate_per_s)},
+                         {"copies", number(replay.copies)},
+                         {"replayed_requests", replay.replayed_requests}}},
+              {"utilization_of", "sequence slots (replicas x max_concurrency) over the trace's span"},
+              {"options", std::move(options)}};
 }
 
 nlohmann::ordered_json capacity_checks_json(const std::vector<PoolCheck>& checks) {

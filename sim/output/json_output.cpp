@@ -160,11 +160,11 @@ std::string format_json(const RunResult& result) {
   return to_json(result).dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }
 
-std::string format_capacity_json(const RunResult& result, const std::vector<PoolCheck>& checks,
-                                 const GpuComparison* gpus) {
+std::string format_capacity_json(const RunResult& result, const CapacitySections& sections) {
   nlohmann::ordered_json j = to_json(result);
-  j["capacity_checks"] = capacity_checks_json(checks);
-  if (gpus != nullptr) j["gpu_comparison"] = gpu_comparison_json(*gpus);
+  j["capacity_checks"] = capacity_checks_json(sections.checks);
+  if (sections.gpus) j["gpu_comparison"] = gpu_comparison_json(*sections.gpus);
+  if (sections.replay) j["replay"] = replay_json(*sections.replay);
   return j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }
 

@@ -13,6 +13,7 @@ namespace tokencast {
 nlohmann::ordered_json to_json(const RunResult& result);
 nlohmann::ordered_json capacity_checks_json(const std::vector<PoolCheck>& checks);
 nlohmann::ordered_json gpu_comparison_json(const GpuComparison& comparison);
+nlohmann::ordered_json replay_json(const TraceReplay& replay);
 
 }  // namespace tokencast
 

@@ -41,7 +41,7 @@ thead th { border-bottom: 2px solid #333; }
 tbody th { font-weight: 600; white-space: nowrap; }
 .num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tr.group-start td { border-top: 1.5px solid #999; }
-tr.cheapest td { background: #fdf1d6; font-weight: 600; }
+tr.cheapest td, tr.chosen td { background: #fdf1d6; font-weight: 600; }
 .badge { color: #7a4f00; white-space: nowrap; }
 .range { color: #555; font-weight: normal; }
 .id { white-space: nowrap; }
@@ -74,7 +74,7 @@ footer { margin-top: 3rem; border-top: 1px solid #ccc; padding-top: .6rem; font-
   th, td { padding: .15rem .3rem; }
   .tag, tbody th { white-space: normal; }
   tr { break-inside: avoid; page-break-inside: avoid; }
-  tr.cheapest td, .warnings, code, .tag { background: none; }
+  tr.cheapest td, tr.chosen td, .warnings, code, .tag { background: none; }
   figure.small { max-width: 48%; }
   a { color: inherit; text-decoration: none; }
 }
@@ -165,20 +165,23 @@ std::string footer(const Scenario& scenario, const RunResult& r) {
       escape_html(TOKENCAST_VERSION), escape_html(file), format_count(static_cast<double>(r.trials)), r.seed);
 }
 
-std::string table_of_contents(const RunResult& r, bool capacity, bool breakeven, bool gpus) {
+std::string table_of_contents(const RunResult& r, bool capacity, bool breakeven, bool gpus, bool replay) {
   std::string out = "<nav class=\"toc\"><a href=\"#scenario\">Scenario</a><a href=\"#costs\">Costs</a>"
                     "<a href=\"#distributions\">Distributions</a>";
   if (r.months > 1) out += "<a href=\"#monthly\">By month</a>";
   if (breakeven) out += "<a href=\"#breakeven\">Break-even</a>";
   if (capacity) out += "<a href=\"#capacity\">Capacity</a>";
   if (gpus) out += "<a href=\"#gpus\">Which GPU</a>";
+  if (replay) out += "<a href=\"#replay\">Trace replay</a>";
   if (!r.groups.empty()) out += "<a href=\"#groups\">By tag</a>";
   return out + "</nav>\n";
 }
 
 }  // namespace
 
-std::string render_html_report(const Scenario& scenario, const RunResult& result, const GpuComparison* gpus) {
+std::string render_html_report(const Scenario& scenario, const RunResult& result, const CapacitySections* sections) {
+  const GpuComparison* gpus = sections != nullptr && sections->gpus ? &*sections->gpus : nullptr;
+  const TraceReplay* replay = sections != nullptr && sections->replay ? &*sections->replay : nullptr;
   report::ChartIds ids;
   const std::string name = result.scenario_name.empty() ? scenario.name : result.scenario_name;
   const std::string capacity = report::capacity_section(scenario, result);
@@ -192,7 +195,7 @@ std::string render_html_report(const Scenario& scenario, const RunResult& result
   out += fmt::format("<title>tokencast report: {}</title>\n<style>{}</style>\n</head>\n<body>\n<main>\n", escape_html(name), style_sheet);
   out += fmt::format("<header><h1>tokencast report: {}</h1>\n", escape_html(name));
   out += at_a_glance(result);
-  out += table_of_contents(result, !capacity.empty(), !breakeven.empty(), gpus != nullptr) + "</header>\n";
+  out += table_of_contents(result, !capacity.empty(), !breakeven.empty(), gpus != nullptr, replay != nullptr) + "</header>\n";
   out += report::scenario_section(scenario, result);
   out += report::costs_section(result);
   out += distributions;
@@ -200,6 +203,7 @@ std::string render_html_report(const Scenario& scenario, const RunResult& result
   out += breakeven;
   out += capacity;
   if (gpus != nullptr) out += report::gpu_comparison_section(*gpus);
+  if (replay != nullptr) out += report::replay_section(*replay);
   out += report::groups_section(result);
   out += footer(scenario, result);
   return out + "</main>\n</body>\n</html>\n";

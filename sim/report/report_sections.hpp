@@ -2,6 +2,7 @@
 // The report's table sections, each a fragment of HTML starting with its <h2>.
 #include <string>
 
+#include "tokencast/capacity_check.hpp"
 #include "tokencast/gpu_comparison.hpp"
 #include "tokencast/results.hpp"
 #include "tokencast/scenario.hpp"
@@ -16,6 +17,8 @@ std::string costs_section(const RunResult& result);
 std::string capacity_section(const Scenario& scenario, const RunResult& result);
 // Section 6b: each option on each GPU (`capacity --compare-gpus`).
 std::string gpu_comparison_section(const GpuComparison& comparison);
+// Section 6c: a recorded trace replayed through each pool (`capacity --replay`).
+std::string replay_section(const TraceReplay& replay);
 // Section 7: cost per tag value (empty string when no --group-by key was asked for).
 std::string groups_section(const RunResult& result);
 

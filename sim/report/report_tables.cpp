@@ -1,5 +1,6 @@
 // Sections 2, 6 and 7 of the report: cost tables, capacity recommendations, tag breakdowns.
 #include <algorithm>
+#include <cmath>
 
 #include <fmt/format.h>
 
@@ -168,6 +169,38 @@ std::string gpu_comparison_section(const GpuComparison& comparison) {
   }
   if (!option.empty()) out += t.render(fmt::format("Option {}", option));
   for (const std::string& why : comparison.skipped) out += "<p class=\"muted\">Not compared: " + escape_html(why) + "</p>\n";
+  return out + "</section>\n";
+}
+
+std::string replay_section(const TraceReplay& replay) {
+  auto seconds = [](double s) { return std::isfinite(s) ? escape_html(fmt::format("{:.3f} s", s)) : std::string("—"); };
+  std::string out = "<section id=\"replay\"><h2>Trace replay</h2>\n";
+  out += "<p>" + escape_html(fmt::format(
+                     "{} ({}): {} requests over {:.1f} s, {:.3g} requests/s", replay.file, replay.format,
+                     format_count(static_cast<double>(replay.trace_requests)), replay.span_s, replay.trace_rate_per_s));
+  if (replay.copies != 1) {
+    out += escape_html(fmt::format("; replayed as {:.4g} superposed, time-shifted copies ({} requests), which keeps "
+                                   "the trace's bursts",
+                                   replay.copies, format_count(static_cast<double>(replay.replayed_requests))));
+  }
+  out += ". Each option's pool is fed the trace's own arrival times and token counts, at the replicas chosen, one "
+         "fewer and one more. Utilization is busy sequence-slot time over all slots through the trace.</p>\n";
+  for (const ReplayCheck& check : replay.checks) {
+    HtmlTable t;
+    t.headers = {"replicas", "P(wait)", "wait p50", "wait p95", "wait p99", "TTFT p50", "TTFT p95", "TTFT p99",
+                 "utilization", "objective"};
+    t.numeric = {true, true, true, true, true, true, true, true, true, false};
+    for (const ReplayPoint& p : check.points) {
+      const PoolSimulationResult& s = p.simulated;
+      t.add({escape_html(std::to_string(p.replicas) + (p.replicas == check.chosen_replicas ? " (chosen)" : "")),
+             escape_html(format_percent(s.wait_probability)), seconds(s.wait_p50_s), seconds(s.wait_p95_s),
+             seconds(s.wait_p99_s), seconds(s.ttft_p50_s), seconds(s.ttft_p95_s), seconds(s.ttft_p99_s),
+             escape_html(format_percent(s.utilization)),
+             escape_html(!p.objective_met ? "none" : *p.objective_met ? "met" : "not met")},
+            p.replicas == check.chosen_replicas ? "chosen" : "");
+    }
+    out += t.render(fmt::format("Option {}", escape_html(check.option)));
+  }
   return out + "</section>\n";
 }
 
