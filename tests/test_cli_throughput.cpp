@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "cli_runner.hpp"
@@ -148,4 +149,104 @@ TEST_CASE("validate warns, with the key path, of a ttft target below the prefill
   CHECK(j["models"][0]["dedicated"]["feasible"] == false);
   CHECK(j["models"][0]["dedicated"]["slo"]["replicas"].is_null());
   fs::remove(file);
+}
+
+namespace {
+
+// A dedicated option whose rates come from a measured curve at `curve` (relative to the scenario).
+std::string measured_scenario(const std::string& curve, const std::string& concurrency) {
+  return R"([scenario]
+name = "measured curve"
+trials = 200
+seed = 3
+
+[[workload]]
+name = "chat"
+model = "meta-llama/Llama-3.3-70B-Instruct-Turbo"
+requests_per_month = 2e7
+input_tokens = 1000
+output_tokens = 200
+
+[[dedicated]]
+name = "bench"
+model = "meta-llama/Llama-3.3-70B-Instruct-Turbo"
+gpu = "H100-80GB"
+gpus_per_replica = 2
+)" + concurrency + "throughput = { file = \"" + curve + "\" }\nreplicas = \"auto\"\nslo = { ttft_p95_s = 2.0 }\n";
+}
+
+// Built from the slot model itself: prefill 10,000 tokens/s (1,000 tokens in 0.1 s at one
+// request), and at 16 requests a slot held 0.1 + 200 x 16 / 2,000 = 1.7 s, so 16 x 200 / 1.7 output
+// tokens/s: the rates read back must be 10,000 and 2,000.
+constexpr double kAt16 = 16.0 * 200.0 / 1.7;
+
+}  // namespace
+
+TEST_CASE("a measured curve (CSV or vLLM benchmark_serving JSON) gives an option its rates", "[cli][throughput]") {
+  TempDir dir;
+  dir.write("curve.csv", fmt::format("concurrency,output_tokens_per_s,ttft_s,input_tokens,output_tokens\n"
+                                     "1,180,0.1,1000,200\n16,{},0.4,1000,200\n32,2500,0.9,1000,200\n",
+                                     kAt16));
+  std::string results = "[";
+  const double points[][3] = {{1, 180, 100}, {16, kAt16, 400}, {32, 2500, 900}};
+  for (const auto& p : points) {
+    results += fmt::format(R"({}{{"max_concurrency": {}, "output_throughput": {}, "mean_ttft_ms": {}, "completed": 100,
+      "total_input_tokens": 100000, "total_output_tokens": 20000, "duration": 60.0}})",
+                           results.size() > 1 ? "," : "", p[0], p[1], p[2]);
+  }
+  dir.write("bench.json", results + "]");
+  for (const std::string curve : {"curve.csv", "bench.json"}) {
+    INFO(curve);
+    const fs::path scenario = dir.write("s.toml", measured_scenario(curve, "max_concurrency = 16\n"));
+    const json j = run_json("run " + shell_quote(scenario.string()) + " --format json");
+    const json& option = j["models"][0]["dedicated"];
+    const json& estimate = option["throughput_estimate"];
+    CHECK(estimate["method"] == "measured");
+    CHECK(estimate["file"].get<std::string>().find(curve) != std::string::npos);
+    CHECK(estimate["max_concurrency"] == 16);
+    CHECK(estimate["prefill_tokens_per_s"].get<double>() == Approx(10000));
+    CHECK(estimate["decode_tokens_per_s"].get<double>() == Approx(2000));
+    CHECK(option["gpus"].get<int>() == 2 * option["replicas"].get<int>());
+
+    const CliResult table = run_cli("run " + shell_quote(scenario.string()));
+    REQUIRE(table.exit_code == 0);
+    CHECK(table.out.find("throughput from a measured curve") != std::string::npos);
+  }
+  // Without max_concurrency the curve's top concurrency is the option's; between points, linear.
+  const fs::path top = dir.write("top.toml", measured_scenario("curve.csv", ""));
+  CHECK(run_json("run " + shell_quote(top.string()) + " --format json")["models"][0]["dedicated"]
+                ["throughput_estimate"]["max_concurrency"] == 32);
+}
+
+TEST_CASE("a bad measured curve is an error at its line or at the key", "[cli][throughput][errors]") {
+  TempDir dir;
+  dir.write("bad.csv", "concurrency,output_tokens_per_s,ttft_s,input_tokens,output_tokens\n1,180,0.1,1000,200\n"
+                       "16,fast,0.4,1000,200\n");
+  const fs::path bad = dir.write("bad.toml", measured_scenario("bad.csv", ""));
+  CliResult r = run_cli("run " + shell_quote(bad.string()));
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("bad.csv:3: error: output_tokens_per_s: expected a number (got 'fast')") != std::string::npos);
+
+  dir.write("ok.csv", "concurrency,output_tokens_per_s,ttft_s,input_tokens,output_tokens\n1,180,0.1,1000,200\n"
+                      "16,1882,0.4,1000,200\n");
+  const fs::path outside = dir.write("outside.toml", measured_scenario("ok.csv", "max_concurrency = 64\n"));
+  r = run_cli("run " + shell_quote(outside.string()));
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("outside.toml:") != std::string::npos);
+  CHECK(r.err.find("dedicated[0].max_concurrency: outside the curve's measured concurrencies (got 64, expected 1..16)") !=
+        std::string::npos);
+
+  const fs::path missing = dir.write("missing.toml", measured_scenario("none.json", ""));
+  r = run_cli("validate " + shell_quote(missing.string()));
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("none.json: error: cannot open the measured throughput curve") != std::string::npos);
+
+  const fs::path mixed = dir.write("mixed.toml", [&] {
+    std::string s = measured_scenario("ok.csv", "");
+    s.replace(s.find("{ file"), 6, "{ gpu = \"H100-80GB\", file");
+    return s;
+  }());
+  r = run_cli("validate " + shell_quote(mixed.string()));
+  CHECK(r.exit_code == 2);
+  CHECK(r.err.find("dedicated[0].throughput.gpu: a measured curve gives the rates itself") != std::string::npos);
 }

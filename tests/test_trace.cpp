@@ -155,7 +155,6 @@ TEST_CASE("replaying drawn arrivals gives the waits the drawn-arrival simulation
 
 TEST_CASE("superposed copies multiply the rate and keep each copy's gaps", "[trace]") {
   std::vector<TimedRequest> trace;
-  Rng gen = make_stream(9, 0, StreamPurpose::traffic);
   double t = 0;
   for (int i = 0; i < 2000; ++i) {
     // On/off: bursts of 20 requests 10 ms apart, then a quiet 30 s.

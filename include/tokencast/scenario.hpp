@@ -70,7 +70,8 @@ inline std::string_view to_string(OverflowPolicy policy) {
 // How an option's throughput was estimated from its model and GPU rather than typed
 // (docs/throughput.md), kept for the outputs.
 struct ThroughputEstimateSpec {
-  std::string method;  // "roofline"
+  std::string method;  // "roofline", or "measured" (a benchmark's concurrency curve)
+  std::string file;    // the measured curve
   std::string gpu;     // accelerator id
   int tensor_parallel = 1;
   std::string precision;  // "bf16", "fp8"

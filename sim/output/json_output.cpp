@@ -132,6 +132,16 @@ nlohmann::ordered_json to_json(const RunResult& result) {
 namespace json_parts {
 
 Json throughput_json(const ThroughputEstimateSpec& t) {
+  if (t.method == "measured") {
+    return Json{{"method", t.method},
+                {"file", t.file},
+                {"max_concurrency", t.max_concurrency},
+                {"mean_input_tokens", number(t.input_tokens)},
+                {"mean_output_tokens", number(t.output_tokens)},
+                {"prefill_tokens_per_s", number(t.prefill_tokens_per_s)},
+                {"decode_tokens_per_s", number(t.decode_tokens_per_s)},
+                {"decode_tokens_per_s_per_sequence", number(t.decode_tokens_per_s_per_sequence)}};
+  }
   return Json{{"method", t.method},
               {"gpu", t.gpu},
               {"tensor_parallel", t.tensor_parallel},

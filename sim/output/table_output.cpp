@@ -92,6 +92,15 @@ std::string models_section(const RunResult& r) {
     for (const auto* option : {&m.dedicated, &m.gpu_cluster}) {
       if (!*option || !(*option)->throughput) continue;
       const ThroughputEstimateSpec& t = *(*option)->throughput;
+      if (t.method == "measured") {
+        estimates += fmt::format(
+            "  {}: throughput from a measured curve ({}): prefill {} tokens/s, decode {} tokens/s at {} sequences "
+            "({} each), at {} tokens a request\n",
+            (*option)->name, t.file, format_count(t.prefill_tokens_per_s), format_count(t.decode_tokens_per_s),
+            format_count(t.max_concurrency), format_count(t.decode_tokens_per_s_per_sequence),
+            format_count(t.input_tokens + t.output_tokens));
+        continue;
+      }
       estimates += fmt::format(
           "  {}: throughput estimated ({}, {} x {}, {}): prefill {} tokens/s, decode {} tokens/s at {} sequences "
           "({} each); {} sequences of {} tokens fit in memory\n",

@@ -150,6 +150,10 @@ std::string capacity_table(const Scenario& scenario) {
     row("throughput from", [](const CapacitySpec& c) {
       if (!c.throughput_estimate) return std::string("typed in the scenario");
       const ThroughputEstimateSpec& e = *c.throughput_estimate;
+      if (e.method == "measured") {
+        return escape_html(fmt::format("measured curve {} at {} sequences (docs/throughput.md)", e.file,
+                                       e.max_concurrency));
+      }
       return escape_html(fmt::format("{} estimate: {} × {}, {}; {} sequences of {} tokens fit in memory "
                                      "(docs/throughput.md)",
                                      e.method, e.tensor_parallel, e.gpu, e.precision,

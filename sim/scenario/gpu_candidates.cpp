@@ -17,7 +17,8 @@ constexpr int kTensorParallelDegrees[] = {1, 2, 4, 8};
 std::optional<Quantity> price_of(const CapacitySpec& option, const AcceleratorSpec& gpu, const Catalog& catalog,
                                  const std::map<std::string, double, std::less<>>& prices) {
   if (const auto it = prices.find(gpu.id); it != prices.end()) return Quantity(it->second);
-  const std::string own_gpu = option.throughput_estimate ? option.throughput_estimate->gpu : option.gpu;
+  const std::string own_gpu =
+      option.throughput_estimate && !option.throughput_estimate->gpu.empty() ? option.throughput_estimate->gpu : option.gpu;
   if (own_gpu == gpu.id) return option.usd_per_gpu_hour;
   // Catalog prices are for dedicated endpoints: a self-managed cluster rents at its own price.
   if (option.kind == CapacityKind::dedicated) {
@@ -42,7 +43,7 @@ GpuCandidates gpu_candidates(const Scenario& scenario, const Catalog& catalog,
     const loader::TokenMix mix = loader::mix_of(option.model, scenario.workloads);
     RooflineInput in;
     in.model = model;
-    if (const auto& estimate = option.throughput_estimate) {
+    if (const auto& estimate = option.throughput_estimate; estimate && estimate->method == "roofline") {
       in.precision = estimate->precision == "fp8" ? Precision::fp8 : Precision::bf16;
       in.efficiency.prefill_mfu = estimate->prefill_mfu;
       in.efficiency.decode_mfu = estimate->decode_mfu;

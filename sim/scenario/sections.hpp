@@ -59,6 +59,16 @@ TokenMix mix_of(const std::string& model, const std::vector<WorkloadSpec>& workl
 // or fewer, BF16 otherwise.
 Precision default_precision(const ArchitectureSpec& model);
 
+// One point of a measured throughput curve: at `concurrency` requests kept running, the output
+// tokens per second, the mean time to first token and the mean tokens per request.
+struct MeasuredPoint {
+  double concurrency = 0, output_tokens_per_s = 0, ttft_s = 0, input_tokens = 0, output_tokens = 0;
+};
+// A vLLM benchmark_serving result (one JSON object, an array of them, or one per line) or a CSV
+// with the columns concurrency,output_tokens_per_s,ttft_s,input_tokens,output_tokens; sorted by
+// concurrency. Errors at FILE:LINE (FILE alone for a whole-document problem).
+std::vector<MeasuredPoint> read_measured_curve(const std::string& file);
+
 // A capacity option's `throughput` estimate (it must be present): fills prefill_tokens_per_s,
 // decode_tokens_per_s, gpus_per_replica and, unless written, max_concurrency, from the catalog's
 // accelerator and the architecture of the option's model, at the mean tokens of its workloads.

@@ -3,6 +3,7 @@
 // (docs/throughput.md).
 #include <algorithm>
 #include <cmath>
+#include <filesystem>
 
 #include <fmt/format.h>
 
@@ -13,8 +14,9 @@
 namespace tokencast::loader {
 namespace {
 
-constexpr std::string_view kThroughputKeys[] = {"estimate",   "gpu",        "tensor_parallel", "precision",
-                                                "prefill_mfu", "decode_mfu", "decode_mbu",      "memory_fraction"};
+constexpr std::string_view kThroughputKeys[] = {"estimate",    "file",       "gpu",        "tensor_parallel",
+                                                "precision",   "prefill_mfu", "decode_mfu", "decode_mbu",
+                                                "memory_fraction"};
 constexpr std::string_view kExample = R"({ estimate = "roofline", gpu = "H100-80GB", tensor_parallel = 2, precision = "fp8" })";
 constexpr int kMaxTensorParallel = 64;
 const ValueRange kEfficiency{0.0, 1.0, true, false};
@@ -61,6 +63,63 @@ int fewest_gpus_holding(RooflineInput in) {
   return 0;
 }
 
+// The slot model's rates from a measured curve (docs/throughput.md, "A measured curve").
+void read_measured_throughput(const TableReader& option, const TableReader& table, CapacitySpec& spec) {
+  for (const std::string_view key : kThroughputKeys) {
+    if (key != "file" && table.find(key) != nullptr) {
+      table.fail_key_name(key, fmt::format("a measured curve gives the rates itself; remove {} or file", key));
+    }
+  }
+  const std::string written = table.required_string("file");
+  std::filesystem::path path(written);
+  if (path.is_relative()) path = std::filesystem::path(option.file()).parent_path() / path;
+  const std::vector<MeasuredPoint> points = read_measured_curve(path.string());
+  const MeasuredPoint& low = points.front();
+  const MeasuredPoint& high = points.back();
+  double m = spec.max_concurrency > 0 ? spec.max_concurrency : std::floor(high.concurrency);
+  if (m < low.concurrency || m > high.concurrency) {
+    option.fail_key("max_concurrency",
+                    fmt::format("outside the curve's measured concurrencies (got {}, expected {}..{})", m,
+                                low.concurrency, high.concurrency));
+  }
+  // Linear between the measured points around m.
+  std::size_t k = 0;
+  while (k + 1 < points.size() && points[k + 1].concurrency < m) ++k;
+  const MeasuredPoint& a = points[k];
+  const MeasuredPoint& b = points[std::min(k + 1, points.size() - 1)];
+  const double w = b.concurrency == a.concurrency ? 0.0 : (m - a.concurrency) / (b.concurrency - a.concurrency);
+  auto at = [&](double MeasuredPoint::*field) { return a.*field + w * (b.*field - a.*field); };
+  const double throughput = at(&MeasuredPoint::output_tokens_per_s);
+  const double input = at(&MeasuredPoint::input_tokens);
+  const double output = at(&MeasuredPoint::output_tokens);
+  // Prefill from the lowest concurrency's TTFT (least queueing); a slot is held, by Little's law,
+  // m x output / throughput seconds a request, prefill included.
+  const double prefill = low.input_tokens / low.ttft_s;
+  const double slot_s = m * output / throughput;
+  const double prefill_s = input / prefill;
+  if (!(slot_s > prefill_s) || !(prefill > 0)) {
+    table.fail_key("file", fmt::format("at concurrency {} the curve holds a request {:.3g} s, no longer than its "
+                                       "prefill of {:.3g} s at the {:.0f} tokens/s its lowest-concurrency TTFT "
+                                       "implies: the points disagree",
+                                       m, slot_s, prefill_s, prefill));
+  }
+  ThroughputEstimateSpec estimate;
+  estimate.method = "measured";
+  estimate.file = path.string();
+  estimate.gpu = spec.gpu;
+  estimate.tensor_parallel = spec.gpus_per_replica;
+  estimate.input_tokens = input;
+  estimate.output_tokens = output;
+  estimate.max_concurrency = static_cast<int>(m);
+  estimate.prefill_tokens_per_s = prefill;
+  estimate.decode_tokens_per_s = output * m / (slot_s - prefill_s);
+  estimate.decode_tokens_per_s_per_sequence = estimate.decode_tokens_per_s / m;
+  spec.max_concurrency = static_cast<int>(m);
+  spec.prefill_tokens_per_s = Quantity(estimate.prefill_tokens_per_s);
+  spec.decode_tokens_per_s = Quantity(estimate.decode_tokens_per_s);
+  spec.throughput_estimate = std::move(estimate);
+}
+
 }  // namespace
 
 TokenMix mix_of(const std::string& model, const std::vector<WorkloadSpec>& workloads) {
@@ -98,6 +157,10 @@ void read_throughput_estimate(const TableReader& option, const Catalog& catalog,
     if (option.find(typed) != nullptr) {
       option.fail_key_name(typed, fmt::format("{} is estimated by throughput; write one or the other", typed));
     }
+  }
+  if (table.find("file") != nullptr) {
+    read_measured_throughput(option, table, spec);
+    return;
   }
   const std::string method = table.required_string("estimate");
   if (method != "roofline") {
