@@ -16,6 +16,7 @@
 #include <fmt/format.h>
 
 #include "tokencast/engine.hpp"
+#include "tokencast/queueing.hpp"
 #include "tokencast/random.hpp"
 #include "tokencast/scenario_loader.hpp"
 #include "tokencast/summary.hpp"
@@ -260,6 +261,68 @@ void BM_summary_by_sort(benchmark::State& state) {
   state.SetItemsProcessed(state.iterations() * state.range(0));
 }
 BENCHMARK(BM_summary_by_sort)->Arg(200'000)->Arg(2'000'000)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+
+
+namespace {
+
+// The serving model's discrete-event simulation, one core: requests per second through R replicas
+// of m slots with a prefill resource each, at about 70% utilization. The trace is drawn once
+// outside the timing, so this is the pool loop alone (replay_pool); simulate_pool adds the
+// drawing of arrivals and lognormal token counts.
+tokencast::Dist token_lognormal(double mean, double cv) {
+  const double sigma2 = std::log1p(cv * cv);
+  return tokencast::Dist::lognormal(std::log(mean) - 0.5 * sigma2, std::sqrt(sigma2));
+}
+
+std::vector<tokencast::TimedRequest> pool_trace(double rate, double seconds) {
+  tokencast::Rng rng(17);
+  std::vector<tokencast::TimedRequest> trace;
+  const tokencast::Dist in = token_lognormal(1000, 0.8), out = token_lognormal(250, 0.8);
+  for (double t = 0; t < seconds; t += -std::log1p(-rng.uniform01()) / rate) {
+    trace.push_back({t, {std::round(in.sample(rng)), std::max(1.0, std::round(out.sample(rng)))}});
+  }
+  return trace;
+}
+
+void BM_pool_replay(benchmark::State& state) {
+  tokencast::PoolSimulationConfig config;
+  config.replicas = static_cast<int>(state.range(0));
+  config.max_concurrency = static_cast<int>(state.range(1));
+  config.prefill_tokens_per_s = 10000;
+  config.decode_tokens_per_s = 3000;
+  // 70% of each replica's time: (0.1 s prefill + 250 / 3000 s decode) a request.
+  const double rate = 0.7 * config.replicas / (0.1 + 250.0 / 3000.0);
+  const std::vector<tokencast::TimedRequest> trace = pool_trace(rate, 2e6 / rate);
+  for (auto _ : state) {
+    const tokencast::PoolSimulationResult r = tokencast::replay_pool(config, trace);
+    benchmark::DoNotOptimize(r.wait_p95_s);
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(trace.size()));
+}
+BENCHMARK(BM_pool_replay)->Args({4, 64})->Args({64, 64})->Args({64, 256})->Unit(benchmark::kMillisecond);
+
+void BM_pool_simulate(benchmark::State& state) {
+  tokencast::PoolSimulationConfig config;
+  config.replicas = static_cast<int>(state.range(0));
+  config.max_concurrency = static_cast<int>(state.range(1));
+  config.prefill_tokens_per_s = 10000;
+  config.decode_tokens_per_s = 3000;
+  config.arrival_rate_per_s = 0.7 * config.replicas / (0.1 + 250.0 / 3000.0);
+  config.warmup_s = 0;
+  config.duration_s = 2e6 / config.arrival_rate_per_s;
+  const tokencast::Dist input = token_lognormal(1000, 0.8), output = token_lognormal(250, 0.8);
+  std::int64_t requests = 0;
+  for (auto _ : state) {
+    tokencast::Rng rng(5);
+    const tokencast::PoolSimulationResult r = tokencast::simulate_pool(config, input, output, rng);
+    requests += r.requests;
+    benchmark::DoNotOptimize(r.wait_p95_s);
+  }
+  state.SetItemsProcessed(requests);
+}
+BENCHMARK(BM_pool_simulate)->Args({64, 64})->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

@@ -157,7 +157,7 @@ TEST_CASE("a monthly minimum is billed when the replica-hours cost less", "[capa
   CHECK(warned);
 }
 
-TEST_CASE("latency objective: replicas sized by Allen-Cunneen at the peak hour", "[capacity][slo]") {
+TEST_CASE("latency objective: replicas sized by the serving model at the peak hour", "[capacity][slo]") {
   Scenario s = article(400);
   CapacitySpec c = dedicated(20000, 250, std::nullopt);
   c.max_utilization = 1.0;
@@ -174,8 +174,11 @@ TEST_CASE("latency objective: replicas sized by Allen-Cunneen at the peak hour",
   // The sizing rate: about 2e6 / 730 / 3600 = 0.761 requests/s plus the busiest hour's noise.
   CHECK(d.slo->peak_arrival_rate_per_s > 0.761);
   CHECK(d.slo->peak_arrival_rate_per_s < 0.761 * 1.1);
+  // The serving model at those figures: 0.15 s of prefill on each replica's prefill resource.
+  CHECK(d.slo->prefill_mean_s == Approx(0.15).epsilon(1e-12));
+  const SloQueue queue{.mean_service_s = 4.15, .prefill_mean_s = 0.15, .prefill_p95_s = 0.15, .max_concurrency = 1};
   const auto meets = [&](int replicas) {
-    const QueueEstimate q = allen_cunneen(replicas, d.slo->peak_arrival_rate_per_s, 4.15, 1.0, 0.0);
+    const ServingEstimate q = estimate_serving(replicas, d.slo->peak_arrival_rate_per_s, queue);
     return q.stable && q.wait_p95_s <= 1.0;
   };
   REQUIRE(d.slo->replicas >= 4);

@@ -106,11 +106,15 @@ TEST_CASE("capacity --simulate: the analytic TTFT p95 agrees with the simulated 
   const json& check = j["capacity_checks"][0];
   CHECK(check["option"] == "dedicated-2xH100");
   CHECK(check["simulated"]["requests"].get<double>() > 0);
-  // At this load nobody waits; TTFT is the prefill time, whose p95 the analytic model takes from
-  // the input's p95 (conservative for a mix): within 25% of the simulation.
+  // At this load about one request in ten waits, mostly for a replica's prefill; the TTFT p95 is
+  // little more than the prefill's (measured: P(wait) 9.0% against 10.0% simulated, TTFT p95
+  // 0.275 s against 0.260 s).
   const double analytic = check["analytic"]["ttft_p95_s"], simulated = check["simulated"]["ttft_p95_s"];
-  CHECK(simulated == Approx(analytic).epsilon(0.25));
-  CHECK(check["simulated"]["wait_probability"].get<double>() < 0.01);
+  CHECK(simulated == Approx(analytic).epsilon(0.15));
+  CHECK(check["simulated"]["wait_probability"].get<double>() ==
+        Approx(check["analytic"]["wait_probability"].get<double>()).margin(0.03));
+  CHECK(check["simulated"]["utilization"].get<double>() ==
+        Approx(check["analytic"]["utilization"].get<double>()).epsilon(0.08));
 
   const CliResult table = run_cli("capacity " + shell_quote(source_path("scenarios/chat-assistant-dedicated.toml").string()) +
                                   " --trials 200 --simulate --replications 2");

@@ -68,7 +68,7 @@ void check_result(const json& j, const std::string& path = "$") {
       if (it->is_null()) {
         INFO(sub);
         const bool may_be_null = key.rfind("multiplier_", 0) == 0 || key.rfind("requests_per_month_", 0) == 0 ||
-                                 ((key == "wait_p95_s" || key == "ttft_p95_s") && !j.value("stable", true)) ||
+                                 ((key == "wait_p95_s" || key == "ttft_p95_s" || key == "mean_wait_s") && !j.value("stable", true)) ||
                                  (key == "replicas" && !j.value("feasible", true));
         CHECK(may_be_null);
       }

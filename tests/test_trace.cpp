@@ -125,6 +125,9 @@ TEST_CASE("replaying drawn arrivals gives the waits the drawn-arrival simulation
   config.warmup_s = 0;
   config.prefill_tokens_per_s = 5000;
   config.decode_tokens_per_s = 400;
+  // Given, so that both take the same decode speed (each would otherwise derive its own: from the
+  // token moments, and from the trace).
+  config.prefill_busy_share = 5.0 * 1000 / 5000 / 3;
   auto lognormal = [](double mean, double cv) {
     const double sigma2 = std::log1p(cv * cv);
     return Dist::lognormal(std::log(mean) - 0.5 * sigma2, std::sqrt(sigma2));

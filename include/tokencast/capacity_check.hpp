@@ -22,7 +22,7 @@ struct PoolCheck {
   int max_concurrency = 0;
   double arrival_rate_per_s = 0;  // the sizing peak: capacity_quantile of the trials' busiest hour
   double arrival_scv = 1;
-  QueueEstimate analytic;         // Allen-Cunneen at these replicas
+  ServingEstimate analytic;       // the serving model's estimate at these replicas
   double analytic_ttft_p95_s = 0;
   // Simulated: means over replications (each a peak hour with freshly drawn parameters), with the
   // standard error of the mean wait across replications.

@@ -1,12 +1,13 @@
 #pragma once
-// Queueing model for sizing a replica pool to a latency objective (docs/capacity.md).
+// Serving model for sizing a replica pool to a latency objective (docs/capacity.md).
 //
-// A replica runs up to `max_concurrency` sequences at once; a request holds one of those slots for
-//   S = in / prefill_tokens_per_s + out * max_concurrency / decode_tokens_per_s
-// (each sequence decodes at decode_tokens_per_s / max_concurrency), and its time to first token is
-// its wait plus in / prefill_tokens_per_s. A pool of R replicas is then a FCFS queue with
-// c = R x max_concurrency servers: M/G/c for Poisson arrivals, approximated by Allen-Cunneen, and
-// checked against a discrete-event simulation of the same pool.
+// A replica runs up to `max_concurrency` (m) sequences at once and has one prefill resource,
+// shared by all of them, at `prefill_tokens_per_s` (P). A request waits in the pool's FCFS queue
+// for a replica with a free slot, then for that replica's prefill, is prefilled (in / P), and
+// decodes at the full-batch speed decode_tokens_per_s / m; its slot is held from admission to its
+// last token. Its time to first token is the wait plus its prefill. The analytic estimate treats
+// the pool as two stages, R prefill servers and R x m slots (Allen-Cunneen each), and adds their
+// waits; the discrete-event simulation runs the replicas themselves.
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -41,12 +42,17 @@ struct QueueEstimate {
 QueueEstimate allen_cunneen(int servers, double arrival_rate_per_s, double mean_service_s,
                             double arrival_scv, double service_scv, double wait_quantile = 0.95);
 
-// The queue one replica's slots form for one request mix: what the latency search needs of it.
+// What the latency search needs of one request mix on one replica.
 struct SloQueue {
-  double mean_service_s = 0;
-  double service_scv = 0;
+  double mean_service_s = 0;  // a slot held: prefill plus decode at the full-batch speed, no waits
+  double service_scv = 0;     // of that time
+  double prefill_mean_s = 0;  // the prefill alone, on the replica's prefill resource
+  double prefill_scv = 0;
   double prefill_p95_s = 0;
   int max_concurrency = 1;
+  // Seconds of a replica at full speed one request takes: its prefill, and its share m^-1 of a
+  // full batch's decode. Utilization is this work over the replicas' time.
+  double work_s() const { return prefill_mean_s + (mean_service_s - prefill_mean_s) / max_concurrency; }
 };
 
 // What one request costs a replica, from the token moments of the traffic.
@@ -57,14 +63,39 @@ struct ServiceProfile {
   int max_concurrency = 1;
   double mean_service_s() const;   // E[S]
   double service_scv() const;      // Var[S]/E[S]^2 (input and output independent)
+  double prefill_mean_s() const;   // E[in] / P
+  double prefill_scv() const;      // Var[in] / E[in]^2
   double prefill_p95_s() const;    // input_p95_tokens / prefill_tokens_per_s
-  SloQueue queue() const { return {mean_service_s(), service_scv(), prefill_p95_s(), max_concurrency}; }
+  SloQueue queue() const {
+    return {mean_service_s(), service_scv(), prefill_mean_s(), prefill_scv(), prefill_p95_s(), max_concurrency};
+  }
 };
+
+// What every utilization tokencast reports is a share of (the run's, the estimate's and the
+// simulation's alike), as the outputs say it.
+inline constexpr const char* utilization_definition =
+    "work (each request's prefill plus its share of a full batch's decode) over the replicas' time";
+
+// The serving model's analytic estimate for a pool of R replicas at one arrival rate.
+struct ServingEstimate {
+  bool stable = false;          // both the prefill resources and the slots keep up
+  // Share of the replicas' time at full speed the requests take: rate x work_s() / R, the same
+  // definition as the run's utilization and the simulation's.
+  double utilization = 0;
+  double wait_probability = 0;  // P(wait > 0): for a slot, for the prefill, or both
+  double mean_wait_s = 0;       // slot wait plus prefill wait
+  double wait_p95_s = 0;        // quantile of their sum (the quantile asked for)
+  double ttft_p95_s = 0;        // quantile of wait + prefill
+  QueueEstimate prefill;        // R prefill servers (service: the prefill)
+  QueueEstimate slots;          // R x m slots (service: the slot time plus the prefill wait)
+};
+// The share of each replica's time its prefill takes at this rate: rate x E[prefill] / R. Decode
+// runs in the rest, so a sequence decodes at (D / m)(1 - share): prefill and decode share the GPU.
+double prefill_busy_share(int replicas, double arrival_rate_per_s, const SloQueue& queue);
+ServingEstimate estimate_serving(int replicas, double arrival_rate_per_s, const SloQueue& queue,
+                                 double arrival_scv = 1.0, double quantile = 0.95);
 struct SloTarget {
   std::optional<double> wait_p95_s;
-  // Approximated as wait_p95 + prefill_p95: usually conservative while P(wait) is well above 5%;
-  // at or below 5% the wait p95 is 0 and the few waits that remain lift the ttft tail
-  // (docs/capacity.md, "The TTFT approximation").
   std::optional<double> ttft_p95_s;
 };
 // Whether a pool size meets a latency objective, and when none does, why.
@@ -75,7 +106,7 @@ enum class SloOutcome {
 };
 struct SloSizingEstimate {
   int replicas = 0;
-  QueueEstimate queue;
+  ServingEstimate queue;
   double ttft_p95_s = 0;
   bool feasible = false;  // outcome == met
   SloOutcome outcome = SloOutcome::over_limit;
@@ -91,6 +122,11 @@ SloSizingEstimate replicas_for_slo(double arrival_rate_per_s, const SloQueue& qu
 SloSizingEstimate replicas_for_slo(double arrival_rate_per_s, const ServiceProfile& service, const SloTarget& slo,
                                    int min_replicas, int max_replicas = 100000, double arrival_scv = 1.0);
 
+// Whether `replicas` meet every given target at this rate: what replicas_for_slo tests at each
+// count, without working out the quantiles.
+bool meets_slo(int replicas, double arrival_rate_per_s, const SloQueue& queue, const SloTarget& slo,
+               double arrival_scv = 1.0);
+
 // Discrete-event check of the approximation: the peak hour of a replica pool.
 struct PoolSimulationConfig {
   int replicas = 1;
@@ -102,6 +138,10 @@ struct PoolSimulationConfig {
                                   // for bursty traffic; < 1: gamma interarrivals (0: deterministic)
   double prefill_tokens_per_s = 0, decode_tokens_per_s = 0;
   std::int64_t context_tokens = 131072;
+  // The share of each replica's time taken by prefill (prefill_busy_share), which slows decode to
+  // (D / m)(1 - share). simulate_pool(config, input, output) and replay_pool fill it in when absent
+  // (from the token moments, or from the trace); with a RequestSampler it must be given.
+  std::optional<double> prefill_busy_share;
   // Polled every 65,536 arrivals: once true, the simulation throws Interrupted.
   const std::atomic<bool>* cancel = nullptr;
 };
@@ -118,7 +158,9 @@ struct PoolSimulationResult {
   double mean_wait_s = 0;
   double wait_p50_s = 0, wait_p95_s = 0, wait_p99_s = 0;
   double ttft_p50_s = 0, ttft_p95_s = 0, ttft_p99_s = 0;
-  double utilization = 0;                  // busy slot-seconds / (slots x duration)
+  // Work of the measured arrivals (prefill plus their share of full-batch decode, as work_s())
+  // over the replicas' time: the definition ServingEstimate and the run use.
+  double utilization = 0;
   // Batch-means standard errors: the measured period cut into pool_simulation_batches batches of
   // equal time by arrival, SE = sd(batch means) / sqrt(batches). Waits of successive requests are
   // correlated, so the naive sd/sqrt(n) would understate the error.
@@ -128,9 +170,11 @@ struct PoolSimulationResult {
 inline constexpr int pool_simulation_batches = 20;
 // Beyond this many slots the heap alone would take gigabytes; no real pool is that large.
 inline constexpr double max_pool_slots = 1e8;
-// FCFS G/G/c with c = replicas x max_concurrency slots: keep the c slot-free times in a min-heap;
-// each arrival takes the earliest-free slot: wait = max(0, free - arrival). Token counts per
-// request come from tokencast::sample_request_tokens(input, output, context, rng) (token_moments.hpp).
+// The serving model run request by request: R replicas, each with m slots (a min-heap of their
+// free times) and one prefill resource. In arrival order (FCFS), each request goes to the replica
+// where its prefill can start soonest (a free slot and a free prefill resource), holds a slot from
+// admission to its last token, and decodes at D / m tokens/s. O(log m + log R) a request. Token
+// counts come from tokencast::sample_request_tokens(input, output, context, rng) (token_moments.hpp).
 PoolSimulationResult simulate_pool(const PoolSimulationConfig& config, const Dist& input, const Dist& output, Rng& rng);
 // The same with each request's tokens drawn by `sample_request` (a mix of workloads, say).
 using RequestSampler = std::function<RequestTokens(Rng&)>;

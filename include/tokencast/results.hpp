@@ -51,7 +51,7 @@ struct WorkloadResult {
 // Replicas sized to a latency objective by the M/G/c approximation (docs/capacity.md).
 struct SloSizing {
   double peak_arrival_rate_per_s = 0;  // capacity_quantile of the trials' peak-hour rate
-  double mean_service_s = 0;           // one request at max_concurrency
+  double mean_service_s = 0;           // a slot held: prefill plus decode at max_concurrency
   double service_scv = 0;              // squared coefficient of variation of the service time
   int replicas = 0;                    // fewest replicas meeting the objective at that rate (when feasible)
   double wait_probability = 0;         // Erlang C at those replicas
@@ -62,6 +62,11 @@ struct SloSizing {
   bool feasible = true;
   bool reachable = true;
   double prefill_p95_s = 0;            // the prefill time no wait can take away
+  double prefill_mean_s = 0;           // on the replica's one prefill resource
+  double prefill_scv = 0;
+  // At the replicas reserved: the requests' work (prefill plus their share of full-batch decode)
+  // over the replicas' time at the sizing peak.
+  double utilization = 0;
   // False when the reserved replicas cannot keep up with the sizing peak: their waits grow
   // without bound (wait_p95_s and ttft_p95_s are then infinite: null in JSON, "unstable" in tables).
   bool stable = true;

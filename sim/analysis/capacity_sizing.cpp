@@ -23,18 +23,25 @@ SloSizing slo_sizing(const RunPlan& plan, const CapacityOptionPlan& option) {
   s.mean_service_s = mean_of(cols.column(option.slo_service_col));
   s.service_scv = mean_of(cols.column(option.slo_scv_col));
   s.prefill_p95_s = mean_of(cols.column(option.slo_prefill_p95_col));
-  const SloQueue queue{s.mean_service_s, s.service_scv, s.prefill_p95_s, option.spec->max_concurrency};
+  s.prefill_mean_s = mean_of(cols.column(option.slo_prefill_mean_col));
+  s.prefill_scv = mean_of(cols.column(option.slo_prefill_scv_col));
+  const SloQueue queue{.mean_service_s = s.mean_service_s,
+                       .service_scv = s.service_scv,
+                       .prefill_mean_s = s.prefill_mean_s,
+                       .prefill_scv = s.prefill_scv,
+                       .prefill_p95_s = s.prefill_p95_s,
+                       .max_concurrency = option.spec->max_concurrency};
   const SloTarget target{option.spec->slo_wait_p95_s, option.spec->slo_ttft_p95_s};
   const SloSizingEstimate fewest = replicas_for_slo(s.peak_arrival_rate_per_s, queue, target, 1, limits::max_replicas);
   s.feasible = fewest.feasible;
   s.reachable = fewest.outcome != SloOutcome::unreachable;
   s.replicas = fewest.feasible ? fewest.replicas : 0;
-  const QueueEstimate at_plan = allen_cunneen(option.plan.replicas * queue.max_concurrency, s.peak_arrival_rate_per_s,
-                                              s.mean_service_s, 1.0, s.service_scv);
-  s.stable = at_plan.stable;
+  const ServingEstimate at_plan = estimate_serving(std::max(1, option.plan.replicas), s.peak_arrival_rate_per_s, queue);
+  s.stable = at_plan.stable && option.plan.replicas >= 1;
+  s.utilization = at_plan.utilization;
   s.wait_probability = at_plan.wait_probability;
   s.wait_p95_s = at_plan.wait_p95_s;
-  s.ttft_p95_s = at_plan.wait_p95_s + s.prefill_p95_s;
+  s.ttft_p95_s = at_plan.ttft_p95_s;
   return s;
 }
 

@@ -83,9 +83,14 @@ std::vector<PoolCheck> check_capacity(const Scenario& scenario, const RunResult&
     check.max_concurrency = spec.max_concurrency;
     check.arrival_rate_per_s = slo.peak_arrival_rate_per_s;
     check.arrival_scv = arrival_scv;
-    check.analytic = allen_cunneen(check.replicas * spec.max_concurrency, check.arrival_rate_per_s,
-                                   slo.mean_service_s, arrival_scv, slo.service_scv);
-    check.analytic_ttft_p95_s = slo.ttft_p95_s - slo.wait_p95_s + check.analytic.wait_p95_s;
+    const SloQueue queue{.mean_service_s = slo.mean_service_s,
+                         .service_scv = slo.service_scv,
+                         .prefill_mean_s = slo.prefill_mean_s,
+                         .prefill_scv = slo.prefill_scv,
+                         .prefill_p95_s = slo.prefill_p95_s,
+                         .max_concurrency = spec.max_concurrency};
+    check.analytic = estimate_serving(std::max(1, check.replicas), check.arrival_rate_per_s, queue, arrival_scv);
+    check.analytic_ttft_p95_s = check.analytic.ttft_p95_s;
     if (!(check.arrival_rate_per_s > 0)) {
       checks.push_back(check);
       continue;
@@ -129,6 +134,14 @@ std::vector<PoolCheck> check_capacity(const Scenario& scenario, const RunResult&
         while (i + 1 < cumulative.size() && u >= cumulative[i]) ++i;
         return sample_request_tokens(inputs[i], outputs[i], config.context_tokens, g);
       };
+      double input_mean = 0, previous = 0;
+      for (std::size_t i = 0; i < inputs.size(); ++i) {
+        input_mean += (cumulative[i] - previous) / total *
+                      token_moments(inputs[i], outputs[i], config.context_tokens).input_mean;
+        previous = cumulative[i];
+      }
+      config.prefill_busy_share =
+          config.arrival_rate_per_s * input_mean / config.prefill_tokens_per_s / config.replicas;
       const PoolSimulationResult sim = simulate_pool(config, mix, rng);
       const double k = 1.0 / replications;
       check.requests += sim.requests;

@@ -47,22 +47,28 @@ class Interarrivals {
   double p1_ = 1, rate1_ = 0, rate2_ = 0;
 };
 
-// Replaces the smallest element of a binary min-heap by `value` and restores the heap: one sift
-// down instead of a pop and a push.
-void replace_min(std::vector<double>& heap, double value) {
-  const std::size_t n = heap.size();
+// Replaces the smallest element of the binary min-heap heap[0, n) by `value` and restores the
+// heap: one sift down instead of a pop and a push.
+template <typename T, typename Less>
+void replace_min(T* heap, std::size_t n, T value, Less less) {
   std::size_t i = 0;
   for (;;) {
     const std::size_t left = 2 * i + 1;
     if (left >= n) break;
     const std::size_t right = left + 1;
-    const std::size_t child = (right < n && heap[right] < heap[left]) ? right : left;
-    if (!(heap[child] < value)) break;
+    const std::size_t child = (right < n && less(heap[right], heap[left])) ? right : left;
+    if (!less(heap[child], value)) break;
     heap[i] = heap[child];
     i = child;
   }
   heap[i] = value;
 }
+
+// A replica in the dispatch heap: the earliest its next request's prefill could start.
+struct ReplicaKey {
+  double ready_s;
+  int replica;
+};
 
 // Standard error of the mean of per-batch ratios sum / count, over the batches that saw arrivals.
 template <std::size_t N>
@@ -88,14 +94,18 @@ PoolSimulationCost pool_simulation_cost(const PoolSimulationConfig& config) {
   PoolSimulationCost cost;
   cost.requests = config.arrival_rate_per_s * (config.warmup_s + config.duration_s);
   const double slots = static_cast<double>(config.replicas) * config.max_concurrency;
-  cost.bytes = 8.0 * slots + 16.0 * config.arrival_rate_per_s * config.duration_s;
+  cost.bytes = 8.0 * slots + 32.0 * config.replicas + 16.0 * config.arrival_rate_per_s * config.duration_s;
   return cost;
 }
 
 PoolSimulationResult simulate_pool(const PoolSimulationConfig& config, const Dist& input, const Dist& output,
                                    Rng& rng) {
-  return simulate_pool(
-      config, [&](Rng& r) { return sample_request_tokens(input, output, config.context_tokens, r); }, rng);
+  PoolSimulationConfig c = config;
+  if (!c.prefill_busy_share) {
+    const double input_mean = token_moments(input, output, config.context_tokens).input_mean;
+    c.prefill_busy_share = config.arrival_rate_per_s * input_mean / config.prefill_tokens_per_s / config.replicas;
+  }
+  return simulate_pool(c, [&](Rng& r) { return sample_request_tokens(input, output, c.context_tokens, r); }, rng);
 }
 
 namespace {
@@ -115,12 +125,23 @@ void check_pool(const PoolSimulationConfig& config) {
 template <typename NextArrival>
 PoolSimulationResult run_pool(const PoolSimulationConfig& config, double start_s, double end_s, double expected,
                               double spread, NextArrival next) {
-  const long long slot_count = static_cast<long long>(config.replicas) * config.max_concurrency;
+  const int replicas = config.replicas;
+  const auto m = static_cast<std::size_t>(config.max_concurrency);
   const double duration_s = end_s - start_s;
-  const double per_output_token_s = config.max_concurrency / config.decode_tokens_per_s;
+  // The GPU time prefill leaves to decode; at a share of 1 or more the pool cannot keep up anyway
+  // (the prefill queue grows), so decode is held at 1% of its speed rather than stopped.
+  const double decode_share = std::max(0.01, 1.0 - config.prefill_busy_share.value_or(0.0));
+  const double per_output_token_s = config.max_concurrency / (config.decode_tokens_per_s * decode_share);
 
-  // All slots free at time 0: a heap of equal keys is already a heap.
-  std::vector<double> slot_free_s(static_cast<std::size_t>(slot_count), 0.0);
+  // Replica r's slots free at slot_free_s[r m, (r + 1) m), a min-heap each; its prefill resource
+  // free at prefill_free_s[r]. All free at time 0: heaps of equal keys are heaps already.
+  std::vector<double> slot_free_s(static_cast<std::size_t>(replicas) * m, 0.0);
+  std::vector<double> prefill_free_s(static_cast<std::size_t>(replicas), 0.0);
+  std::vector<ReplicaKey> dispatch(static_cast<std::size_t>(replicas));
+  for (int r = 0; r < replicas; ++r) dispatch[static_cast<std::size_t>(r)] = {0.0, r};
+  const auto earlier = [](const ReplicaKey& a, const ReplicaKey& b) { return a.ready_s < b.ready_s; };
+  const auto less = [](double a, double b) { return a < b; };
+
   std::vector<double> waits, ttfts;
   const auto reserve = static_cast<std::size_t>(expected + 6.0 * std::sqrt(expected * spread) + 64.0);
   waits.reserve(reserve);
@@ -128,7 +149,7 @@ PoolSimulationResult run_pool(const PoolSimulationConfig& config, double start_s
 
   constexpr auto kBatches = static_cast<std::size_t>(pool_simulation_batches);
   std::array<double, kBatches> batch_wait{}, batch_waited{}, batch_count{};
-  double busy_slot_s = 0, wait_sum = 0, waited = 0;
+  double work_s = 0, wait_sum = 0, waited = 0;
 
   std::uint32_t until_poll = 0;
   double t = 0;
@@ -138,16 +159,20 @@ PoolSimulationResult run_pool(const PoolSimulationConfig& config, double start_s
       until_poll = 0;
       if (config.cancel->load(std::memory_order_relaxed)) throw Interrupted();
     }
+    // FCFS: the request goes to the replica where its prefill starts soonest, which holds a slot
+    // from admission (a free slot) to its last token.
+    const int r = dispatch.front().replica;
+    double* slots = slot_free_s.data() + static_cast<std::size_t>(r) * m;
+    const double prefill_start = std::max(t, dispatch.front().ready_s);
     const double prefill_s = tokens.input / config.prefill_tokens_per_s;
-    const double service_s = prefill_s + tokens.output * per_output_token_s;
-    const double begin = std::max(slot_free_s.front(), t);
-    const double finish = begin + service_s;
-    replace_min(slot_free_s, finish);
-    // Busy time counts only inside the measured window, whoever's request it is.
-    busy_slot_s += std::max(0.0, std::min(finish, end_s) - std::max(begin, start_s));
+    const double first_token = prefill_start + prefill_s;
+    replace_min(slots, m, first_token + tokens.output * per_output_token_s, less);
+    prefill_free_s[static_cast<std::size_t>(r)] = first_token;
+    replace_min(dispatch.data(), dispatch.size(), ReplicaKey{std::max(slots[0], first_token), r}, earlier);
     if (t < start_s) continue;
 
-    const double wait = begin - t;  // exactly 0 when a slot was free
+    work_s += prefill_s + tokens.output / config.decode_tokens_per_s;
+    const double wait = prefill_start - t;  // exactly 0 when a slot and the prefill were free
     waits.push_back(wait);
     ttfts.push_back(wait + prefill_s);
     wait_sum += wait;
@@ -160,7 +185,7 @@ PoolSimulationResult run_pool(const PoolSimulationConfig& config, double start_s
 
   PoolSimulationResult r;
   r.requests = static_cast<std::int64_t>(waits.size());
-  r.utilization = busy_slot_s / (static_cast<double>(slot_count) * duration_s);
+  r.utilization = work_s / (replicas * duration_s);
   if (waits.empty()) return r;
   const double n = static_cast<double>(waits.size());
   r.mean_wait_s = wait_sum / n;
@@ -191,6 +216,8 @@ PoolSimulationResult simulate_pool(const PoolSimulationConfig& config, const Req
   require(config.warmup_s >= 0 && std::isfinite(config.warmup_s), "simulate_pool: warm-up must be >= 0");
   require(config.arrival_scv >= 0 && std::isfinite(config.arrival_scv), "simulate_pool: arrival scv must be >= 0");
   require(config.context_tokens >= 2, "simulate_pool: context must hold at least 2 tokens");
+  require(config.prefill_busy_share.has_value() && *config.prefill_busy_share >= 0,
+          "simulate_pool: the prefill's share of the replicas' time must be given (and >= 0)");
 
   const double end_s = config.warmup_s + config.duration_s;
   const Interarrivals next_gap(config.arrival_rate_per_s, config.arrival_scv);
@@ -211,6 +238,13 @@ PoolSimulationResult replay_pool(const PoolSimulationConfig& config, std::span<c
   require(!requests.empty(), "replay_pool: the trace holds no request");
   const double start_s = requests.front().arrival_s;
   const double end_s = std::nextafter(requests.back().arrival_s, std::numeric_limits<double>::infinity());
+  PoolSimulationConfig c = config;
+  if (!c.prefill_busy_share) {
+    // The trace's own: its prefill seconds over the replicas' time across its span.
+    double prefill_s = 0;
+    for (const TimedRequest& r : requests) prefill_s += r.tokens.input / config.prefill_tokens_per_s;
+    c.prefill_busy_share = prefill_s / (std::max(end_s - start_s, 1e-9) * config.replicas);
+  }
   std::size_t i = 0;
   auto next = [&](double& t, RequestTokens& tokens) {
     if (i == requests.size()) return false;
@@ -220,7 +254,7 @@ PoolSimulationResult replay_pool(const PoolSimulationConfig& config, std::span<c
     ++i;
     return true;
   };
-  return run_pool(config, start_s, std::max(end_s, start_s + 1e-9), static_cast<double>(requests.size()), 0.0, next);
+  return run_pool(c, start_s, std::max(end_s, start_s + 1e-9), static_cast<double>(requests.size()), 0.0, next);
 }
 
 std::vector<TimedRequest> superpose_copies(std::span<const TimedRequest> trace, double copies, Rng& rng) {

@@ -17,13 +17,6 @@ void require(bool condition, const char* message) {
   if (!condition) throw std::invalid_argument(message);
 }
 
-bool meets(const SloSizingEstimate& e, const SloTarget& slo) {
-  if (!e.queue.stable) return false;
-  if (slo.wait_p95_s && !(e.queue.wait_p95_s <= *slo.wait_p95_s)) return false;
-  if (slo.ttft_p95_s && !(e.ttft_p95_s <= *slo.ttft_p95_s)) return false;
-  return true;
-}
-
 }  // namespace
 
 double erlang_c(int servers, double offered_erlangs) {
@@ -101,87 +94,10 @@ double ServiceProfile::service_scv() const {
 
 double ServiceProfile::prefill_p95_s() const { return input_p95_tokens / prefill_tokens_per_s; }
 
-SloSizingEstimate replicas_for_slo(double arrival_rate_per_s, const ServiceProfile& service, const SloTarget& slo,
-                                   int min_replicas, int max_replicas, double arrival_scv) {
-  require(service.prefill_tokens_per_s > 0 && service.decode_tokens_per_s > 0,
-          "replicas_for_slo: prefill and decode throughputs must be > 0");
-  require(service.input_mean_tokens >= 0 && service.output_mean_tokens >= 0 && service.input_variance >= 0 &&
-              service.output_variance >= 0 && service.input_p95_tokens >= 0,
-          "replicas_for_slo: token moments must be >= 0");
-  return replicas_for_slo(arrival_rate_per_s, service.queue(), slo, min_replicas, max_replicas, arrival_scv);
-}
+double ServiceProfile::prefill_mean_s() const { return input_mean_tokens / prefill_tokens_per_s; }
 
-SloSizingEstimate replicas_for_slo(double arrival_rate_per_s, const SloQueue& queue, const SloTarget& slo,
-                                   int min_replicas, int max_replicas, double arrival_scv) {
-  require(arrival_rate_per_s >= 0 && std::isfinite(arrival_rate_per_s),
-          "replicas_for_slo: arrival rate must be finite and >= 0");
-  require(queue.max_concurrency >= 1, "replicas_for_slo: max_concurrency must be >= 1");
-  require(queue.mean_service_s > 0 && std::isfinite(queue.mean_service_s),
-          "replicas_for_slo: a request must take some finite service time");
-  require(queue.service_scv >= 0 && std::isfinite(queue.service_scv) && queue.prefill_p95_s >= 0 &&
-              std::isfinite(queue.prefill_p95_s),
-          "replicas_for_slo: the service scv and prefill p95 must be finite and >= 0");
-  require(min_replicas >= 1 && max_replicas >= min_replicas,
-          "replicas_for_slo: need 1 <= min_replicas <= max_replicas");
-  require(static_cast<long long>(max_replicas) * queue.max_concurrency <= INT_MAX,
-          "replicas_for_slo: max_replicas x max_concurrency exceeds the slot count modelled");
-
-  const double mean_s = queue.mean_service_s;
-  const double scv = queue.service_scv;
-  const double prefill_p95 = queue.prefill_p95_s;
-  // Start at the smallest stable pool: R x max_concurrency > offered load.
-  const double offered = arrival_rate_per_s * mean_s;
-  const double stable_from = std::floor(offered / queue.max_concurrency) + 1.0;
-  auto evaluate = [&](int replicas) {
-    SloSizingEstimate e;
-    e.replicas = replicas;
-    e.queue = allen_cunneen(replicas * queue.max_concurrency, arrival_rate_per_s, mean_s, arrival_scv, scv);
-    e.ttft_p95_s = e.queue.wait_p95_s + prefill_p95;
-    e.feasible = meets(e, slo);
-    e.outcome = e.feasible ? SloOutcome::met : SloOutcome::over_limit;
-    e.stable_from_replicas = stable_from;
-    return e;
-  };
-  auto infeasible = [&](SloOutcome why) {
-    SloSizingEstimate e = evaluate(max_replicas);
-    e.feasible = false;
-    e.outcome = why;
-    return e;
-  };
-
-  // No pool size brings the ttft below the prefill itself (or a wait below 0).
-  if (slo.ttft_p95_s && !(*slo.ttft_p95_s >= prefill_p95)) return infeasible(SloOutcome::unreachable);
-  if (slo.wait_p95_s && !(*slo.wait_p95_s >= 0)) return infeasible(SloOutcome::unreachable);
-
-  if (stable_from > max_replicas) return infeasible(SloOutcome::over_limit);
-  SloSizingEstimate best = evaluate(std::max(min_replicas, static_cast<int>(stable_from)));
-  if (best.feasible) return best;
-  int failing = best.replicas;
-
-  // Gallop up until the objective is met, then bisect between the last failure and the success.
-  // Waits fall as servers are added at a fixed load, so "meets" is monotone in the replica count.
-  long long step = 1;
-  for (;;) {
-    if (failing >= max_replicas) return infeasible(SloOutcome::over_limit);
-    const int next = static_cast<int>(std::min<long long>(failing + step, max_replicas));
-    SloSizingEstimate e = evaluate(next);
-    if (e.feasible) {
-      best = e;
-      break;
-    }
-    failing = next;
-    step *= 2;
-  }
-  while (best.replicas - failing > 1) {
-    const int mid = failing + (best.replicas - failing) / 2;
-    SloSizingEstimate e = evaluate(mid);
-    if (e.feasible) {
-      best = e;
-    } else {
-      failing = mid;
-    }
-  }
-  return best;
+double ServiceProfile::prefill_scv() const {
+  return input_mean_tokens > 0 ? input_variance / (input_mean_tokens * input_mean_tokens) : 0.0;
 }
 
 }  // namespace tokencast

@@ -115,6 +115,8 @@ RunPlan make_run_plan(const Scenario& scenario, std::int64_t trials, std::uint64
       option.slo_service_col = cols.add();
       option.slo_scv_col = cols.add();
       option.slo_prefill_p95_col = cols.add();
+      option.slo_prefill_mean_col = cols.add();
+      option.slo_prefill_scv_col = cols.add();
     }
     if (option.spec->autoscale) {
       option.autoscale_replica_hours_col = cols.add();

@@ -48,7 +48,8 @@ struct CapacityOptionPlan {
   int utilization_col = -1, overflow_share_col = -1, usd_per_mtok_col = -1, peak_needed_col = -1;
   int reservation_usd_col = -1;      // reserved capacity's cost over the horizon (no overflow)
   int full_capacity_mtok_col = -1;   // tokens the reservation serves at 100% utilization, millions
-  int slo_rate_col = -1, slo_service_col = -1, slo_scv_col = -1, slo_prefill_p95_col = -1;  // with an slo
+  int slo_rate_col = -1, slo_service_col = -1, slo_scv_col = -1, slo_prefill_p95_col = -1;
+  int slo_prefill_mean_col = -1, slo_prefill_scv_col = -1;  // with an slo
   int autoscale_replica_hours_col = -1, autoscale_saved_col = -1, autoscale_hours_at_max_col = -1;
   CapacityPlan fixed_plan;  // the reservation an autoscaling option is compared with
   CostColumns cost;

@@ -125,12 +125,6 @@ void TrialSimulator::draw_services() {
   }
 }
 
-int TrialSimulator::slo_replicas(int c, double requests_in_hour, int min_replicas, int max_replicas) {
-  const CapacitySpec& spec = *plan_.capacity[c].spec;
-  SloTarget target{spec.slo_wait_p95_s, spec.slo_ttft_p95_s};
-  return replicas_for_slo(requests_in_hour / 3600.0, services_[c], target, min_replicas, max_replicas).replicas;
-}
-
 double peak_replicas_needed(const CapacitySpec& spec, double peak_work, double max_utilization, double peak_requests,
                             const ServiceProfile& service) {
   double need = replicas_needed(peak_work, max_utilization);
@@ -170,11 +164,14 @@ int TrialSimulator::autoscale_replicas(int c, double work, double requests) {
     auto holds = [&](int r) {
       SloRateLimit& limit = limits[static_cast<std::size_t>(r)];
       if (limit.trial != current_trial_) {
+        const SloQueue queue = services_[static_cast<std::size_t>(c)].queue();
+        const SloTarget target{spec.slo_wait_p95_s, spec.slo_ttft_p95_s};
+        auto holds_hourly = [&](double per_hour) { return meets_slo(r, per_hour / 3600.0, queue, target); };
         double lo = 0.0, hi = 1.0;
-        while (slo_replicas(c, hi, 1, r + 1) <= r && hi < 1e15) hi *= 2;
+        while (holds_hourly(hi) && hi < 1e15) hi *= 2;
         for (int i = 0; i < 40; ++i) {
           const double mid = 0.5 * (lo + hi);
-          (slo_replicas(c, mid, 1, r + 1) <= r ? lo : hi) = mid;
+          (holds_hourly(mid) ? lo : hi) = mid;
         }
         limit = {current_trial_, lo};
       }
@@ -454,6 +451,8 @@ void TrialSimulator::run_trial(std::int64_t trial, TrialColumns& cols, std::span
       cols.at(option.slo_service_col, trial) = service.mean_service_s();
       cols.at(option.slo_scv_col, trial) = service.service_scv();
       cols.at(option.slo_prefill_p95_col, trial) = service.prefill_p95_s();
+      cols.at(option.slo_prefill_mean_col, trial) = service.prefill_mean_s();
+      cols.at(option.slo_prefill_scv_col, trial) = service.prefill_scv();
     }
     if (deferring(static_cast<int>(c))) continue;
     write_ledger_columns(option, ledger, trial, cols);

@@ -77,8 +77,6 @@ class TrialSimulator {
   void clear_hours(std::size_t model);
   // Replicas an option needs for its peak hour so far (utilization rule, and the SLO rule).
   double peak_need(int option);
-  // Replicas meeting the option's SLO for `requests_in_hour` arrivals in an hour.
-  int slo_replicas(int option, double requests_in_hour, int min_replicas, int max_replicas);
   // Replicas an autoscaling option runs for an hour of this work and traffic.
   int autoscale_replicas(int option, double work, double requests);
   // Passes the model's month of hours through the option's ledger.

@@ -89,7 +89,7 @@ std::string replay_text(const TraceReplay& replay) {
     }
     out += table.render();
   }
-  out += "  (util: busy sequence-slot time over all slots through the trace's span)\n";
+  out += fmt::format("  (util: {}, through the trace's span)\n", utilization_definition);
   return out;
 }
 
@@ -109,12 +109,14 @@ std::string format_capacity_table(const RunResult& result, const CapacitySection
       out += fmt::format("  peak-hour replicas needed p50 {:.2f}, p95 {:.2f} ({})\n", c.peak_replicas_needed.p50,
                          c.peak_replicas_needed.p95,
                          c.slo ? "the larger of the utilization and latency rules" : "utilization rule");
-      out += fmt::format("  utilization p50 {}, overflow share p50 {}\n", format_percent(c.utilization.p50),
-                         format_percent(c.overflow_share.p50));
+      out += fmt::format("  utilization p50 {} over the horizon, overflow share p50 {}\n",
+                         format_percent(c.utilization.p50), format_percent(c.overflow_share.p50));
       if (c.slo) {
         const SloSizing& s = *c.slo;
-        out += fmt::format("  queueing: peak {:.3f} requests/s, mean service {}, service scv {:.2f}\n",
-                           s.peak_arrival_rate_per_s, seconds(s.mean_service_s), s.service_scv);
+        out += fmt::format("  serving model: peak {:.3f} requests/s; prefill mean {} (p95 {}) on each replica's "
+                           "prefill; a slot held {} (scv {:.2f}) before waits; utilization at the peak {}\n",
+                           s.peak_arrival_rate_per_s, seconds(s.prefill_mean_s), seconds(s.prefill_p95_s),
+                           seconds(s.mean_service_s), s.service_scv, format_percent(s.utilization));
         out += fmt::format("  fewest replicas meeting the objective: {}; at {} replicas: P(wait) {}, wait p95 {}, "
                            "TTFT p95 {}\n",
                            s.feasible ? std::to_string(s.replicas) : std::string("none (infeasible)"),
@@ -147,6 +149,7 @@ std::string format_capacity_table(const RunResult& result, const CapacitySection
                            seconds(check.ttft_p50_s) + " / " + seconds(check.ttft_p99_s));
         out += fmt::format("    {:<18} {:>12} {:>12}\n", "utilization", format_percent(check.analytic.utilization),
                            format_percent(check.utilization));
+        out += fmt::format("    (utilization: {}, at the peak rate)\n", utilization_definition);
       }
     }
   }
@@ -229,7 +232,7 @@ nlohmann::ordered_json replay_json(const TraceReplay& replay) {
                          {"rate_per_s", number(replay.trace_rate_per_s)},
                          {"copies", number(replay.copies)},
                          {"replayed_requests", replay.replayed_requests}}},
-              {"utilization_of", "sequence slots (replicas x max_concurrency) over the trace's span"},
+              {"utilization_of", std::string(utilization_definition) + ", through the trace's span"},
               {"options", std::move(options)}};
 }
 
@@ -244,6 +247,7 @@ nlohmann::ordered_json capacity_checks_json(const std::vector<PoolCheck>& checks
                  {"max_concurrency", c.max_concurrency},
                  {"arrival_rate_per_s", number(c.arrival_rate_per_s)},
                  {"arrival_scv", number(c.arrival_scv)},
+                 {"utilization_of", std::string(utilization_definition) + ", at the peak rate"},
                  {"analytic",
                   {{"stable", c.analytic.stable},
                    {"utilization", number(c.analytic.utilization)},

@@ -106,10 +106,13 @@ Json slo_json(const SloSizing& slo) {
   return Json{{"peak_arrival_rate_per_s", number(slo.peak_arrival_rate_per_s)},
               {"mean_service_s", number(slo.mean_service_s)},
               {"service_scv", number(slo.service_scv)},
+              {"prefill_mean_s", number(slo.prefill_mean_s)},
+              {"prefill_scv", number(slo.prefill_scv)},
               {"prefill_p95_s", number(slo.prefill_p95_s)},
               {"feasible", slo.feasible},
               {"replicas", slo.feasible ? Json(slo.replicas) : Json(nullptr)},
               {"stable", slo.stable},
+              {"utilization", number(slo.utilization)},
               {"wait_probability", number(slo.wait_probability)},
               {"wait_p95_s", number(slo.wait_p95_s)},
               {"ttft_p95_s", number(slo.ttft_p95_s)}};

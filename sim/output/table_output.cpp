@@ -112,8 +112,8 @@ std::string models_section(const RunResult& r) {
     }
   }
   return "Models\n" + table.render() +
-         "  (cost: p50 and p5 – p95 over trials; util: median utilization; overflow: median share of work above\n"
-         "  capacity)\n" + estimates;
+         "  (cost: p50 and p5 – p95 over trials; util: median utilization, work over the replicas' time; overflow:\n"
+         "  median share of work above capacity)\n" + estimates;
 }
 
 std::string workloads_section(const RunResult& r) {
