@@ -21,7 +21,8 @@ struct PoolCheck {
   int replicas = 0;
   int max_concurrency = 0;
   double arrival_rate_per_s = 0;  // the sizing peak: capacity_quantile of the trials' busiest hour
-  double arrival_scv = 1;
+  double arrival_scv = 1;         // of the interarrival times
+  std::string arrivals = "poisson";  // the process simulated: the scenario's, or --arrival-scv's
   ServingEstimate analytic;       // the serving model's estimate at these replicas
   double analytic_ttft_p95_s = 0;
   // Simulated: means over replications (each a peak hour with freshly drawn parameters), with the
@@ -42,8 +43,9 @@ inline constexpr double max_simulation_bytes = 2.0 * (1 << 30);
 
 // One check per option with max_concurrency (options without it have no queueing model). `cancel`
 // is polled as the simulations run (Interrupted).
+// `arrival_scv`, when given, replaces the scenario's arrivals by a renewal process of that scv.
 std::vector<PoolCheck> check_capacity(const Scenario& scenario, const RunResult& result, int replications,
-                                      double arrival_scv, std::uint64_t seed,
+                                      std::optional<double> arrival_scv, std::uint64_t seed,
                                       const std::atomic<bool>* cancel = nullptr);
 
 // A recorded trace replayed through an option's pool (`tokencast capacity --replay`): at the

@@ -15,6 +15,7 @@
 #include <span>
 #include <vector>
 
+#include "tokencast/arrivals.hpp"
 #include "tokencast/distribution.hpp"
 #include "tokencast/random.hpp"
 #include "tokencast/token_moments.hpp"
@@ -94,6 +95,10 @@ struct ServingEstimate {
 double prefill_busy_share(int replicas, double arrival_rate_per_s, const SloQueue& queue);
 ServingEstimate estimate_serving(int replicas, double arrival_rate_per_s, const SloQueue& queue,
                                  double arrival_scv = 1.0, double quantile = 0.95);
+// Under any arrival process: on/off arrivals mix the on and off regimes' steady states, weighted
+// by the arrivals each brings (docs/capacity.md, "Bursts below the hour").
+ServingEstimate estimate_serving(int replicas, double arrival_rate_per_s, const SloQueue& queue,
+                                 const ArrivalProcess& arrivals, double quantile = 0.95);
 struct SloTarget {
   std::optional<double> wait_p95_s;
   std::optional<double> ttft_p95_s;
@@ -121,11 +126,15 @@ SloSizingEstimate replicas_for_slo(double arrival_rate_per_s, const SloQueue& qu
                                    int min_replicas, int max_replicas = 100000, double arrival_scv = 1.0);
 SloSizingEstimate replicas_for_slo(double arrival_rate_per_s, const ServiceProfile& service, const SloTarget& slo,
                                    int min_replicas, int max_replicas = 100000, double arrival_scv = 1.0);
+SloSizingEstimate replicas_for_slo(double arrival_rate_per_s, const SloQueue& queue, const SloTarget& slo,
+                                   int min_replicas, int max_replicas, const ArrivalProcess& arrivals);
 
 // Whether `replicas` meet every given target at this rate: what replicas_for_slo tests at each
 // count, without working out the quantiles.
 bool meets_slo(int replicas, double arrival_rate_per_s, const SloQueue& queue, const SloTarget& slo,
                double arrival_scv = 1.0);
+bool meets_slo(int replicas, double arrival_rate_per_s, const SloQueue& queue, const SloTarget& slo,
+               const ArrivalProcess& arrivals);
 
 // Discrete-event check of the approximation: the peak hour of a replica pool.
 struct PoolSimulationConfig {
@@ -136,11 +145,12 @@ struct PoolSimulationConfig {
   double warmup_s = 600;          // simulated first and discarded (starts empty)
   double arrival_scv = 1.0;       // 1: Poisson; > 1: hyperexponential (balanced means) interarrivals,
                                   // for bursty traffic; < 1: gamma interarrivals (0: deterministic)
+  ArrivalProcess arrivals;        // other than poisson: replaces arrival_scv (an on/off process, say)
   double prefill_tokens_per_s = 0, decode_tokens_per_s = 0;
   std::int64_t context_tokens = 131072;
-  // The share of each replica's time taken by prefill (prefill_busy_share), which slows decode to
-  // (D / m)(1 - share). simulate_pool(config, input, output) and replay_pool fill it in when absent
-  // (from the token moments, or from the trace); with a RequestSampler it must be given.
+  // Decode runs at (D / m)(1 - share), share being the prefill's share of the replica's time. When
+  // given, this share holds throughout (the stationary model the closed form uses); when absent,
+  // each replica's share is its prefill's recent busy fraction, so bursts of prompts slow decode.
   std::optional<double> prefill_busy_share;
   // Polled every 65,536 arrivals: once true, the simulation throws Interrupted.
   const std::atomic<bool>* cancel = nullptr;

@@ -75,6 +75,7 @@ enum class StreamPurpose : std::uint64_t {
   tokens = 4,               // token sums and per-request token draws
   capacity_check = 5,       // replications of the peak-hour pool simulation
   load_time_means = 6,      // means of uncertain figures that loading needs (throughput estimates)
+  capacity_sizing = 7,      // the pool simulation that sizes a latency objective under bursty arrivals
 };
 
 // The stream for one (seed, trial, purpose, entity); `entity` is e.g. a workload index and

@@ -49,6 +49,15 @@ struct WorkloadResult {
 };
 
 // Replicas sized to a latency objective by the M/G/c approximation (docs/capacity.md).
+// The objective sized by simulating the pool at the sizing peak.
+struct SimulatedSloResult {
+  int analytic_replicas = 0;  // what the closed form gives, where the search started
+  int evaluations = 0;        // pools simulated
+  double measured_s = 0;      // each one's simulated span
+  std::int64_t requests = 0;  // arrivals measured in each
+  double wait_p95_s = 0, ttft_p95_s = 0, wait_probability = 0, utilization = 0;  // at `replicas`
+};
+
 struct SloSizing {
   double peak_arrival_rate_per_s = 0;  // capacity_quantile of the trials' peak-hour rate
   double mean_service_s = 0;           // a slot held: prefill plus decode at max_concurrency
@@ -70,6 +79,14 @@ struct SloSizing {
   // False when the reserved replicas cannot keep up with the sizing peak: their waits grow
   // without bound (wait_p95_s and ttft_p95_s are then infinite: null in JSON, "unstable" in tables).
   bool stable = true;
+  // How requests arrive within the hour, and how the objective was sized under them: by the closed
+  // form ("analytic"), or by simulating the pool where the closed form is not accurate
+  // ("simulation", docs/capacity.md "Bursts below the hour").
+  std::string arrivals = "poisson";
+  double interarrival_scv = 1;
+  double dispersion_index_60s = 1;     // variance over mean of the arrivals in 60 s windows
+  std::string method = "analytic";
+  std::optional<SimulatedSloResult> simulated;
 };
 
 // A capacity option whose replicas follow the load step by step.

@@ -9,6 +9,7 @@
 #include <string_view>
 #include <vector>
 
+#include "tokencast/arrivals.hpp"
 #include "tokencast/distribution.hpp"
 
 namespace tokencast {
@@ -43,6 +44,7 @@ struct TrafficSpec {
   Quantity weekend_factor{1.0};      // rate multiplier on days 6 and 7 of each week
   Quantity burstiness{0.0};          // coefficient of variation of the hourly Gamma factor
   Quantity monthly_growth{0.0};      // volume of month m = requests_per_month x (1+g)^(m-1)
+  ArrivalProcess arrivals;           // within each hour, around its mean rate (poisson by default)
 };
 
 struct WorkloadSpec {
@@ -139,6 +141,15 @@ struct Scenario {
   std::vector<WorkloadSpec> workloads;
   std::vector<CapacitySpec> capacity;
   std::string catalog_as_of;  // date of the catalog prices in use
+
+  // How requests of `model` arrive within an hour: its workloads share one process (the loader
+  // checks it), Poisson where none is written.
+  ArrivalProcess arrivals_of(std::string_view model) const {
+    for (const WorkloadSpec& w : workloads) {
+      if (w.model == model) return w.traffic.arrivals;
+    }
+    return {};
+  }
 };
 
 }  // namespace tokencast

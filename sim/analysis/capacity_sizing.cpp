@@ -9,6 +9,7 @@
 #include "tokencast/limits.hpp"
 #include "tokencast/queueing.hpp"
 
+
 namespace tokencast::detail {
 namespace {
 
@@ -16,32 +17,53 @@ namespace {
 // mean service profile, the fewest replicas meeting the objective there, and the predicted waits
 // at the replicas reserved.
 SloSizing slo_sizing(const RunPlan& plan, const CapacityOptionPlan& option) {
-  const TrialColumns& cols = plan.columns;
-  std::vector<double> rates(cols.column(option.slo_rate_col).begin(), cols.column(option.slo_rate_col).end());
   SloSizing s;
-  s.peak_arrival_rate_per_s = quantile_by_selection(rates, option.spec->capacity_quantile);
-  s.mean_service_s = mean_of(cols.column(option.slo_service_col));
-  s.service_scv = mean_of(cols.column(option.slo_scv_col));
-  s.prefill_p95_s = mean_of(cols.column(option.slo_prefill_p95_col));
-  s.prefill_mean_s = mean_of(cols.column(option.slo_prefill_mean_col));
-  s.prefill_scv = mean_of(cols.column(option.slo_prefill_scv_col));
-  const SloQueue queue{.mean_service_s = s.mean_service_s,
-                       .service_scv = s.service_scv,
-                       .prefill_mean_s = s.prefill_mean_s,
-                       .prefill_scv = s.prefill_scv,
-                       .prefill_p95_s = s.prefill_p95_s,
-                       .max_concurrency = option.spec->max_concurrency};
+  s.peak_arrival_rate_per_s = sizing_peak_rate(plan, option);
+  const SloQueue queue = mean_slo_queue(plan, option);
+  s.mean_service_s = queue.mean_service_s;
+  s.service_scv = queue.service_scv;
+  s.prefill_p95_s = queue.prefill_p95_s;
+  s.prefill_mean_s = queue.prefill_mean_s;
+  s.prefill_scv = queue.prefill_scv;
+  const ArrivalProcess& arrivals = option.arrivals;
+  s.arrivals = arrivals.describe();
+  s.interarrival_scv = interarrival_scv(arrivals, s.peak_arrival_rate_per_s);
+  s.dispersion_index_60s = dispersion_index(arrivals, s.peak_arrival_rate_per_s, 60.0);
   const SloTarget target{option.spec->slo_wait_p95_s, option.spec->slo_ttft_p95_s};
-  const SloSizingEstimate fewest = replicas_for_slo(s.peak_arrival_rate_per_s, queue, target, 1, limits::max_replicas);
+  const SloSizingEstimate fewest =
+      replicas_for_slo(s.peak_arrival_rate_per_s, queue, target, 1, limits::max_replicas, arrivals);
   s.feasible = fewest.feasible;
   s.reachable = fewest.outcome != SloOutcome::unreachable;
   s.replicas = fewest.feasible ? fewest.replicas : 0;
-  const ServingEstimate at_plan = estimate_serving(std::max(1, option.plan.replicas), s.peak_arrival_rate_per_s, queue);
+  const ServingEstimate at_plan =
+      estimate_serving(std::max(1, option.plan.replicas), s.peak_arrival_rate_per_s, queue, arrivals);
   s.stable = at_plan.stable && option.plan.replicas >= 1;
   s.utilization = at_plan.utilization;
   s.wait_probability = at_plan.wait_probability;
   s.wait_p95_s = at_plan.wait_p95_s;
   s.ttft_p95_s = at_plan.ttft_p95_s;
+  if (option.simulated_slo && s.reachable) {
+    const SimulatedSizing& sim = option.simulated_slo->sizing;
+    s.method = "simulation";
+    s.feasible = sim.met;
+    s.replicas = sim.met ? sim.replicas : 0;
+    SimulatedSloResult& r = s.simulated.emplace();
+    r.analytic_replicas = option.simulated_slo->analytic_replicas;
+    r.evaluations = sim.evaluations;
+    r.measured_s = sim.measured_s;
+    r.requests = sim.at.requests;
+    r.wait_p95_s = sim.at.wait_p95_s;
+    r.ttft_p95_s = sim.at.ttft_p95_s;
+    r.wait_probability = sim.at.wait_probability;
+    r.utilization = sim.at.utilization;
+    if (sim.replicas == option.plan.replicas) {
+      // The reservation is the simulated count: report what the simulation measured there.
+      s.stable = true;
+      s.wait_probability = r.wait_probability;
+      s.wait_p95_s = r.wait_p95_s;
+      s.ttft_p95_s = r.ttft_p95_s;
+    }
+  }
   return s;
 }
 

@@ -2,6 +2,7 @@
 // A capacity option's sizing section: the reservation, the latency sizing (one SLO search,
 // replicas_for_slo), why it is infeasible when it is, and its per-trial statistics.
 #include "../engine/run_plan.hpp"
+#include "../engine/slo_simulation.hpp"
 #include "../statistics/summary_batch.hpp"
 #include "tokencast/results.hpp"
 

@@ -14,6 +14,7 @@
 #include "../engine/for_each_trial.hpp"
 #include "../engine/simulation.hpp"
 #include "../engine/reservation_sizing.hpp"
+#include "../engine/slo_simulation.hpp"
 #include "grid_sampler.hpp"
 #include "replay_hours.hpp"
 #include "tokencast/errors.hpp"
@@ -48,6 +49,9 @@ class VolumeReplay final : public GridSampler {
     tbb::enumerable_thread_specific<DrawScratch> scratch;
     for_each_trial(plan_, options_, [&](TrialSimulator& simulator, std::int64_t t) { draw(simulator, scratch.local(), t); });
     for (const auto& model : plan_.models) base_requests_.push_back(mean_requests(plan_, model));
+    for (auto& option : plan_.capacity) {
+      if (option.slo_by_simulation && option.auto_sized()) option.simulated_slo = simulate_slo_sizing(plan_, option);
+    }
   }
 
   GridTotals at(double k) override {
@@ -129,8 +133,14 @@ class VolumeReplay final : public GridSampler {
   // The replicas trial t's busiest hour needs at multiplier k.
   double peak_need(std::size_t t, std::size_t c, double k) const {
     const TrialReservation& r = reservation_of(t, c);
+    if (const auto& slo = plan_.capacity[c].simulated_slo) {
+      // Bursty arrivals: the objective was simulated once, at volume 1; other volumes scale that
+      // count with the rate (docs/breakeven.md).
+      const double utilization = replicas_needed(k * r.hours.peak_work(), r.params.max_utilization);
+      return slo->sizing.met ? std::max(utilization, k * slo->sizing.replicas) : utilization;
+    }
     return peak_replicas_needed(*plan_.capacity[c].spec, k * r.hours.peak_work(), r.params.max_utilization,
-                                k * r.peak_requests, r.service);
+                                k * r.peak_requests, r.service, plan_.capacity[c].arrivals);
   }
 
   // The reservation at multiplier k: fixed, or sized as a run at that volume sizes it, from the

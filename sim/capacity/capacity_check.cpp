@@ -66,7 +66,8 @@ void check_simulation_size(const Scenario& scenario, const RunResult& result, in
 }  // namespace
 
 std::vector<PoolCheck> check_capacity(const Scenario& scenario, const RunResult& result, int replications,
-                                      double arrival_scv, std::uint64_t seed, const std::atomic<bool>* cancel) {
+                                      std::optional<double> arrival_scv, std::uint64_t seed,
+                                      const std::atomic<bool>* cancel) {
   check_simulation_size(scenario, result, replications);
   std::vector<PoolCheck> checks;
   for (std::size_t c = 0; c < scenario.capacity.size(); ++c) {
@@ -82,14 +83,17 @@ std::vector<PoolCheck> check_capacity(const Scenario& scenario, const RunResult&
     check.replicas = sized->plan.replicas;
     check.max_concurrency = spec.max_concurrency;
     check.arrival_rate_per_s = slo.peak_arrival_rate_per_s;
-    check.arrival_scv = arrival_scv;
+    const ArrivalProcess arrivals =
+        arrival_scv ? ArrivalProcess::renewal_with_scv(*arrival_scv) : scenario.arrivals_of(spec.model);
+    check.arrival_scv = interarrival_scv(arrivals, slo.peak_arrival_rate_per_s);
+    check.arrivals = arrivals.describe();
     const SloQueue queue{.mean_service_s = slo.mean_service_s,
                          .service_scv = slo.service_scv,
                          .prefill_mean_s = slo.prefill_mean_s,
                          .prefill_scv = slo.prefill_scv,
                          .prefill_p95_s = slo.prefill_p95_s,
                          .max_concurrency = spec.max_concurrency};
-    check.analytic = estimate_serving(std::max(1, check.replicas), check.arrival_rate_per_s, queue, arrival_scv);
+    check.analytic = estimate_serving(std::max(1, check.replicas), check.arrival_rate_per_s, queue, arrivals);
     check.analytic_ttft_p95_s = check.analytic.ttft_p95_s;
     if (!(check.arrival_rate_per_s > 0)) {
       checks.push_back(check);
@@ -122,7 +126,8 @@ std::vector<PoolCheck> check_capacity(const Scenario& scenario, const RunResult&
       config.replicas = check.replicas;
       config.max_concurrency = spec.max_concurrency;
       config.arrival_rate_per_s = check.arrival_rate_per_s;
-      config.arrival_scv = arrival_scv;
+      config.arrivals = arrivals;
+      config.arrival_scv = arrivals.model == ArrivalModel::renewal ? arrivals.scv : 1.0;
       config.prefill_tokens_per_s = spec.prefill_tokens_per_s.draw(rng);
       config.decode_tokens_per_s = spec.decode_tokens_per_s.draw(rng);
       config.context_tokens = model->context_tokens;
@@ -134,14 +139,6 @@ std::vector<PoolCheck> check_capacity(const Scenario& scenario, const RunResult&
         while (i + 1 < cumulative.size() && u >= cumulative[i]) ++i;
         return sample_request_tokens(inputs[i], outputs[i], config.context_tokens, g);
       };
-      double input_mean = 0, previous = 0;
-      for (std::size_t i = 0; i < inputs.size(); ++i) {
-        input_mean += (cumulative[i] - previous) / total *
-                      token_moments(inputs[i], outputs[i], config.context_tokens).input_mean;
-        previous = cumulative[i];
-      }
-      config.prefill_busy_share =
-          config.arrival_rate_per_s * input_mean / config.prefill_tokens_per_s / config.replicas;
       const PoolSimulationResult sim = simulate_pool(config, mix, rng);
       const double k = 1.0 / replications;
       check.requests += sim.requests;

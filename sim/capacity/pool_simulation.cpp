@@ -20,33 +20,6 @@ void require(bool condition, const char* message) {
   if (!condition) throw std::invalid_argument(message);
 }
 
-// Interarrival times with mean 1 / rate and squared coefficient of variation `scv`.
-class Interarrivals {
- public:
-  Interarrivals(double rate, double scv) : rate_(rate), scv_(scv) {
-    if (scv > 1.0) {
-      // Two-phase hyperexponential with balanced means (p1 / rate1 = p2 / rate2), the usual
-      // two-moment fit for bursty traffic (Whitt 1982).
-      p1_ = 0.5 * (1.0 + std::sqrt((scv - 1.0) / (scv + 1.0)));
-      rate1_ = 2.0 * p1_ * rate;
-      rate2_ = 2.0 * (1.0 - p1_) * rate;
-    }
-  }
-
-  double operator()(Rng& rng) const {
-    if (scv_ == 1.0) return exponential(rate_, rng);
-    if (scv_ > 1.0) return rng.uniform01() < p1_ ? exponential(rate1_, rng) : exponential(rate2_, rng);
-    if (scv_ == 0.0) return 1.0 / rate_;
-    return sample_gamma(1.0 / scv_, scv_ / rate_, rng);  // mean 1/rate, variance scv/rate^2
-  }
-
- private:
-  static double exponential(double rate, Rng& rng) { return -std::log1p(-rng.uniform01()) / rate; }
-
-  double rate_, scv_;
-  double p1_ = 1, rate1_ = 0, rate2_ = 0;
-};
-
 // Replaces the smallest element of the binary min-heap heap[0, n) by `value` and restores the
 // heap: one sift down instead of a pop and a push.
 template <typename T, typename Less>
@@ -100,12 +73,8 @@ PoolSimulationCost pool_simulation_cost(const PoolSimulationConfig& config) {
 
 PoolSimulationResult simulate_pool(const PoolSimulationConfig& config, const Dist& input, const Dist& output,
                                    Rng& rng) {
-  PoolSimulationConfig c = config;
-  if (!c.prefill_busy_share) {
-    const double input_mean = token_moments(input, output, config.context_tokens).input_mean;
-    c.prefill_busy_share = config.arrival_rate_per_s * input_mean / config.prefill_tokens_per_s / config.replicas;
-  }
-  return simulate_pool(c, [&](Rng& r) { return sample_request_tokens(input, output, c.context_tokens, r); }, rng);
+  return simulate_pool(config, [&](Rng& r) { return sample_request_tokens(input, output, config.context_tokens, r); },
+                       rng);
 }
 
 namespace {
@@ -122,16 +91,26 @@ void check_pool(const PoolSimulationConfig& config) {
 
 // The FCFS pool over [start_s, end_s): `next(t, tokens)` gives the arrivals in time order and
 // returns false once there are no more before end_s. Arrivals before start_s warm the pool up.
+// The prefill busy fraction a decode shares is averaged over the last minute: the scale at which
+// bursts below the hour are measured (an index of dispersion over 60 s windows).
+constexpr double kShareWindowS = 60.0;
+
 template <typename NextArrival>
 PoolSimulationResult run_pool(const PoolSimulationConfig& config, double start_s, double end_s, double expected,
                               double spread, NextArrival next) {
   const int replicas = config.replicas;
   const auto m = static_cast<std::size_t>(config.max_concurrency);
   const double duration_s = end_s - start_s;
-  // The GPU time prefill leaves to decode; at a share of 1 or more the pool cannot keep up anyway
-  // (the prefill queue grows), so decode is held at 1% of its speed rather than stopped.
-  const double decode_share = std::max(0.01, 1.0 - config.prefill_busy_share.value_or(0.0));
-  const double per_output_token_s = config.max_concurrency / (config.decode_tokens_per_s * decode_share);
+  // Decode gets the GPU time prefill leaves. A given share holds throughout; otherwise each
+  // replica's share is its prefill's busy fraction over the last minute (an exponential average),
+  // so a burst of prompts slows the decodes that follow it.
+  // At a share near 1 the pool cannot keep up anyway, so decode is held at 1% of its speed.
+  const bool fixed_share = config.prefill_busy_share.has_value();
+  const double per_full_token_s = config.max_concurrency / config.decode_tokens_per_s;
+  const double fixed_per_output_token_s = per_full_token_s / std::max(0.01, 1.0 - config.prefill_busy_share.value_or(0.0));
+  std::vector<double> share(fixed_share ? 0 : static_cast<std::size_t>(replicas), 0.0);
+  std::vector<double> share_at_s(share.size(), 0.0);
+  double first_arrival_s = std::numeric_limits<double>::quiet_NaN();
 
   // Replica r's slots free at slot_free_s[r m, (r + 1) m), a min-heap each; its prefill resource
   // free at prefill_free_s[r]. All free at time 0: heaps of equal keys are heaps already.
@@ -166,6 +145,18 @@ PoolSimulationResult run_pool(const PoolSimulationConfig& config, double start_s
     const double prefill_start = std::max(t, dispatch.front().ready_s);
     const double prefill_s = tokens.input / config.prefill_tokens_per_s;
     const double first_token = prefill_start + prefill_s;
+    double per_output_token_s = fixed_per_output_token_s;
+    if (!fixed_share) {
+      if (std::isnan(first_arrival_s)) first_arrival_s = t;
+      const auto i = static_cast<std::size_t>(r);
+      // The other requests' prefills up to this one's, as a busy fraction over the last
+      // kShareWindowS (divided by the weight the average has had time to gather since the start).
+      const double others = share[i] * std::exp((share_at_s[i] - prefill_start) / kShareWindowS);
+      const double gathered = -std::expm1((first_arrival_s - prefill_start) / kShareWindowS);
+      per_output_token_s = per_full_token_s / std::max(0.01, 1.0 - (gathered > 1e-9 ? others / gathered : 0.0));
+      share[i] = others * std::exp(-prefill_s / kShareWindowS) - std::expm1(-prefill_s / kShareWindowS);
+      share_at_s[i] = first_token;
+    }
     replace_min(slots, m, first_token + tokens.output * per_output_token_s, less);
     prefill_free_s[static_cast<std::size_t>(r)] = first_token;
     replace_min(dispatch.data(), dispatch.size(), ReplicaKey{std::max(slots[0], first_token), r}, earlier);
@@ -216,21 +207,24 @@ PoolSimulationResult simulate_pool(const PoolSimulationConfig& config, const Req
   require(config.warmup_s >= 0 && std::isfinite(config.warmup_s), "simulate_pool: warm-up must be >= 0");
   require(config.arrival_scv >= 0 && std::isfinite(config.arrival_scv), "simulate_pool: arrival scv must be >= 0");
   require(config.context_tokens >= 2, "simulate_pool: context must hold at least 2 tokens");
-  require(config.prefill_busy_share.has_value() && *config.prefill_busy_share >= 0,
-          "simulate_pool: the prefill's share of the replicas' time must be given (and >= 0)");
+  require(!config.prefill_busy_share || *config.prefill_busy_share >= 0,
+          "simulate_pool: the prefill's share of the replicas' time must be >= 0");
 
   const double end_s = config.warmup_s + config.duration_s;
-  const Interarrivals next_gap(config.arrival_rate_per_s, config.arrival_scv);
+  const ArrivalProcess arrivals = config.arrivals.model == ArrivalModel::poisson
+                                      ? ArrivalProcess::renewal_with_scv(config.arrival_scv)
+                                      : config.arrivals;
+  ArrivalGenerator gaps(arrivals, config.arrival_rate_per_s, rng);
   double clock = 0;
   auto next = [&](double& t, RequestTokens& tokens) {
-    clock += next_gap(rng);
+    clock += gaps.next_gap(rng);
     if (!(clock < end_s)) return false;
     t = clock;
     tokens = sample_request(rng);
     return true;
   };
   return run_pool(config, config.warmup_s, end_s, config.arrival_rate_per_s * config.duration_s,
-                  std::max(1.0, config.arrival_scv), next);
+                  std::max(1.0, dispersion_index(arrivals, config.arrival_rate_per_s, config.duration_s)), next);
 }
 
 PoolSimulationResult replay_pool(const PoolSimulationConfig& config, std::span<const TimedRequest> requests) {
@@ -238,13 +232,7 @@ PoolSimulationResult replay_pool(const PoolSimulationConfig& config, std::span<c
   require(!requests.empty(), "replay_pool: the trace holds no request");
   const double start_s = requests.front().arrival_s;
   const double end_s = std::nextafter(requests.back().arrival_s, std::numeric_limits<double>::infinity());
-  PoolSimulationConfig c = config;
-  if (!c.prefill_busy_share) {
-    // The trace's own: its prefill seconds over the replicas' time across its span.
-    double prefill_s = 0;
-    for (const TimedRequest& r : requests) prefill_s += r.tokens.input / config.prefill_tokens_per_s;
-    c.prefill_busy_share = prefill_s / (std::max(end_s - start_s, 1e-9) * config.replicas);
-  }
+  const PoolSimulationConfig& c = config;
   std::size_t i = 0;
   auto next = [&](double& t, RequestTokens& tokens) {
     if (i == requests.size()) return false;

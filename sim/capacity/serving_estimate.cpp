@@ -154,6 +154,56 @@ Stages stages_at(int replicas, double rate, const SloQueue& q, double arrival_sc
   return s;
 }
 
+// The pool under its arrival process: one regime for Poisson and renewal arrivals; for on/off
+// arrivals, the on and the off regime each in its steady state, weighted by the arrivals each
+// brings (quasi-static: exact as the periods grow long against the time a slot is held).
+struct Regimes {
+  std::array<Stages, 2> stages;
+  std::array<double, 2> weight{1.0, 0.0};
+  int count = 1;
+  bool stable() const {
+    for (int i = 0; i < count; ++i) {
+      if (weight[i] > 0 && !stages[i].stable) return false;
+    }
+    return true;
+  }
+  template <typename F>
+  double mix(F f) const {
+    double sum = 0;
+    for (int i = 0; i < count; ++i) {
+      if (weight[i] > 0) sum += weight[i] * f(stages[i]);
+    }
+    return sum;
+  }
+  double wait_exceedance(double w) const {
+    return mix([w](const Stages& s) { return s.wait_exceedance(w); });
+  }
+  double ttft_exceedance(double t, const PrefillLaw& x) const {
+    return mix([t, &x](const Stages& s) { return s.ttft_exceedance(t, x); });
+  }
+  double slowest_tail_rate() const {
+    double rate = kInf;
+    for (int i = 0; i < count; ++i) rate = std::min({rate, stages[i].pooled.rate, stages[i].single.rate, stages[i].slot.rate});
+    return rate;
+  }
+};
+
+Regimes regimes_at(int replicas, double rate, const SloQueue& q, const ArrivalProcess& arrivals) {
+  Regimes r;
+  if (arrivals.model != ArrivalModel::onoff || !(arrivals.switching_rate_per_s() > 0)) {
+    const double scv = arrivals.model == ArrivalModel::renewal ? arrivals.scv : 1.0;
+    r.stages[0] = stages_at(replicas, rate, q, scv);
+    return r;
+  }
+  r.count = 2;
+  const double on = arrivals.on_rate(rate), off = arrivals.off_rate(rate);
+  r.weight = {std::min(1.0, arrivals.on_share * arrivals.peak_ratio), 0.0};
+  r.weight[1] = 1.0 - r.weight[0];
+  r.stages[0] = stages_at(replicas, on, q, 1.0);
+  if (off > 0) r.stages[1] = stages_at(replicas, off, q, 1.0);
+  return r;
+}
+
 // Smallest t in [lo, hi] with f(t) <= target, f falling; hi must satisfy it.
 template <typename F>
 double bisect_down(double lo, double hi, double target, F f) {
@@ -164,28 +214,31 @@ double bisect_down(double lo, double hi, double target, F f) {
   return hi;
 }
 
-double wait_quantile(const Stages& s, double exceed) {
+double wait_quantile(const Regimes& s, double exceed) {
   if (s.wait_exceedance(0) <= exceed) return 0.0;
-  double hi = 1.0 / std::min({s.pooled.rate, s.single.rate, s.slot.rate});
+  double hi = 1.0 / s.slowest_tail_rate();
   while (s.wait_exceedance(hi) > exceed) hi *= 2;
   return bisect_down(0.0, hi, exceed, [&](double w) { return s.wait_exceedance(w); });
 }
 
-ServingEstimate estimate_from(const Stages& s, int replicas, double rate, const SloQueue& q, const PrefillLaw& x,
+ServingEstimate estimate_from(const Regimes& s, int replicas, double rate, const SloQueue& q, const PrefillLaw& x,
                               double exceed) {
   ServingEstimate e;
-  e.prefill = s.prefill;
-  e.slots = s.slots;
-  e.stable = s.stable;
+  // The regime that binds: the on periods where there are two.
+  e.prefill = s.stages[0].prefill;
+  e.slots = s.stages[0].slots;
+  e.stable = s.stable();
   e.utilization = rate * q.work_s() / replicas;
-  if (!s.stable) {
+  if (!e.stable) {
     e.wait_probability = 1.0;
     e.mean_wait_s = e.wait_p95_s = e.ttft_p95_s = kInf;
     return e;
   }
   e.wait_probability = s.wait_exceedance(0);
-  e.mean_wait_s = (1.0 - s.slot.c) * s.prefill.mean_wait_s + s.slots.mean_wait_s +
-                  s.slot.c * (s.single.c > 0 ? s.single.c / s.single.rate : 0.0);
+  e.mean_wait_s = s.mix([](const Stages& g) {
+    return (1.0 - g.slot.c) * g.prefill.mean_wait_s + g.slots.mean_wait_s +
+           g.slot.c * (g.single.c > 0 ? g.single.c / g.single.rate : 0.0);
+  });
   e.wait_p95_s = wait_quantile(s, exceed);
   // About the prefill's p99.99 plus the wait's p95: at or above the TTFT p95.
   double hi = std::max(x.max(), std::exp(x.mu + 3.72 * x.sigma)) + e.wait_p95_s + 1e-9;
@@ -197,10 +250,10 @@ ServingEstimate estimate_from(const Stages& s, int replicas, double rate, const 
 constexpr double kExceed = 0.05;
 
 // Exceedances rather than quantiles: one pass over the prefill's points.
-bool meets_at(int replicas, double rate, const SloQueue& queue, const SloTarget& slo, double arrival_scv,
+bool meets_at(int replicas, double rate, const SloQueue& queue, const SloTarget& slo, const ArrivalProcess& arrivals,
               const PrefillLaw& x) {
-  const Stages s = stages_at(replicas, rate, queue, arrival_scv);
-  if (!s.stable) return false;
+  const Regimes s = regimes_at(replicas, rate, queue, arrivals);
+  if (!s.stable()) return false;
   if (slo.wait_p95_s && !(s.wait_exceedance(*slo.wait_p95_s) <= kExceed)) return false;
   if (slo.ttft_p95_s && !(s.ttft_exceedance(*slo.ttft_p95_s, x) <= kExceed)) return false;
   return true;
@@ -223,21 +276,31 @@ double prefill_busy_share(int replicas, double arrival_rate_per_s, const SloQueu
   return arrival_rate_per_s * queue.prefill_mean_s / replicas;
 }
 
-ServingEstimate estimate_serving(int replicas, double arrival_rate_per_s, const SloQueue& queue, double arrival_scv,
-                                 double quantile) {
+ServingEstimate estimate_serving(int replicas, double arrival_rate_per_s, const SloQueue& queue,
+                                 const ArrivalProcess& arrivals, double quantile) {
   check_queue(queue);
   require(replicas >= 1, "estimate_serving: replicas must be >= 1");
   require(quantile > 0 && quantile < 1, "estimate_serving: the quantile must lie in (0, 1)");
-  const Stages s = stages_at(replicas, arrival_rate_per_s, queue, arrival_scv);
+  const Regimes s = regimes_at(replicas, arrival_rate_per_s, queue, arrivals);
   return estimate_from(s, replicas, arrival_rate_per_s, queue, prefill_law(queue), 1.0 - quantile);
+}
+
+ServingEstimate estimate_serving(int replicas, double arrival_rate_per_s, const SloQueue& queue, double arrival_scv,
+                                 double quantile) {
+  return estimate_serving(replicas, arrival_rate_per_s, queue, ArrivalProcess::renewal_with_scv(arrival_scv), quantile);
+}
+
+bool meets_slo(int replicas, double arrival_rate_per_s, const SloQueue& queue, const SloTarget& slo,
+               const ArrivalProcess& arrivals) {
+  check_queue(queue);
+  require(replicas >= 1, "meets_slo: replicas must be >= 1");
+  if (slo.ttft_p95_s && !(*slo.ttft_p95_s >= queue.prefill_p95_s)) return false;
+  return meets_at(replicas, arrival_rate_per_s, queue, slo, arrivals, prefill_law(queue));
 }
 
 bool meets_slo(int replicas, double arrival_rate_per_s, const SloQueue& queue, const SloTarget& slo,
                double arrival_scv) {
-  check_queue(queue);
-  require(replicas >= 1, "meets_slo: replicas must be >= 1");
-  if (slo.ttft_p95_s && !(*slo.ttft_p95_s >= queue.prefill_p95_s)) return false;
-  return meets_at(replicas, arrival_rate_per_s, queue, slo, arrival_scv, prefill_law(queue));
+  return meets_slo(replicas, arrival_rate_per_s, queue, slo, ArrivalProcess::renewal_with_scv(arrival_scv));
 }
 
 SloSizingEstimate replicas_for_slo(double arrival_rate_per_s, const ServiceProfile& service, const SloTarget& slo,
@@ -252,6 +315,12 @@ SloSizingEstimate replicas_for_slo(double arrival_rate_per_s, const ServiceProfi
 
 SloSizingEstimate replicas_for_slo(double arrival_rate_per_s, const SloQueue& queue, const SloTarget& slo,
                                    int min_replicas, int max_replicas, double arrival_scv) {
+  return replicas_for_slo(arrival_rate_per_s, queue, slo, min_replicas, max_replicas,
+                          ArrivalProcess::renewal_with_scv(arrival_scv));
+}
+
+SloSizingEstimate replicas_for_slo(double arrival_rate_per_s, const SloQueue& queue, const SloTarget& slo,
+                                   int min_replicas, int max_replicas, const ArrivalProcess& arrivals) {
   require(arrival_rate_per_s >= 0 && std::isfinite(arrival_rate_per_s),
           "replicas_for_slo: arrival rate must be finite and >= 0");
   check_queue(queue);
@@ -263,13 +332,17 @@ SloSizingEstimate replicas_for_slo(double arrival_rate_per_s, const SloQueue& qu
   constexpr double exceed = kExceed;
   const PrefillLaw x = prefill_law(queue);
   // Stable needs R > offered prefill load and R m > offered slot load (before any wait).
-  const double stable_from = std::max(std::floor(arrival_rate_per_s * queue.prefill_mean_s) + 1.0,
-                                      std::floor(arrival_rate_per_s * queue.mean_service_s / queue.max_concurrency) + 1.0);
-  auto meets = [&](int replicas) { return meets_at(replicas, arrival_rate_per_s, queue, slo, arrival_scv, x); };
+  // Under on/off arrivals, at the on rate (quasi-static: the on periods are served in steady state).
+  const double busiest = arrivals.model == ArrivalModel::onoff && arrivals.switching_rate_per_s() > 0
+                             ? arrivals.on_rate(arrival_rate_per_s)
+                             : arrival_rate_per_s;
+  const double stable_from = std::max(std::floor(busiest * queue.prefill_mean_s) + 1.0,
+                                      std::floor(busiest * queue.mean_service_s / queue.max_concurrency) + 1.0);
+  auto meets = [&](int replicas) { return meets_at(replicas, arrival_rate_per_s, queue, slo, arrivals, x); };
   auto result = [&](int replicas, SloOutcome outcome) {
     SloSizingEstimate e;
     e.replicas = replicas;
-    e.queue = estimate_from(stages_at(replicas, arrival_rate_per_s, queue, arrival_scv), replicas, arrival_rate_per_s,
+    e.queue = estimate_from(regimes_at(replicas, arrival_rate_per_s, queue, arrivals), replicas, arrival_rate_per_s,
                             queue, x, exceed);
     e.ttft_p95_s = e.queue.ttft_p95_s;
     e.outcome = outcome;

@@ -41,7 +41,7 @@ struct CapacityArgs {
   std::optional<std::string> columns;   // "time=NAME,input=NAME,output=NAME" for a named CSV
   bool simulate = false;
   int replications = 10;
-  double arrival_scv = 1.0;
+  std::optional<double> arrival_scv;  // replaces the scenario's arrivals in --simulate
 };
 
 struct CatalogArgs {

@@ -77,7 +77,7 @@ void read_numbers(const NumberArguments& n, tokencast::cli::RunArgs& run, tokenc
   if (n.replications) capacity.replications = static_cast<int>(parse_integer("--replications", *n.replications, 1, 1000));
   if (n.scale) capacity.scale = parse_real("--scale", *n.scale, 1e-6, 1e4);
   if (n.rate) capacity.rate = parse_real("--rate", *n.rate, 1e-9, 1e9);
-  if (n.arrival_scv) capacity.arrival_scv = parse_real("--arrival-scv", *n.arrival_scv, 0.0, 1e6);
+  if (n.arrival_scv) capacity.arrival_scv = parse_real("--arrival-scv", *n.arrival_scv, 0.0, 1e9);
   if (run.scenario && run.scenario->empty()) {
     throw tokencast::UsageError("scenario: the path is empty (leave it out for the embedded default scenario)");
   }
@@ -143,7 +143,7 @@ int main(int argc, char** argv) {
   capacity_cmd->add_option("--columns", capacity.columns,
                            "With --replay of a CSV: time=NAME,input=NAME,output=NAME (time in seconds or a date-time)");
   capacity_cmd->add_option("--arrival-scv", numbers.arrival_scv,
-                           "Squared coefficient of variation of interarrival times, 0..1000000 (1: Poisson; >1: bursty)");
+                           "With --simulate: simulate renewal arrivals of this interarrival scv (0..1e9; 1: Poisson) in place of the scenario's traffic.arrivals");
 
   std::string validate_path;
   auto* validate_cmd = app.add_subcommand("validate", "Check a scenario file and report what it defines");

@@ -47,6 +47,9 @@ RunPlan make_run_plan(const Scenario& scenario, std::int64_t trials, std::uint64
     CapacityOptionPlan option;
     option.spec = &scenario.capacity[c];
     option.model = model_index(option.spec->model);
+    option.arrivals = scenario.arrivals_of(option.spec->model);
+    option.slo_by_simulation = option.spec->has_slo() && option.spec->max_concurrency > 0 &&
+                               option.arrivals.sized_by_simulation();
     plan.models[option.model].capacity.push_back(static_cast<int>(c));
     plan.models[option.model].hourly = true;
     plan.capacity.push_back(option);

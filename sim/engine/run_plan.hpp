@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "tokencast/cost_models.hpp"
+#include "tokencast/simulated_sizing.hpp"
 #include "tokencast/errors.hpp"
 #include "tokencast/results.hpp"
 #include "tokencast/scenario.hpp"
@@ -39,6 +40,14 @@ struct WorkloadPlan {
   CostColumns serverless, batch_cost;
 };
 
+// The latency rule of an option sized by simulation: at which peak rate, the analytic count the
+// search started from, and what the search found.
+struct SimulatedSlo {
+  double peak_arrival_rate_per_s = 0;
+  int analytic_replicas = 0;
+  SimulatedSizing sizing;
+};
+
 struct CapacityOptionPlan {
   const CapacitySpec* spec = nullptr;
   int model = 0;
@@ -51,6 +60,13 @@ struct CapacityOptionPlan {
   int slo_rate_col = -1, slo_service_col = -1, slo_scv_col = -1, slo_prefill_p95_col = -1;
   int slo_prefill_mean_col = -1, slo_prefill_scv_col = -1;  // with an slo
   int autoscale_replica_hours_col = -1, autoscale_saved_col = -1, autoscale_hours_at_max_col = -1;
+  // How its model's requests arrive within the hour, and whether that makes the latency rule one
+  // for the pool simulation (ArrivalProcess::sized_by_simulation): then each trial's peak need is
+  // the utilization rule's alone and the objective is sized once, at the sizing peak, by
+  // simulating the pool (slo_simulation.hpp).
+  ArrivalProcess arrivals;
+  bool slo_by_simulation = false;
+  std::optional<SimulatedSlo> simulated_slo;
   CapacityPlan fixed_plan;  // the reservation an autoscaling option is compared with
   CostColumns cost;
 

@@ -7,6 +7,7 @@
 
 #include "for_each_trial.hpp"
 #include "reservation_sizing.hpp"
+#include "slo_simulation.hpp"
 #include "simulation.hpp"
 #include "stopwatch.hpp"
 #include "tokencast/errors.hpp"
@@ -24,13 +25,32 @@ constexpr double max_exact_requests = 2e10;
 void size_capacity(RunPlan& plan, bool auto_sized) {
   for (auto& option : plan.capacity) {
     if (option.auto_sized() != auto_sized) continue;
+    // Under bursty arrivals the trials' needs are the utilization rule's; the objective is sized
+    // once, by simulation, at the sizing peak.
+    const bool simulated = auto_sized && option.slo_by_simulation;
     const auto peaks = plan.columns.column(option.peak_needed_col);
     std::vector<double> needs(auto_sized ? peaks.begin() : peaks.end(), peaks.end());
-    const ReservationSizing sizing = size_reservation(*option.spec, needs);
+    ReservationSizing sizing = size_reservation(*option.spec, needs);
+    if (simulated) {
+      option.simulated_slo = simulate_slo_sizing(plan, option);
+      const SimulatedSizing& slo = option.simulated_slo->sizing;
+      if (slo.met && slo.replicas > sizing.plan.replicas) {
+        sizing.replicas_needed = std::max(sizing.replicas_needed, static_cast<double>(slo.replicas));
+        sizing.plan = plan_capacity(*option.spec, slo.replicas);
+      }
+    }
     option.sizing_replicas_needed = sizing.replicas_needed;
     option.sizing_feasible = sizing.feasible;
     option.plan = sizing.plan;
     option.fixed_plan = option.plan;
+  }
+}
+
+// The objective of fixed options under bursty arrivals, sized by simulation for the report once
+// the trials are drawn (auto-sized ones are sized with their reservation).
+void size_fixed_slo_by_simulation(RunPlan& plan) {
+  for (auto& option : plan.capacity) {
+    if (!option.auto_sized() && option.slo_by_simulation) option.simulated_slo = simulate_slo_sizing(plan, option);
   }
 }
 
@@ -50,6 +70,8 @@ void run_trials(RunPlan& plan, const RunOptions& options, DeferredHours& deferre
     for_each_trial(plan, options, first_trial,
                    [&](TrialSimulator& simulator, std::int64_t t) { simulator.run_trial(t, plan.columns); });
     plan.phases.simulate_s += clock.lap();
+    size_fixed_slo_by_simulation(plan);
+    plan.phases.size_s += clock.lap();
     return;
   }
   if (deferred.trials < plan.trials) {
@@ -66,6 +88,7 @@ void run_trials(RunPlan& plan, const RunOptions& options, DeferredHours& deferre
                  [&](TrialSimulator& simulator, std::int64_t t) { simulator.run_trial(t, plan.columns, slots(t)); });
   plan.phases.simulate_s += clock.lap();
   size_capacity(plan, true);
+  size_fixed_slo_by_simulation(plan);
   plan.phases.size_s += clock.lap();
   std::atomic<std::int64_t> redrawn{0};
   for_each_trial(plan, options, [&](TrialSimulator& simulator, std::int64_t t) {

@@ -126,11 +126,12 @@ void TrialSimulator::draw_services() {
 }
 
 double peak_replicas_needed(const CapacitySpec& spec, double peak_work, double max_utilization, double peak_requests,
-                            const ServiceProfile& service) {
+                            const ServiceProfile& service, const ArrivalProcess& arrivals) {
   double need = replicas_needed(peak_work, max_utilization);
   if (spec.has_slo() && spec.max_concurrency > 0 && peak_requests > 0) {
     const SloTarget target{spec.slo_wait_p95_s, spec.slo_ttft_p95_s};
-    const SloSizingEstimate slo = replicas_for_slo(peak_requests / 3600.0, service, target, 1, limits::max_replicas);
+    const SloSizingEstimate slo =
+        replicas_for_slo(peak_requests / 3600.0, service.queue(), target, 1, limits::max_replicas, arrivals);
     switch (slo.outcome) {
       case SloOutcome::met:
         need = std::max(need, static_cast<double>(slo.replicas));
@@ -148,8 +149,10 @@ double peak_replicas_needed(const CapacitySpec& spec, double peak_work, double m
 }
 
 double TrialSimulator::peak_need(int c) {
+  // Under bursty arrivals the objective is sized once, by simulation, at the sizing peak.
+  if (plan_.capacity[c].slo_by_simulation) return replicas_needed(peaks_[c], capacity_[c].max_utilization);
   return peak_replicas_needed(*plan_.capacity[c].spec, peaks_[c], capacity_[c].max_utilization, peak_requests_[c],
-                              services_[c]);
+                              services_[c], plan_.capacity[c].arrivals);
 }
 
 int TrialSimulator::autoscale_replicas(int c, double work, double requests) {
@@ -166,7 +169,8 @@ int TrialSimulator::autoscale_replicas(int c, double work, double requests) {
       if (limit.trial != current_trial_) {
         const SloQueue queue = services_[static_cast<std::size_t>(c)].queue();
         const SloTarget target{spec.slo_wait_p95_s, spec.slo_ttft_p95_s};
-        auto holds_hourly = [&](double per_hour) { return meets_slo(r, per_hour / 3600.0, queue, target); };
+        const ArrivalProcess& arrivals = plan_.capacity[static_cast<std::size_t>(c)].arrivals;
+        auto holds_hourly = [&](double per_hour) { return meets_slo(r, per_hour / 3600.0, queue, target, arrivals); };
         double lo = 0.0, hi = 1.0;
         while (holds_hourly(hi) && hi < 1e15) hi *= 2;
         for (int i = 0; i < 40; ++i) {

@@ -13,9 +13,9 @@ namespace tokencast::detail {
 
 // Replicas a trial's busiest hour needs: its work at the utilization target, and, for an option
 // with a latency objective and a queueing model, what meets the objective at its busiest hour's
-// arrivals.
+// arrivals (under `arrivals` within the hour, by the closed form).
 double peak_replicas_needed(const CapacitySpec& spec, double peak_work, double max_utilization, double peak_requests,
-                            const ServiceProfile& service);
+                            const ServiceProfile& service, const ArrivalProcess& arrivals);
 
 class TrialSimulator {
  public:

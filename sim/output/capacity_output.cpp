@@ -108,7 +108,9 @@ std::string format_capacity_table(const RunResult& result, const CapacitySection
       if (!c.feasible) out += fmt::format("  INFEASIBLE: {}\n", c.infeasible_reason);
       out += fmt::format("  peak-hour replicas needed p50 {:.2f}, p95 {:.2f} ({})\n", c.peak_replicas_needed.p50,
                          c.peak_replicas_needed.p95,
-                         c.slo ? "the larger of the utilization and latency rules" : "utilization rule");
+                         !c.slo                 ? "utilization rule"
+                         : c.slo->simulated     ? "utilization rule; the latency rule is sized once, by simulation"
+                                                : "the larger of the utilization and latency rules");
       out += fmt::format("  utilization p50 {} over the horizon, overflow share p50 {}\n",
                          format_percent(c.utilization.p50), format_percent(c.overflow_share.p50));
       if (c.slo) {
@@ -117,11 +119,21 @@ std::string format_capacity_table(const RunResult& result, const CapacitySection
                            "prefill; a slot held {} (scv {:.2f}) before waits; utilization at the peak {}\n",
                            s.peak_arrival_rate_per_s, seconds(s.prefill_mean_s), seconds(s.prefill_p95_s),
                            seconds(s.mean_service_s), s.service_scv, format_percent(s.utilization));
+        out += fmt::format("  arrivals within the hour: {} (interarrival scv {:.3g}, index of dispersion {:.3g} over "
+                           "60 s)\n",
+                           s.arrivals, s.interarrival_scv, s.dispersion_index_60s);
+        if (s.simulated) {
+          out += fmt::format("  sized by simulating the pool ({} pools of {} requests over {:.0f} s each, the same "
+                             "arrivals in each); the closed form gives {}\n",
+                             s.simulated->evaluations, format_count(static_cast<double>(s.simulated->requests)),
+                             s.simulated->measured_s, s.simulated->analytic_replicas);
+        }
         out += fmt::format("  fewest replicas meeting the objective: {}; at {} replicas: P(wait) {}, wait p95 {}, "
-                           "TTFT p95 {}\n",
+                           "TTFT p95 {}{}\n",
                            s.feasible ? std::to_string(s.replicas) : std::string("none (infeasible)"),
                            c.plan.replicas, format_percent(s.wait_probability), seconds(s.wait_p95_s),
-                           seconds(s.ttft_p95_s));
+                           seconds(s.ttft_p95_s),
+                           s.simulated && s.replicas == c.plan.replicas ? " (simulated)" : "");
       }
       if (c.autoscale) {
         const AutoscaleResult& a = *c.autoscale;
@@ -132,8 +144,9 @@ std::string format_capacity_table(const RunResult& result, const CapacitySection
       }
       for (const PoolCheck& check : checks) {
         if (check.option != c.name || check.replications == 0) continue;
-        out += fmt::format("  simulated peak hour ({} replications, {} requests, arrival scv {:.2f}):\n",
-                           check.replications, format_count(static_cast<double>(check.requests)), check.arrival_scv);
+        out += fmt::format("  simulated peak hour ({} replications, {} requests, arrivals {}, interarrival scv {:.3g}):\n",
+                           check.replications, format_count(static_cast<double>(check.requests)), check.arrivals,
+                           check.arrival_scv);
         out += fmt::format("    {:<18} {:>12} {:>12}\n", "", "analytic", "simulated");
         out += fmt::format("    {:<18} {:>12} {:>12}\n", "P(wait)", format_percent(check.analytic.wait_probability),
                            format_percent(check.wait_probability));
@@ -247,6 +260,7 @@ nlohmann::ordered_json capacity_checks_json(const std::vector<PoolCheck>& checks
                  {"max_concurrency", c.max_concurrency},
                  {"arrival_rate_per_s", number(c.arrival_rate_per_s)},
                  {"arrival_scv", number(c.arrival_scv)},
+                 {"arrivals", c.arrivals},
                  {"utilization_of", std::string(utilization_definition) + ", at the peak rate"},
                  {"analytic",
                   {{"stable", c.analytic.stable},

@@ -103,7 +103,7 @@ Json groups_json(const std::vector<GroupBreakdown>& groups, int months) {
 }
 
 Json slo_json(const SloSizing& slo) {
-  return Json{{"peak_arrival_rate_per_s", number(slo.peak_arrival_rate_per_s)},
+  Json j{{"peak_arrival_rate_per_s", number(slo.peak_arrival_rate_per_s)},
               {"mean_service_s", number(slo.mean_service_s)},
               {"service_scv", number(slo.service_scv)},
               {"prefill_mean_s", number(slo.prefill_mean_s)},
@@ -115,7 +115,23 @@ Json slo_json(const SloSizing& slo) {
               {"utilization", number(slo.utilization)},
               {"wait_probability", number(slo.wait_probability)},
               {"wait_p95_s", number(slo.wait_p95_s)},
-              {"ttft_p95_s", number(slo.ttft_p95_s)}};
+              {"ttft_p95_s", number(slo.ttft_p95_s)},
+              {"arrivals", slo.arrivals},
+              {"interarrival_scv", number(slo.interarrival_scv)},
+              {"dispersion_index_60s", number(slo.dispersion_index_60s)},
+              {"method", slo.method}};
+  if (slo.simulated) {
+    const SimulatedSloResult& r = *slo.simulated;
+    j["simulation"] = Json{{"analytic_replicas", r.analytic_replicas},
+                           {"evaluations", r.evaluations},
+                           {"measured_s", number(r.measured_s)},
+                           {"requests", r.requests},
+                           {"wait_probability", number(r.wait_probability)},
+                           {"wait_p95_s", number(r.wait_p95_s)},
+                           {"ttft_p95_s", number(r.ttft_p95_s)},
+                           {"utilization", number(r.utilization)}};
+  }
+  return j;
 }
 
 Json autoscale_json(const AutoscaleResult& a) {

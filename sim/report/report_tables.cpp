@@ -184,7 +184,7 @@ std::string replay_section(const TraceReplay& replay) {
                                    replay.copies, format_count(static_cast<double>(replay.replayed_requests))));
   }
   out += ". Each option's pool is fed the trace's own arrival times and token counts, at the replicas chosen, one "
-         "fewer and one more. Utilization is busy sequence-slot time over all slots through the trace.</p>\n";
+         "fewer and one more. Utilization: " + escape_html(utilization_definition) + ", through the trace.</p>\n";
   for (const ReplayCheck& check : replay.checks) {
     HtmlTable t;
     t.headers = {"replicas", "P(wait)", "wait p50", "wait p95", "wait p99", "TTFT p50", "TTFT p95", "TTFT p99",
@@ -222,13 +222,13 @@ std::string capacity_section(const Scenario& scenario, const RunResult& result) 
            median_and_range(c->usd_per_mtok, format_usd)});
   }
   out += "<p class=\"muted\">Uncertain figures: the median, with the 5th – 95th percentile range under it. "
-         "Utilization is work served over the reserved capacity at 100%; overflow is work above capacity.</p>\n";
+         "Utilization: " + escape_html(utilization_definition) + "; overflow is work above capacity.</p>\n";
   out += t.render("Reserved capacity and how much of it the traffic uses");
 
   HtmlTable slo;
-  slo.headers = {"option", "peak arrivals / s", "mean service time", "service time SCV", "replicas for the SLO",
-                 "P(wait)", "wait p95", "TTFT p95"};
-  slo.numeric = {false, true, true, true, true, true, true, true};
+  slo.headers = {"option", "peak arrivals / s", "arrivals within the hour", "mean service time", "service time SCV",
+                 "replicas for the SLO", "sized by", "P(wait)", "wait p95", "TTFT p95"};
+  slo.numeric = {false, true, false, true, true, true, false, true, true, true};
   HtmlTable autoscale;
   autoscale.headers = {"option", "replicas (min – max)", "step", "replica-hours", "saved vs a fixed reservation",
                        "hours at max replicas still overflowing"};
@@ -236,8 +236,14 @@ std::string capacity_section(const Scenario& scenario, const RunResult& result) 
   for (const CapacityResult* c : options) {
     if (c->slo) {
       const SloSizing& s = *c->slo;
-      slo.add({escape_html(c->name), escape_html(decimal(s.peak_arrival_rate_per_s)), escape_html(seconds(s.mean_service_s)),
-               escape_html(decimal(s.service_scv)), escape_html(s.feasible ? std::to_string(s.replicas) : std::string("infeasible")),
+      const std::string method =
+          s.simulated ? fmt::format("simulation ({} pools; closed form: {})", s.simulated->evaluations,
+                                    s.simulated->analytic_replicas)
+                      : std::string("closed form");
+      slo.add({escape_html(c->name), escape_html(decimal(s.peak_arrival_rate_per_s)),
+               escape_html(fmt::format("{} (interarrival scv {:.3g})", s.arrivals, s.interarrival_scv)),
+               escape_html(seconds(s.mean_service_s)), escape_html(decimal(s.service_scv)),
+               escape_html(s.feasible ? std::to_string(s.replicas) : std::string("infeasible")), escape_html(method),
                escape_html(format_percent(s.wait_probability)), escape_html(seconds(s.wait_p95_s)),
                escape_html(seconds(s.ttft_p95_s))});
     }
@@ -249,8 +255,10 @@ std::string capacity_section(const Scenario& scenario, const RunResult& result) 
     }
   }
   if (!slo.rows.empty()) {
-    out += "<h3>Latency objective sizing</h3>\n<p class=\"muted\">Replicas sized by the M/G/c approximation at the peak "
-           "hour's arrival rate (see docs/capacity.md); waits and time to first token are predicted, not simulated.</p>\n";
+    out += "<h3>Latency objective sizing</h3>\n<p class=\"muted\">Replicas sized at the peak hour's arrival rate by the "
+           "serving model (docs/capacity.md): each replica's prefill resource and decode slots, by the closed form, or "
+           "by simulating the pool where bursts within the hour make the closed form inaccurate. Waits and time to "
+           "first token are the closed form's, or the simulation's where it sized the reservation.</p>\n";
     out += slo.render();
   }
   if (!autoscale.rows.empty()) {

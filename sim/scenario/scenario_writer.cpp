@@ -142,6 +142,18 @@ void write_workload(Writer& w, const WorkloadSpec& s) {
   add("weekend_factor", quantity_toml(s.traffic.weekend_factor));
   add("burstiness", quantity_toml(s.traffic.burstiness));
   add("monthly_growth", quantity_toml(s.traffic.monthly_growth));
+  const ArrivalProcess& a = s.traffic.arrivals;
+  switch (a.model) {
+    case ArrivalModel::poisson:
+      break;
+    case ArrivalModel::renewal:
+      add("arrivals", fmt::format("{{ model = \"renewal\", scv = {} }}", format_number(a.scv)));
+      break;
+    case ArrivalModel::onoff:
+      add("arrivals", fmt::format("{{ model = \"onoff\", peak_ratio = {}, on_share = {}, mean_on_s = {} }}",
+                                  format_number(a.peak_ratio), format_number(a.on_share), format_number(a.mean_on_s)));
+      break;
+  }
   w.line("traffic", traffic + " }");
   if (!s.tags.empty()) {
     std::string tags = "{ ";

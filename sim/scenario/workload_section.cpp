@@ -1,5 +1,6 @@
-#include <cmath>
 #include <algorithm>
+#include <array>
+#include <cmath>
 #include <limits>
 #include <optional>
 
@@ -18,7 +19,8 @@ constexpr std::string_view kWorkloadKeys[] = {"name",         "model",         "
                                               "batchable",    "traffic",       "tags"};
 
 constexpr std::string_view kTrafficKeys[] = {"daily_peak_to_mean", "peak_hour",  "hourly_weights",
-                                             "weekend_factor",     "burstiness", "monthly_growth"};
+                                             "weekend_factor",     "burstiness", "monthly_growth",
+                                             "arrivals"};
 
 const ValueRange kTokens = ValueRange::at_most_limit(0.0, false, limits::max_tokens_per_request);
 const ValueRange kWeekendFactor = ValueRange::at_most_limit(0.0, false, limits::max_weekend_factor);
@@ -71,6 +73,44 @@ std::optional<int> month_without_weekday_traffic(const TrafficSpec& spec, int mo
   return std::nullopt;
 }
 
+// `arrivals = { model = "onoff", peak_ratio = 8, on_share = 0.1, mean_on_s = 60 }` and the like:
+// how requests arrive within each hour (docs/capacity.md, "Bursts below the hour").
+ArrivalProcess read_arrivals(const TableReader& arrivals) {
+  ArrivalProcess a;
+  const std::string model = arrivals.required_string("model");
+  if (model == "poisson") {
+    arrivals.reject_unknown_keys(std::array<std::string_view, 1>{"model"}, "poisson arrivals take no parameter");
+  } else if (model == "renewal") {
+    arrivals.reject_unknown_keys(std::array<std::string_view, 2>{"model", "scv"}, "renewal arrivals take scv");
+    a.model = ArrivalModel::renewal;
+    const auto scv = arrivals.plain_number("scv", ValueRange{0.0, 1e9, false, false});
+    if (!scv) arrivals.fail_missing("scv", "the squared coefficient of variation of the interarrival times");
+    a.scv = *scv;
+  } else if (model == "onoff") {
+    arrivals.reject_unknown_keys(std::array<std::string_view, 4>{"model", "peak_ratio", "on_share", "mean_on_s"},
+                                 "on/off arrivals take peak_ratio, on_share and mean_on_s");
+    a.model = ArrivalModel::onoff;
+    const auto ratio = arrivals.plain_number("peak_ratio", ValueRange{1.0, 1e6, false, false});
+    if (!ratio) arrivals.fail_missing("peak_ratio", "the rate while on over the hour's mean rate, >= 1");
+    const auto share = arrivals.plain_number("on_share", ValueRange{0.0, 1.0, true, false});
+    if (!share) arrivals.fail_missing("on_share", "the share of the time on, in (0, 1]");
+    const auto on_s = arrivals.plain_number("mean_on_s", ValueRange{0.0, 86400.0, true, false});
+    if (!on_s) arrivals.fail_missing("mean_on_s", "the mean length of an on period in seconds");
+    if (*ratio * *share > 1.0 + 1e-12) {
+      arrivals.fail_key("on_share",
+                        fmt::format("the on periods alone would bring more than the mean rate (got on_share {} x "
+                                    "peak_ratio {} = {}, expected at most 1)",
+                                    format_number(*share), format_number(*ratio), format_number(*ratio * *share)));
+    }
+    a.peak_ratio = *ratio;
+    a.on_share = *share;
+    a.mean_on_s = *on_s;
+  } else {
+    arrivals.fail_key("model", fmt::format("got '{}', expected \"poisson\", \"renewal\" or \"onoff\"", model));
+  }
+  return a;
+}
+
 TrafficSpec read_traffic(const TableReader& traffic, int months, int hours_per_month) {
   traffic.reject_unknown_keys(kTrafficKeys);
   TrafficSpec spec;
@@ -110,6 +150,9 @@ TrafficSpec read_traffic(const TableReader& traffic, int months, int hours_per_m
   if (auto growth =
           optional_quantity(traffic, "monthly_growth", ValueRange{-1.0, 10.0, true, false})) {
     spec.monthly_growth = *growth;
+  }
+  if (const toml::table* arrivals = traffic.subtable("arrivals")) {
+    spec.arrivals = read_arrivals(TableReader(traffic.file(), *arrivals, traffic.path_of("arrivals")));
   }
   return spec;
 }
@@ -174,6 +217,11 @@ WorkloadSpec read_workload(const TableReader& table, const ModelRegistry& models
   return spec;
 }
 
+bool same_arrivals(const ArrivalProcess& a, const ArrivalProcess& b) {
+  return a.model == b.model && a.scv == b.scv && a.peak_ratio == b.peak_ratio && a.on_share == b.on_share &&
+         a.mean_on_s == b.mean_on_s;
+}
+
 }  // namespace
 
 std::vector<WorkloadSpec> read_workloads(const TableReader& root, const ModelRegistry& models,
@@ -194,6 +242,19 @@ std::vector<WorkloadSpec> read_workloads(const TableReader& root, const ModelReg
                        fmt::format("duplicate workload name '{}' (also used by workload[{}])",
                                    spec.name, earlier));
       }
+    }
+    // A model's pools see its workloads' requests together: one arrival process.
+    for (std::size_t earlier = 0; earlier < workloads.size(); ++earlier) {
+      const WorkloadSpec& other = workloads[earlier];
+      if (other.model != spec.model || same_arrivals(other.traffic.arrivals, spec.traffic.arrivals)) continue;
+      const std::string mine = spec.traffic.arrivals.describe(), theirs = other.traffic.arrivals.describe();
+      const std::string message = fmt::format(
+          "differs from workload[{}] '{}' on the same model (got {}, expected {}): a model's capacity pools see "
+          "one arrival process, so its workloads must share traffic.arrivals",
+          earlier, other.name, mine, theirs);
+      const toml::table* traffic = table.subtable("traffic");
+      if (traffic == nullptr) table.fail_key_name("model", message);
+      TableReader(table.file(), *traffic, table.path_of("traffic")).fail_key("arrivals", message);
     }
     workloads.push_back(std::move(spec));
   }

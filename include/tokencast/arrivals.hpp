@@ -1,0 +1,58 @@
+#pragma once
+// Arrivals within an hour (`traffic.arrivals`, docs/capacity.md "Bursts below the hour"): how
+// requests arrive around the hour's mean rate. The hourly model sets the rate; this sets the
+// bursts that a pool of replicas sees inside it.
+#include <string>
+
+#include "tokencast/random.hpp"
+
+namespace tokencast {
+
+enum class ArrivalModel {
+  poisson,  // independent arrivals
+  renewal,  // independent interarrival times with a given scv (hyperexponential above 1)
+  onoff,    // a two-state Markov-modulated Poisson process: bursts at peak_ratio x the mean rate
+};
+
+struct ArrivalProcess {
+  ArrivalModel model = ArrivalModel::poisson;
+  double scv = 1.0;         // renewal: squared coefficient of variation of the interarrival times
+  double peak_ratio = 1.0;  // onoff: rate while on over the mean rate (>= 1)
+  double on_share = 1.0;    // onoff: share of the time on, at most 1 / peak_ratio
+  double mean_on_s = 0.0;   // onoff: mean length of an on period (exponential)
+
+  static ArrivalProcess renewal_with_scv(double scv);
+  // Rates of the two states at mean rate `mean_rate`: on, and off (what the on periods leave).
+  double on_rate(double mean_rate) const { return peak_ratio * mean_rate; }
+  double off_rate(double mean_rate) const;
+  double mean_off_s() const { return on_share >= 1.0 ? 0.0 : mean_on_s * (1.0 - on_share) / on_share; }
+  // The rate at which the process forgets its state: 1 / mean on + 1 / mean off.
+  double switching_rate_per_s() const;
+  // True where the two-moment closed form is not accurate (docs/capacity.md): the latency rule is
+  // then sized by simulating the pool.
+  bool sized_by_simulation() const;
+  std::string describe() const;
+};
+
+// Squared coefficient of variation of the time between arrivals (exact for each model).
+double interarrival_scv(const ArrivalProcess& arrivals, double mean_rate);
+// Variance over mean of the arrivals counted in windows of `window_s` (1 for Poisson).
+double dispersion_index(const ArrivalProcess& arrivals, double mean_rate, double window_s);
+
+// Draws successive arrival times at `mean_rate`, starting from the process's stationary state.
+class ArrivalGenerator {
+ public:
+  ArrivalGenerator(const ArrivalProcess& arrivals, double mean_rate, Rng& rng);
+  // The time from the previous arrival (or from 0) to the next.
+  double next_gap(Rng& rng);
+
+ private:
+  ArrivalModel model_;
+  double rate_, scv_;
+  double p1_ = 1, rate1_ = 0, rate2_ = 0;              // renewal above scv 1: hyperexponential
+  double on_rate_ = 0, off_rate_ = 0, leave_on_ = 0, leave_off_ = 0;  // onoff
+  bool on_ = true;
+  double state_left_s_ = 0;
+};
+
+}  // namespace tokencast
