@@ -77,7 +77,7 @@ double write_onoff_trace(const fs::path& path, double rate, double span_s, std::
   std::ofstream out(path);
   const double on_rate = kPeakRatio * rate, mean_off_s = kMeanOnS * (1 - kOnShare) / kOnShare;
   double t = 0, last = -1, sum = 0, sum2 = 0;
-  long gaps = 0;
+  double gaps = 0;
   bool on = rng.uniform01() < kOnShare;
   while (t < span_s) {
     const double end = t + exponential(on ? kMeanOnS : mean_off_s);
@@ -89,7 +89,7 @@ double write_onoff_trace(const fs::path& path, double rate, double span_s, std::
         if (last >= 0) {
           sum += a - last;
           sum2 += (a - last) * (a - last);
-          ++gaps;
+          gaps += 1;
         }
         last = a;
       }
@@ -172,4 +172,33 @@ TEST_CASE("bad arrivals are errors at their key path", "[cli][bursts][bad-input]
              Catch::Contains("workload[0].traffic.arrivals.mean_on_s"));
   CHECK_THAT(error_of(R"({ model = "renewal", scv = -1 })"), Catch::Contains("workload[0].traffic.arrivals.scv"));
   CHECK_THAT(error_of(R"({ model = "poisson", scv = 2 })"), Catch::Contains("workload[0].traffic.arrivals"));
+}
+
+TEST_CASE("cached prompt tokens lower a capacity option's prefill work, not only the serverless price",
+          "[cli][capacity][cached]") {
+  auto run_with_cache = [](double share) {
+    std::string text = bursty_scenario(2.0 * 3600 * 730);
+    const std::size_t at = text.find("arrivals = {");
+    text.erase(at, text.find('\n', at) + 1 - at);  // Poisson: the closed form alone
+    const std::size_t tokens = text.find("output_tokens");
+    text.insert(tokens, fmt::format("cached_input_share = {}\n", share));
+    const fs::path path = write("tokencast-cached.toml", text);
+    const CliResult r = run_cli("run " + shell_quote(path.string()) + " --trials 100 --format json");
+    fs::remove(path);
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    return json::parse(r.out);
+  };
+  const json none = run_with_cache(0.0), half = run_with_cache(0.5);
+  const json& a = none["models"][0]["dedicated"]["slo"];
+  const json& b = half["models"][0]["dedicated"]["slo"];
+  CHECK(a["method"] == "analytic");
+  // Each request prefills half its prompt: the prefill mean and p95 halve exactly, the slot time
+  // drops by that much, and the pool needs no more replicas.
+  CHECK(b["prefill_mean_s"].get<double>() == Approx(0.5 * a["prefill_mean_s"].get<double>()).epsilon(1e-12));
+  CHECK(b["prefill_p95_s"].get<double>() == Approx(0.5 * a["prefill_p95_s"].get<double>()).epsilon(1e-12));
+  CHECK(a["mean_service_s"].get<double>() - b["mean_service_s"].get<double>() ==
+        Approx(0.5 * a["prefill_mean_s"].get<double>()).epsilon(1e-9));
+  CHECK(b["utilization"].get<double>() < a["utilization"].get<double>());
+  CHECK(half["models"][0]["dedicated"]["replicas"].get<int>() <= none["models"][0]["dedicated"]["replicas"].get<int>());
 }

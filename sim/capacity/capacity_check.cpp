@@ -114,13 +114,14 @@ std::vector<PoolCheck> check_capacity(const Scenario& scenario, const RunResult&
       // Each replication draws the uncertain figures afresh, as one trial would.
       Rng rng = make_stream(seed, static_cast<std::uint64_t>(r), StreamPurpose::capacity_check, c);
       std::vector<Dist> inputs, outputs;
-      std::vector<double> cumulative;
+      std::vector<double> cumulative, uncached;
       double total = 0;
       for (const WorkloadSpec* w : workloads) {
         total += w->requests_per_month.draw(rng);
         cumulative.push_back(total);
         inputs.push_back(w->input_tokens.resolve(rng));
         outputs.push_back(w->output_tokens.resolve(rng));
+        uncached.push_back(1.0 - w->cached_input_share.draw(rng));  // prefix caching spares prefill
       }
       PoolSimulationConfig config;
       config.replicas = check.replicas;
@@ -137,7 +138,9 @@ std::vector<PoolCheck> check_capacity(const Scenario& scenario, const RunResult&
         const double u = g.uniform01() * total;
         std::size_t i = 0;
         while (i + 1 < cumulative.size() && u >= cumulative[i]) ++i;
-        return sample_request_tokens(inputs[i], outputs[i], config.context_tokens, g);
+        RequestTokens tokens = sample_request_tokens(inputs[i], outputs[i], config.context_tokens, g);
+        tokens.input *= uncached[i];
+        return tokens;
       };
       const PoolSimulationResult sim = simulate_pool(config, mix, rng);
       const double k = 1.0 / replications;

@@ -54,13 +54,17 @@ SimulatedSlo simulate_slo_sizing(const RunPlan& plan, const CapacityOptionPlan& 
   struct Source {
     const WorkloadPlan* plan;
     double cumulative;
+    double uncached;  // the prompt's share that needs prefill (prefix caching)
   };
   std::vector<Source> sources;
   double total = 0;
   for (const WorkloadPlan& w : plan.workloads) {
     if (w.model != option.model) continue;
     total += mean_of(plan.columns.column(w.requests_col));
-    sources.push_back({&w, total});
+    const auto w_index = static_cast<std::uint64_t>(&w - plan.workloads.data());
+    sources.push_back({&w, total,
+                       1.0 - mean_figure(w.spec->cached_input_share,
+                                         make_stream(plan.seed, 0, StreamPurpose::capacity_sizing, index, 3 + w_index))});
   }
   const std::int64_t context = plan.models[static_cast<std::size_t>(option.model)].spec->context_tokens;
   SimulatedSizingInput input;
@@ -69,9 +73,15 @@ SimulatedSlo simulate_slo_sizing(const RunPlan& plan, const CapacityOptionPlan& 
     std::size_t i = 0;
     while (i + 1 < sources.size() && u >= sources[i].cumulative) ++i;
     const WorkloadPlan& w = *sources[i].plan;
-    if (w.tokens_certain) return sample_request_tokens(w.input, w.output, context, rng);
-    const Dist input_law = w.spec->input_tokens.resolve(rng), output_law = w.spec->output_tokens.resolve(rng);
-    return sample_request_tokens(input_law, output_law, context, rng);
+    RequestTokens tokens;
+    if (w.tokens_certain) {
+      tokens = sample_request_tokens(w.input, w.output, context, rng);
+    } else {
+      const Dist input_law = w.spec->input_tokens.resolve(rng), output_law = w.spec->output_tokens.resolve(rng);
+      tokens = sample_request_tokens(input_law, output_law, context, rng);
+    }
+    tokens.input *= sources[i].uncached;
+    return tokens;
   };
   PoolSimulationConfig& pool = input.pool;
   pool.max_concurrency = spec.max_concurrency;

@@ -93,7 +93,9 @@ void TrialSimulator::draw_parameters(std::int64_t trial, bool all_workloads) {
 void TrialSimulator::clear_hours(std::size_t model) {
   HourlyBuffers& b = hourly_[model];
   const std::size_t hours = static_cast<std::size_t>(plan_.hours_per_month);
-  for (double* array : {b.input(), b.output(), b.serverless_usd(), b.requests()}) std::fill(array, array + hours, 0.0);
+  for (double* array : {b.input(), b.output(), b.serverless_usd(), b.requests(), b.prefill_input()}) {
+    std::fill(array, array + hours, 0.0);
+  }
 }
 
 void TrialSimulator::draw_services() {
@@ -106,12 +108,14 @@ void TrialSimulator::draw_services() {
       const WorkloadDraw& d = workloads_[w];
       const TokenMoments& m = d.moments;
       volume += d.requests_per_month;
-      in1 += d.requests_per_month * m.input_mean;
-      in2 += d.requests_per_month * (m.input_variance + m.input_mean * m.input_mean);
+      // Prefix caching: each request's prefill covers its uncached share of the prompt.
+      const double uncached = 1.0 - d.cached_share;
+      in1 += d.requests_per_month * uncached * m.input_mean;
+      in2 += d.requests_per_month * uncached * uncached * (m.input_variance + m.input_mean * m.input_mean);
       out1 += d.requests_per_month * m.output_mean;
       out2 += d.requests_per_month * (m.output_variance + m.output_mean * m.output_mean);
       // The mixture's p95 lies below the largest of the workloads' p95s: a conservative bound.
-      in_p95 = std::max(in_p95, d.input.quantile(0.95));
+      in_p95 = std::max(in_p95, uncached * d.input.quantile(0.95));
     }
     ServiceProfile& s = services_[c];
     s.input_mean_tokens = volume > 0 ? in1 / volume : 0;
@@ -202,14 +206,14 @@ void TrialSimulator::serve_month(int c, std::size_t model) {
   const WorkPerToken rate = work_per_token(p);
   double peak = peaks_[c], peak_requests = peak_requests_[c];
   for (int h = 0; h < hours; ++h) {
-    peak = std::max(peak, work_replica_seconds(rate, b.input()[h], b.output()[h]));
+    peak = std::max(peak, work_replica_seconds(rate, b.prefill_input()[h], b.output()[h]));
     peak_requests = std::max(peak_requests, b.requests()[h]);
   }
   peaks_[c] = peak;
   peak_requests_[c] = peak_requests;
   if (!spec.autoscale) {
     for (int h = 0; h < hours; ++h) {
-      ledger.add_hour(work_replica_seconds(rate, b.input()[h], b.output()[h]), b.serverless_usd()[h], b.input()[h] + b.output()[h]);
+      ledger.add_hour(work_replica_seconds(rate, b.prefill_input()[h], b.output()[h]), b.serverless_usd()[h], b.input()[h] + b.output()[h]);
     }
     ledgers_[c] = ledger;
     return;
@@ -220,11 +224,11 @@ void TrialSimulator::serve_month(int c, std::size_t model) {
     const int last = std::min(hours, first + step);
     int replicas = spec.autoscale->min_replicas;
     for (int h = first; h < last; ++h) {
-      replicas = std::max(replicas, autoscale_replicas(c, work_replica_seconds(rate, b.input()[h], b.output()[h]), b.requests()[h]));
+      replicas = std::max(replicas, autoscale_replicas(c, work_replica_seconds(rate, b.prefill_input()[h], b.output()[h]), b.requests()[h]));
     }
     const CapacityPlan step_plan = plan_replicas(spec, replicas);
     for (int h = first; h < last; ++h) {
-      const double work = work_replica_seconds(rate, b.input()[h], b.output()[h]);
+      const double work = work_replica_seconds(rate, b.prefill_input()[h], b.output()[h]);
       ledger.add_hour(work, b.serverless_usd()[h], b.input()[h] + b.output()[h], step_plan);
       if (replicas >= spec.autoscale->max_replicas && work > step_plan.replicas * 3600.0 * p.max_utilization) {
         autoscaled_hours_at_max_[c] += 1.0;
@@ -342,6 +346,11 @@ RequestTokens TrialSimulator::simulate_month(int w, int month, double& requests)
     const HourlyTotals totals = add_to_model_hours(counts, buffers.input_sums(), buffers.output_sums(), hours, price,
                                                    buffers.input(), buffers.output(), buffers.serverless_usd(),
                                                    buffers.requests());
+    // Prefix caching: the cached share of the prompt is served without prefill work.
+    const double uncached = 1.0 - d.cached_share;
+    double* const prefill = buffers.prefill_input();
+    const double* const input = buffers.input_sums();
+    for (int h = 0; h < hours; ++h) prefill[h] += uncached * input[h];
     requests = totals.requests;
     return totals.tokens;
   }
@@ -478,7 +487,7 @@ void TrialSimulator::defer_month(int c, std::size_t model, int month, DeferredCa
   const WorkPerToken rate = work_per_token(p);
   double peak = peaks_[c], peak_requests = peak_requests_[c];
   deferred.add_hours(plan_.hours_per_month, [&](int h) {
-    const double work = work_replica_seconds(rate, b.input()[h], b.output()[h]);
+    const double work = work_replica_seconds(rate, b.prefill_input()[h], b.output()[h]);
     peak = std::max(peak, work);
     peak_requests = std::max(peak_requests, b.requests()[h]);
     return DeferredCapacity::Hour{work, b.serverless_usd()[h], b.input()[h] + b.output()[h], month};
@@ -488,7 +497,7 @@ void TrialSimulator::defer_month(int c, std::size_t model, int month, DeferredCa
   if (recorded_ == nullptr) return;
   auto& hours = (*recorded_)[static_cast<std::size_t>(c)];
   for (int h = 0; h < plan_.hours_per_month; ++h) {
-    hours.push_back({work_replica_seconds(rate, b.input()[h], b.output()[h]), b.serverless_usd()[h], b.input()[h] + b.output()[h], month});
+    hours.push_back({work_replica_seconds(rate, b.prefill_input()[h], b.output()[h]), b.serverless_usd()[h], b.input()[h] + b.output()[h], month});
   }
 }
 

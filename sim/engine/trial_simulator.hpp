@@ -69,7 +69,9 @@ class TrialSimulator {
     double* counts() { return storage.data() + 4 * stride; }
     double* input_sums() { return storage.data() + 5 * stride; }
     double* output_sums() { return storage.data() + 6 * stride; }
-    static constexpr std::size_t arrays = 7;
+    // The model's prompt tokens that need prefill: input less each workload's cached share.
+    double* prefill_input() { return storage.data() + 7 * stride; }
+    static constexpr std::size_t arrays = 8;
   };
 
   void draw_parameters(std::int64_t trial, bool all_workloads);

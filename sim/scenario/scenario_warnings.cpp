@@ -34,15 +34,17 @@ std::vector<ScenarioWarning> scenario_warnings(const Scenario& scenario) {
     double input_p95 = 0;
     for (std::size_t w = 0; w < scenario.workloads.size(); ++w) {
       if (scenario.workloads[w].model != option.model) continue;
-      input_p95 = std::max(input_p95, loader::load_time_figure(scenario.workloads[w].input_tokens, w,
-                                                               [](const Dist& d) { return d.quantile(0.95); }));
+      // Prefix caching: only the uncached share of a prompt is prefilled.
+      const double uncached = 1.0 - loader::load_time_mean(scenario.workloads[w].cached_input_share, (1u << 21) + w);
+      input_p95 = std::max(input_p95, uncached * loader::load_time_figure(scenario.workloads[w].input_tokens, w,
+                                                                          [](const Dist& d) { return d.quantile(0.95); }));
     }
     const double prefill_rate = loader::load_time_mean(option.prefill_tokens_per_s, 1u << 20);
     const double prefill_p95_s = input_p95 / prefill_rate;
     if (*option.slo_ttft_p95_s < prefill_p95_s) {
       warnings.push_back(
           {fmt::format("{}[{}].slo.ttft_p95_s", to_string(option.kind), index),
-           fmt::format("the target of {} s is below the prefill p95 of about {:.3g} s ({:.0f} input tokens at "
+           fmt::format("the target of {} s is below the prefill p95 of about {:.3g} s ({:.0f} uncached input tokens at "
                        "{:.0f} tokens/s): no replica count can meet it, so runs will report '{}' infeasible",
                        *option.slo_ttft_p95_s, prefill_p95_s, input_p95, prefill_rate, option.name)});
     }
