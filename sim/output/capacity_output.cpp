@@ -144,9 +144,11 @@ std::string format_capacity_table(const RunResult& result, const CapacitySection
       }
       for (const PoolCheck& check : checks) {
         if (check.option != c.name || check.replications == 0) continue;
-        out += fmt::format("  simulated peak hour ({} replications, {} requests, arrivals {}, interarrival scv {:.3g}):\n",
-                           check.replications, format_count(static_cast<double>(check.requests)), check.arrivals,
-                           check.arrival_scv);
+        out += fmt::format("  simulated peak hour ({} replications, {} requests, arrivals {}{}):\n", check.replications,
+                           format_count(static_cast<double>(check.requests)), check.arrivals,
+                           check.arrivals.find("scv") == std::string::npos
+                               ? fmt::format(", interarrival scv {:.3g}", check.arrival_scv)
+                               : std::string());
         out += fmt::format("    {:<18} {:>12} {:>12}\n", "", "analytic", "simulated");
         out += fmt::format("    {:<18} {:>12} {:>12}\n", "P(wait)", format_percent(check.analytic.wait_probability),
                            format_percent(check.wait_probability));
