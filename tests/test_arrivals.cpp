@@ -159,3 +159,40 @@ TEST_CASE("under on/off arrivals the closed form against the simulation that siz
   WARN(table << cases << " cases: " << equal << " equal, " << within_one << " within one, closed form short in "
              << short_cases);
 }
+
+TEST_CASE("fitting the on/off process to generated arrivals recovers its parameters", "[arrivals][fit]") {
+  struct Known {
+    ArrivalProcess a;
+    double rate;
+  };
+  std::string report;
+  for (const Known& k : {Known{onoff(4, 0.2, 60), 5.0}, Known{onoff(10, 0.1, 60), 2.0}, Known{onoff(3, 0.25, 300), 1.0},
+                         Known{onoff(6, 0.15, 20), 20.0}}) {
+    // 1,000 cycles of the process.
+    const double span_s = 1000 * (k.a.mean_on_s + k.a.mean_off_s());
+    Rng rng(42);
+    ArrivalGenerator gen(k.a, k.rate, rng);
+    std::vector<double> times;
+    for (double t = gen.next_gap(rng); t < span_s; t += gen.next_gap(rng)) times.push_back(t);
+    const ArrivalMeasurement m = measure_arrivals(times);
+    REQUIRE(m.onoff.has_value());
+    const ArrivalProcess& fit = *m.onoff;
+    INFO(k.a.describe() << " at " << k.rate << "/s -> fitted " << fit.describe() << "; scv " << m.interarrival_scv
+                        << " (closed form " << interarrival_scv(k.a, k.rate) << ")");
+    report += k.a.describe() + " -> " + fit.describe() + "\n";
+    CHECK(m.mean_rate_per_s == Approx(k.rate).epsilon(0.05));
+    CHECK(fit.peak_ratio == Approx(k.a.peak_ratio).epsilon(0.2));
+    CHECK(fit.on_share == Approx(k.a.on_share).epsilon(0.2));
+    CHECK(fit.mean_on_s == Approx(k.a.mean_on_s).epsilon(0.25));
+  }
+  WARN(report);
+  // Poisson arrivals: nothing to fit.
+  Rng rng(7);
+  ArrivalGenerator poisson(ArrivalProcess{}, 5.0, rng);
+  std::vector<double> times;
+  for (double t = poisson.next_gap(rng); t < 20000; t += poisson.next_gap(rng)) times.push_back(t);
+  const ArrivalMeasurement m = measure_arrivals(times);
+  CHECK_FALSE(m.onoff.has_value());
+  CHECK(m.interarrival_scv == Approx(1.0).epsilon(0.02));
+  CHECK(*m.dispersion_index[2] == Approx(1.0).epsilon(0.15));
+}

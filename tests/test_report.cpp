@@ -166,7 +166,15 @@ RunResult synthetic_result(int months, Extras extras) {
   m.dedicated = capacity_result(CapacityKind::dedicated, "dedicated-2xH100", 6);
   m.gpu_cluster = capacity_result(CapacityKind::gpu_cluster, "cluster", 4);
   if (extras.capacity_details) {
-    m.dedicated->slo = SloSizing{12.5, 3.2, 0.8, 6, 0.12, 0.4, 0.9};
+    SloSizing slo;
+    slo.peak_arrival_rate_per_s = 12.5;
+    slo.mean_service_s = 3.2;
+    slo.service_scv = 0.8;
+    slo.replicas = 6;
+    slo.wait_probability = 0.12;
+    slo.wait_p95_s = 0.4;
+    slo.ttft_p95_s = 0.9;
+    m.dedicated->slo = slo;
     AutoscaleResult a;
     a.min_replicas = 2;
     a.max_replicas = 8;

@@ -2,6 +2,9 @@
 // Arrivals within an hour (`traffic.arrivals`, docs/capacity.md "Bursts below the hour"): how
 // requests arrive around the hour's mean rate. The hourly model sets the rate; this sets the
 // bursts that a pool of replicas sees inside it.
+#include <array>
+#include <optional>
+#include <span>
 #include <string>
 
 #include "tokencast/random.hpp"
@@ -38,6 +41,20 @@ struct ArrivalProcess {
 double interarrival_scv(const ArrivalProcess& arrivals, double mean_rate);
 // Variance over mean of the arrivals counted in windows of `window_s` (1 for Poisson).
 double dispersion_index(const ArrivalProcess& arrivals, double mean_rate, double window_s);
+
+// What a record of arrival times says about its bursts, and the on/off process that matches it
+// (docs/capacity.md, "Estimating the parameters from a trace").
+struct ArrivalMeasurement {
+  double mean_rate_per_s = 0;
+  double interarrival_scv = 1;
+  static constexpr std::array<double, 4> windows_s{1, 10, 60, 600};
+  std::array<std::optional<double>, 4> dispersion_index;  // at each window (absent: under 10 windows)
+  // The on/off process with the same rate, interarrival scv and dispersion curve; absent when the
+  // record is too short or no burstier than Poisson at every window.
+  std::optional<ArrivalProcess> onoff;
+};
+// `times` in time order; at least 2.
+ArrivalMeasurement measure_arrivals(std::span<const double> times);
 
 // Draws successive arrival times at `mean_rate`, starting from the process's stationary state.
 class ArrivalGenerator {

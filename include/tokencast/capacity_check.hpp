@@ -74,6 +74,7 @@ struct TraceReplay {
   double trace_rate_per_s = 0;
   double copies = 1;  // superposed copies (--scale, or --rate over the trace's rate)
   std::size_t replayed_requests = 0;
+  ArrivalMeasurement arrivals;  // of the trace as read (before scaling), with the on/off fit
   std::vector<ReplayCheck> checks;
 };
 

@@ -196,6 +196,12 @@ TraceReplay replay(const Scenario& scenario, const RunResult& result, const Capa
   out.trace_requests = trace.requests.size();
   out.span_s = trace.span_s;
   out.trace_rate_per_s = trace.mean_rate_per_s();
+  {
+    std::vector<double> times;
+    times.reserve(trace.requests.size());
+    for (const TimedRequest& r : trace.requests) times.push_back(r.arrival_s);
+    out.arrivals = measure_arrivals(times);
+  }
   out.copies = args.scale ? *args.scale : args.rate ? *args.rate / out.trace_rate_per_s : 1.0;
   if (!(out.copies * static_cast<double>(trace.requests.size()) <= max_simulated_requests)) {
     throw UsageError(fmt::format("--scale/--rate: {:.4g} copies of {} requests exceed the {:.0e} requests a replay "

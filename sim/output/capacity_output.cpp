@@ -56,6 +56,30 @@ std::string gpu_comparison_text(const GpuComparison& comparison) {
   return out;
 }
 
+namespace {
+
+// "interarrival scv 173, index of dispersion 2.1 (1 s) ...; as traffic.arrivals: { ... }"
+std::string arrivals_text(const ArrivalMeasurement& m) {
+  std::string out = fmt::format("interarrival scv {:.3g}, index of dispersion", m.interarrival_scv);
+  bool any = false;
+  for (std::size_t k = 0; k < m.windows_s.size(); ++k) {
+    if (!m.dispersion_index[k]) continue;
+    out += fmt::format("{} {:.3g} ({:g} s)", any ? "," : "", *m.dispersion_index[k], m.windows_s[k]);
+    any = true;
+  }
+  if (!any) out += " - (too short)";
+  if (m.onoff) {
+    out += fmt::format("; as traffic.arrivals: {{ model = \"onoff\", peak_ratio = {:.3g}, on_share = {:.3g}, "
+                       "mean_on_s = {:.3g} }}",
+                       m.onoff->peak_ratio, m.onoff->on_share, m.onoff->mean_on_s);
+  } else {
+    out += "; no burstier than Poisson: traffic.arrivals = { model = \"poisson\" }";
+  }
+  return out;
+}
+
+}  // namespace
+
 // The trace, then per option its pool at the chosen replicas, one fewer and one more.
 std::string replay_text(const TraceReplay& replay) {
   std::string out = fmt::format(
@@ -65,6 +89,7 @@ std::string replay_text(const TraceReplay& replay) {
                          : fmt::format("; {:.4g} superposed copies: {} requests, {:.3g} requests/s", replay.copies,
                                        format_count(static_cast<double>(replay.replayed_requests)),
                                        replay.trace_rate_per_s * replay.copies));
+  out += "  arrivals in the trace: " + arrivals_text(replay.arrivals) + "\n";
   for (const ReplayCheck& check : replay.checks) {
     std::vector<std::string> targets;
     if (check.slo_wait_p95_s) targets.push_back(fmt::format("wait p95 <= {} s", *check.slo_wait_p95_s));
@@ -207,6 +232,22 @@ nlohmann::ordered_json gpu_comparison_json(const GpuComparison& comparison) {
   return Json{{"choices", std::move(choices)}, {"not_compared", std::move(skipped)}};
 }
 
+nlohmann::ordered_json arrivals_json(const ArrivalMeasurement& m) {
+  using namespace json_parts;
+  Json idc = Json::object();
+  for (std::size_t k = 0; k < m.windows_s.size(); ++k) {
+    idc[fmt::format("{:g}s", m.windows_s[k])] = m.dispersion_index[k] ? Json(number(*m.dispersion_index[k])) : Json(nullptr);
+  }
+  Json j{{"mean_rate_per_s", number(m.mean_rate_per_s)},
+         {"interarrival_scv", number(m.interarrival_scv)},
+         {"dispersion_index", std::move(idc)}};
+  j["onoff_fit"] = m.onoff ? Json{{"peak_ratio", number(m.onoff->peak_ratio)},
+                                  {"on_share", number(m.onoff->on_share)},
+                                  {"mean_on_s", number(m.onoff->mean_on_s)}}
+                           : Json(nullptr);
+  return j;
+}
+
 nlohmann::ordered_json replay_json(const TraceReplay& replay) {
   using namespace json_parts;
   Json options = Json::array();
@@ -246,7 +287,8 @@ nlohmann::ordered_json replay_json(const TraceReplay& replay) {
                          {"span_s", number(replay.span_s)},
                          {"rate_per_s", number(replay.trace_rate_per_s)},
                          {"copies", number(replay.copies)},
-                         {"replayed_requests", replay.replayed_requests}}},
+                         {"replayed_requests", replay.replayed_requests},
+                         {"arrivals", arrivals_json(replay.arrivals)}}},
               {"utilization_of", std::string(utilization_definition) + ", through the trace's span"},
               {"options", std::move(options)}};
 }

@@ -46,7 +46,7 @@ std::string ArrivalProcess::describe() const {
     case ArrivalModel::renewal:
       return fmt::format("renewal, interarrival scv {:g}", scv);
     case ArrivalModel::onoff:
-      return fmt::format("on/off: {:g}x the mean rate for {:.0f}% of the time, on periods of {:g} s", peak_ratio,
+      return fmt::format("on/off: {:.3g}x the mean rate for {:.3g}% of the time, on periods of {:.3g} s", peak_ratio,
                          100.0 * on_share, mean_on_s);
   }
   return {};
