@@ -286,14 +286,21 @@ std::vector<tokencast::TimedRequest> pool_trace(double rate, double seconds) {
   return trace;
 }
 
-void BM_pool_replay(benchmark::State& state) {
+// R replicas of m slots (the benchmark's two arguments) at a rate keeping them 70% busy:
+// (0.1 s prefill + 250 / 3000 s decode) a request.
+tokencast::PoolSimulationConfig pool_config(const benchmark::State& state) {
   tokencast::PoolSimulationConfig config;
   config.replicas = static_cast<int>(state.range(0));
   config.max_concurrency = static_cast<int>(state.range(1));
   config.prefill_tokens_per_s = 10000;
   config.decode_tokens_per_s = 3000;
-  // 70% of each replica's time: (0.1 s prefill + 250 / 3000 s decode) a request.
-  const double rate = 0.7 * config.replicas / (0.1 + 250.0 / 3000.0);
+  config.arrival_rate_per_s = 0.7 * config.replicas / (0.1 + 250.0 / 3000.0);
+  return config;
+}
+
+void BM_pool_replay(benchmark::State& state) {
+  const tokencast::PoolSimulationConfig config = pool_config(state);
+  const double rate = config.arrival_rate_per_s;
   const std::vector<tokencast::TimedRequest> trace = pool_trace(rate, 2e6 / rate);
   for (auto _ : state) {
     const tokencast::PoolSimulationResult r = tokencast::replay_pool(config, trace);
@@ -304,12 +311,7 @@ void BM_pool_replay(benchmark::State& state) {
 BENCHMARK(BM_pool_replay)->Args({4, 64})->Args({64, 64})->Args({64, 256})->Unit(benchmark::kMillisecond);
 
 void BM_pool_simulate(benchmark::State& state) {
-  tokencast::PoolSimulationConfig config;
-  config.replicas = static_cast<int>(state.range(0));
-  config.max_concurrency = static_cast<int>(state.range(1));
-  config.prefill_tokens_per_s = 10000;
-  config.decode_tokens_per_s = 3000;
-  config.arrival_rate_per_s = 0.7 * config.replicas / (0.1 + 250.0 / 3000.0);
+  tokencast::PoolSimulationConfig config = pool_config(state);
   config.warmup_s = 0;
   config.duration_s = 2e6 / config.arrival_rate_per_s;
   const tokencast::Dist input = token_lognormal(1000, 0.8), output = token_lognormal(250, 0.8);

@@ -10,9 +10,12 @@
 
 #include "tokencast/arrivals.hpp"
 #include "tokencast/simulated_sizing.hpp"
+#include "serving_fixtures.hpp"
 #include "tokencast/token_moments.hpp"
 
 using namespace tokencast;
+using tokencast::test::lognormal_by_mean;
+using tokencast::test::service_profile;
 
 namespace {
 
@@ -23,11 +26,6 @@ ArrivalProcess onoff(double peak_ratio, double on_share, double mean_on_s) {
   a.on_share = on_share;
   a.mean_on_s = mean_on_s;
   return a;
-}
-
-Dist lognormal_by_mean(double mean, double cv) {
-  const double sigma2 = std::log1p(cv * cv);
-  return Dist::lognormal(std::log(mean) - 0.5 * sigma2, std::sqrt(sigma2));
 }
 
 }  // namespace
@@ -113,22 +111,13 @@ TEST_CASE("under on/off arrivals the closed form against the simulation that siz
   };
   constexpr double kP = 10000, kD = 3000;
   const Dist input = lognormal_by_mean(1000, 1.0), output = lognormal_by_mean(250, 0.8);
-  const TokenMoments t = token_moments(input, output, 131072);
   std::string table = "| m | mean rate/s | peak_ratio | on_share | mean_on_s | closed form R | simulated R |\n";
   int cases = 0, equal = 0, within_one = 0, short_cases = 0;
   for (const int m : {16, 64}) {
     for (const double rate : {5.0, 40.0}) {
       for (const Row& b : {Row{4, 0.2, 600}, Row{4, 0.2, 60}, Row{10, 0.1, 60}, Row{10, 0.1, 10}}) {
         const ArrivalProcess a = onoff(b.peak_ratio, b.on_share, b.mean_on_s);
-        ServiceProfile p;
-        p.input_mean_tokens = t.input_mean;
-        p.input_variance = t.input_variance;
-        p.input_p95_tokens = input.quantile(0.95);
-        p.output_mean_tokens = t.output_mean;
-        p.output_variance = t.output_variance;
-        p.prefill_tokens_per_s = kP;
-        p.decode_tokens_per_s = kD;
-        p.max_concurrency = m;
+        const ServiceProfile p = service_profile(input, output, kP, kD, m);
         const SloTarget target{std::nullopt, 1.0};
         const SloSizingEstimate closed = replicas_for_slo(rate, p.queue(), target, 1, 100000, a);
         REQUIRE(closed.feasible);

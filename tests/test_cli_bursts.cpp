@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli_runner.hpp"
+#include "result_json.hpp"
 #include "tokencast/random.hpp"
 
 using namespace tokencast::test;
@@ -99,13 +100,6 @@ double write_onoff_trace(const fs::path& path, double rate, double span_s, std::
   }
   const double mean = sum / gaps;
   return (sum2 / gaps - mean * mean) / (mean * mean);
-}
-
-json run_json(const std::string& args) {
-  const CliResult r = run_cli(args);
-  INFO(r.err);
-  REQUIRE(r.exit_code == 0);
-  return json::parse(r.out);
 }
 
 }  // namespace

@@ -21,13 +21,6 @@ namespace {
 
 const std::string kWhichGpu = "scenarios/which-gpu.toml";
 
-json run_json(const std::string& args) {
-  const CliResult r = run_cli(args);
-  INFO(r.err);
-  REQUIRE(r.exit_code == 0);
-  return json::parse(r.out);
-}
-
 }  // namespace
 
 TEST_CASE("a roofline throughput reaches the JSON, the table and the report as the library estimates it",

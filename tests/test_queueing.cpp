@@ -40,7 +40,7 @@ struct Pool {
     config.max_concurrency = max_concurrency;
     config.prefill_tokens_per_s = prefill_tokens_per_s;
     config.decode_tokens_per_s = per_sequence_tokens_per_s * max_concurrency;
-    config.arrival_scv = arrival_scv;
+    config.arrivals = ArrivalProcess::renewal_with_scv(arrival_scv);
     config.duration_s = hours * 3600.0;
     config.warmup_s = 3600.0;
     const TokenMoments m = token_moments(input, output, config.context_tokens);
@@ -56,7 +56,8 @@ struct Pool {
   }
   int slots() const { return config.replicas * config.max_concurrency; }
   QueueEstimate analytic() const {
-    return allen_cunneen(slots(), config.arrival_rate_per_s, profile.mean_service_s(), config.arrival_scv,
+    return allen_cunneen(slots(), config.arrival_rate_per_s, profile.mean_service_s(),
+                        interarrival_scv(config.arrivals, config.arrival_rate_per_s),
                          profile.service_scv());
   }
   PoolSimulationResult simulate(std::uint64_t seed) const {

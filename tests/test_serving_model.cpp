@@ -11,9 +11,12 @@
 #include <vector>
 
 #include "tokencast/queueing.hpp"
+#include "serving_fixtures.hpp"
 #include "tokencast/token_moments.hpp"
 
 using namespace tokencast;
+using tokencast::test::lognormal_by_mean;
+using tokencast::test::service_profile;
 
 namespace {
 
@@ -24,39 +27,25 @@ struct Mix {
 };
 constexpr double kPrefillTokensPerS = 10000, kDecodeTokensPerS = 3000;
 
-Dist lognormal_by_mean(double mean, double cv) {
-  const double sigma2 = std::log1p(cv * cv);
-  return Dist::lognormal(std::log(mean) - 0.5 * sigma2, std::sqrt(sigma2));
-}
-
 struct Case {
   Mix mix;
   int m;
   double rate;
   double arrival_scv;
-  ServiceProfile profile;
   Dist input, output;
+  ServiceProfile profile;  // after the laws it is computed from
 
   Case(const Mix& x, int concurrency, double per_s, double scv)
       : mix(x), m(concurrency), rate(per_s), arrival_scv(scv), input(lognormal_by_mean(x.input_mean, x.input_cv)),
-        output(lognormal_by_mean(x.output_mean, x.output_cv)) {
-    const TokenMoments t = token_moments(input, output, 131072);
-    profile.input_mean_tokens = t.input_mean;
-    profile.input_variance = t.input_variance;
-    profile.input_p95_tokens = input.quantile(0.95);
-    profile.output_mean_tokens = t.output_mean;
-    profile.output_variance = t.output_variance;
-    profile.prefill_tokens_per_s = kPrefillTokensPerS;
-    profile.decode_tokens_per_s = kDecodeTokensPerS;
-    profile.max_concurrency = m;
-  }
+        output(lognormal_by_mean(x.output_mean, x.output_cv)),
+        profile(service_profile(input, output, kPrefillTokensPerS, kDecodeTokensPerS, concurrency)) {}
   SloTarget target() const { return {std::nullopt, mix.ttft_target_s}; }
   PoolSimulationResult simulate(int replicas, std::uint64_t seed) const {
     PoolSimulationConfig c;
     c.replicas = replicas;
     c.max_concurrency = m;
     c.arrival_rate_per_s = rate;
-    c.arrival_scv = arrival_scv;
+    c.arrivals = ArrivalProcess::renewal_with_scv(arrival_scv);
     c.prefill_tokens_per_s = kPrefillTokensPerS;
     c.decode_tokens_per_s = kDecodeTokensPerS;
     // About 150,000 measured arrivals whatever the rate, after a warm-up of a fifth of that.

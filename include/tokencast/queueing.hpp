@@ -143,9 +143,9 @@ struct PoolSimulationConfig {
   double arrival_rate_per_s = 1;
   double duration_s = 3600;
   double warmup_s = 600;          // simulated first and discarded (starts empty)
-  double arrival_scv = 1.0;       // 1: Poisson; > 1: hyperexponential (balanced means) interarrivals,
-                                  // for bursty traffic; < 1: gamma interarrivals (0: deterministic)
-  ArrivalProcess arrivals;        // other than poisson: replaces arrival_scv (an on/off process, say)
+  // Within the period: Poisson, renewal (ArrivalProcess::renewal_with_scv: hyperexponential gaps
+  // above scv 1, gamma below, deterministic at 0) or on/off.
+  ArrivalProcess arrivals;
   double prefill_tokens_per_s = 0, decode_tokens_per_s = 0;
   std::int64_t context_tokens = 131072;
   // Decode runs at (D / m)(1 - share), share being the prefill's share of the replica's time. When

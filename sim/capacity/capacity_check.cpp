@@ -128,7 +128,6 @@ std::vector<PoolCheck> check_capacity(const Scenario& scenario, const RunResult&
       config.max_concurrency = spec.max_concurrency;
       config.arrival_rate_per_s = check.arrival_rate_per_s;
       config.arrivals = arrivals;
-      config.arrival_scv = arrivals.model == ArrivalModel::renewal ? arrivals.scv : 1.0;
       config.prefill_tokens_per_s = spec.prefill_tokens_per_s.draw(rng);
       config.decode_tokens_per_s = spec.decode_tokens_per_s.draw(rng);
       config.context_tokens = model->context_tokens;

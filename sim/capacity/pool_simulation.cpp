@@ -205,15 +205,13 @@ PoolSimulationResult simulate_pool(const PoolSimulationConfig& config, const Req
           "simulate_pool: arrival rate must be finite and > 0");
   require(config.duration_s > 0 && std::isfinite(config.duration_s), "simulate_pool: duration must be > 0");
   require(config.warmup_s >= 0 && std::isfinite(config.warmup_s), "simulate_pool: warm-up must be >= 0");
-  require(config.arrival_scv >= 0 && std::isfinite(config.arrival_scv), "simulate_pool: arrival scv must be >= 0");
+  require(config.arrivals.scv >= 0 && std::isfinite(config.arrivals.scv), "simulate_pool: arrival scv must be >= 0");
   require(config.context_tokens >= 2, "simulate_pool: context must hold at least 2 tokens");
   require(!config.prefill_busy_share || *config.prefill_busy_share >= 0,
           "simulate_pool: the prefill's share of the replicas' time must be >= 0");
 
   const double end_s = config.warmup_s + config.duration_s;
-  const ArrivalProcess arrivals = config.arrivals.model == ArrivalModel::poisson
-                                      ? ArrivalProcess::renewal_with_scv(config.arrival_scv)
-                                      : config.arrivals;
+  const ArrivalProcess& arrivals = config.arrivals;
   ArrivalGenerator gaps(arrivals, config.arrival_rate_per_s, rng);
   double clock = 0;
   auto next = [&](double& t, RequestTokens& tokens) {

@@ -87,7 +87,6 @@ SimulatedSlo simulate_slo_sizing(const RunPlan& plan, const CapacityOptionPlan& 
   pool.max_concurrency = spec.max_concurrency;
   pool.arrival_rate_per_s = out.peak_arrival_rate_per_s;
   pool.arrivals = option.arrivals;
-  pool.arrival_scv = option.arrivals.model == ArrivalModel::renewal ? option.arrivals.scv : 1.0;
   pool.prefill_tokens_per_s = mean_figure(spec.prefill_tokens_per_s,
                                           make_stream(plan.seed, 0, StreamPurpose::capacity_sizing, index, 1));
   pool.decode_tokens_per_s = mean_figure(spec.decode_tokens_per_s,
