@@ -286,14 +286,15 @@ std::vector<tokencast::TimedRequest> pool_trace(double rate, double seconds) {
   return trace;
 }
 
-// R replicas of m slots (the benchmark's two arguments) at a rate keeping them 70% busy:
-// (0.1 s prefill + 250 / 3000 s decode) a request.
+// R replicas of m slots at a rate keeping them 70% busy: (0.1 s prefill + 250 / 3000 s decode) a
+// request; the third argument is the decode fixed share in percent (100: one decode speed).
 tokencast::PoolSimulationConfig pool_config(const benchmark::State& state) {
   tokencast::PoolSimulationConfig config;
   config.replicas = static_cast<int>(state.range(0));
   config.max_concurrency = static_cast<int>(state.range(1));
   config.prefill_tokens_per_s = 10000;
   config.decode_tokens_per_s = 3000;
+  config.decode_fixed_share = static_cast<double>(state.range(2)) / 100.0;
   config.arrival_rate_per_s = 0.7 * config.replicas / (0.1 + 250.0 / 3000.0);
   return config;
 }
@@ -308,7 +309,12 @@ void BM_pool_replay(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(trace.size()));
 }
-BENCHMARK(BM_pool_replay)->Args({4, 64})->Args({64, 64})->Args({64, 256})->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_pool_replay)
+    ->Args({4, 64, 100})
+    ->Args({64, 64, 100})
+    ->Args({64, 256, 100})
+    ->Args({64, 64, 50})
+    ->Unit(benchmark::kMillisecond);
 
 void BM_pool_simulate(benchmark::State& state) {
   tokencast::PoolSimulationConfig config = pool_config(state);
@@ -324,7 +330,7 @@ void BM_pool_simulate(benchmark::State& state) {
   }
   state.SetItemsProcessed(requests);
 }
-BENCHMARK(BM_pool_simulate)->Args({64, 64})->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_pool_simulate)->Args({64, 64, 100})->Args({64, 64, 50})->Unit(benchmark::kMillisecond);
 
 }  // namespace
 

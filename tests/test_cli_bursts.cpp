@@ -196,3 +196,36 @@ TEST_CASE("cached prompt tokens lower a capacity option's prefill work, not only
   CHECK(b["utilization"].get<double>() < a["utilization"].get<double>());
   CHECK(half["models"][0]["dedicated"]["replicas"].get<int>() <= none["models"][0]["dedicated"]["replicas"].get<int>());
 }
+
+TEST_CASE("a typed decode fixed share reaches the sizing, and bad ones are errors at the key",
+          "[cli][capacity][decode]") {
+  auto scenario_with = [](const std::string& line) {
+    std::string text = bursty_scenario(2.0 * 3600 * 730);
+    const std::size_t at = text.find("arrivals = {");
+    text.erase(at, text.find('\n', at) + 1 - at);  // Poisson: the closed form alone
+    text.insert(text.find("max_concurrency"), line);
+    return write("tokencast-decode-share.toml", text);
+  };
+  auto sized = [&](double f) {
+    const fs::path path = scenario_with(fmt::format("decode_fixed_share = {}\n", f));
+    const json j = run_json("run " + shell_quote(path.string()) + " --trials 100 --format json");
+    fs::remove(path);
+    return j["models"][0]["dedicated"];
+  };
+  const json one = sized(1.0), half = sized(0.3);
+  CHECK(one["slo"]["decode_fixed_share"].get<double>() == 1.0);
+  CHECK(half["slo"]["decode_fixed_share"].get<double>() == 0.3);
+  // Decode is no slower at any occupancy: no more replicas, and no higher a predicted wait.
+  CHECK(half["slo"]["replicas"].get<int>() <= one["slo"]["replicas"].get<int>());
+  CHECK(half["slo"]["wait_probability"].get<double>() <= one["slo"]["wait_probability"].get<double>());
+  // The slot time at a full batch, which utilization counts, does not depend on it.
+  CHECK(half["slo"]["mean_service_s"].get<double>() == Approx(one["slo"]["mean_service_s"].get<double>()));
+
+  for (const std::string bad : {"decode_fixed_share = 0\n", "decode_fixed_share = 1.5\n"}) {
+    const fs::path path = scenario_with(bad);
+    const CliResult r = run_cli("validate " + shell_quote(path.string()));
+    fs::remove(path);
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains("dedicated[0].decode_fixed_share"));
+  }
+}

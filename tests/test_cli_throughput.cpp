@@ -50,6 +50,8 @@ TEST_CASE("a roofline throughput reaches the JSON, the table and the report as t
   CHECK(estimate["max_concurrency"].get<int>() == expected.max_concurrency);
   CHECK(estimate["sequences_in_memory"].get<std::int64_t>() == expected.sequences_in_memory);
   CHECK(estimate["max_concurrency_from_memory"] == true);
+  CHECK(estimate["decode_fixed_share"].get<double>() == Approx(expected.decode_fixed_share));
+  CHECK(option["slo"]["decode_fixed_share"].get<double>() == Approx(expected.decode_fixed_share));
 
   const CliResult table = run_cli("run " + scenario + " --trials 300");
   CHECK(table.out.find("dedicated-70b: throughput estimated (roofline, 2 x H100-80GB, fp8)") != std::string::npos);
@@ -199,6 +201,11 @@ TEST_CASE("a measured curve (CSV or vLLM benchmark_serving JSON) gives an option
     CHECK(estimate["max_concurrency"] == 16);
     CHECK(estimate["prefill_tokens_per_s"].get<double>() == Approx(10000));
     CHECK(estimate["decode_tokens_per_s"].get<double>() == Approx(2000));
+    // A sequence decodes at 200 / (200 / 180 - 0.1) tokens/s alone and 2000 / 16 at 16: a step
+    // takes the inverse, and the line through the two at 0 over the step at 16 is f.
+    const double step_1 = (200.0 / 180.0 - 0.1) / 200.0, step_16 = 16.0 / 2000.0;
+    const double per_sequence = (step_16 - step_1) / 15.0;
+    CHECK(estimate["decode_fixed_share"].get<double>() == Approx((step_16 - 16 * per_sequence) / step_16));
     CHECK(option["gpus"].get<int>() == 2 * option["replicas"].get<int>());
 
     const CliResult table = run_cli("run " + shell_quote(scenario.string()));

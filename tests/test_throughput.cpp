@@ -210,3 +210,22 @@ TEST_CASE("every published serving point in shared/data is estimated within 25%"
     CHECK(std::fabs(error) <= 0.25);
   }
 }
+
+TEST_CASE("the decode fixed share is the step's line through two batch sizes, at zero sequences", "[throughput]") {
+  // A step of n sequences taking a + b n: the share of the full batch's step that is a.
+  const double a = 0.010, b = 0.0001;
+  CHECK(decode_fixed_share(1, a + b, 64, a + 64 * b) == Approx(a / (a + 64 * b)).epsilon(1e-12));
+  CHECK(decode_fixed_share(8, a + 8 * b, 64, a + 64 * b) == Approx(a / (a + 64 * b)).epsilon(1e-12));
+  CHECK(decode_fixed_share(64, a, 64, a + b) == 1.0);           // one point: no slope
+  CHECK(decode_fixed_share(1, 0.001, 64, 0.100) == 0.01);       // a line through 0 below: the floor
+  CHECK(decode_fixed_share(1, 0.010, 64, 0.010) == 1.0);        // batching free: one speed
+
+  // The roofline estimate takes it from its own steps at 1 and at max_concurrency sequences.
+  const RooflineInput in = input(kLlama70b, "H100-80GB", 2, Precision::fp8);
+  const ThroughputEstimateSpec e = estimate_throughput(in, 1155, 211, 0);
+  const double context = 1155 + 0.5 * 211;
+  CHECK(e.decode_fixed_share == Approx(decode_fixed_share(1, decode_step_s(in, 1, context), e.max_concurrency,
+                                                          decode_step_s(in, e.max_concurrency, context))));
+  CHECK(e.decode_fixed_share > 0.01);
+  CHECK(e.decode_fixed_share < 1.0);
+}

@@ -4,10 +4,12 @@
 // A replica runs up to `max_concurrency` (m) sequences at once and has one prefill resource,
 // shared by all of them, at `prefill_tokens_per_s` (P). A request waits in the pool's FCFS queue
 // for a replica with a free slot, then for that replica's prefill, is prefilled (in / P), and
-// decodes at the full-batch speed decode_tokens_per_s / m; its slot is held from admission to its
-// last token. Its time to first token is the wait plus its prefill. The analytic estimate treats
-// the pool as two stages, R prefill servers and R x m slots (Allen-Cunneen each), and adds their
-// waits; the discrete-event simulation runs the replicas themselves.
+// decodes; its slot is held from admission to its last token. A decode step of n sequences takes
+// a full batch's step times f + (1 - f) n / m, f being the share of the step that does not grow
+// with the batch (the weights read): at n = m each sequence decodes at decode_tokens_per_s / m,
+// and faster when fewer run. Its time to first token is the wait plus its prefill. The analytic
+// estimate treats the pool as two stages, R prefill servers and R x m slots (Allen-Cunneen each),
+// and adds their waits; the discrete-event simulation runs the replicas themselves.
 #include <atomic>
 #include <cstdint>
 #include <functional>
@@ -42,6 +44,13 @@ struct QueueEstimate {
 // `wait_quantile` picks the quantile reported in wait_p95_s (0.95 by default).
 QueueEstimate allen_cunneen(int servers, double arrival_rate_per_s, double mean_service_s,
                             double arrival_scv, double service_scv, double wait_quantile = 0.95);
+// The same for servers that run faster while fewer are busy: `mean_service_s` is the mean time a
+// server is held at this load, so that rate x it is the mean number busy (Little), which Erlang C
+// takes as the offered load; `busy_service_s` is the time when every server is busy, which sets
+// how fast a queue drains and whether the queue is stable.
+QueueEstimate allen_cunneen_load_dependent(int servers, double arrival_rate_per_s, double mean_service_s,
+                                           double busy_service_s, double arrival_scv, double service_scv,
+                                           double wait_quantile = 0.95);
 
 // What the latency search needs of one request mix on one replica.
 struct SloQueue {
@@ -51,6 +60,9 @@ struct SloQueue {
   double prefill_scv = 0;
   double prefill_p95_s = 0;
   int max_concurrency = 1;
+  // f: the share of a full batch's decode step that does not grow with the batch. 1 (the default
+  // for typed rates): every sequence decodes at the full-batch speed whatever the occupancy.
+  double decode_fixed_share = 1.0;
   // Seconds of a replica at full speed one request takes: its prefill, and its share m^-1 of a
   // full batch's decode. Utilization is this work over the replicas' time.
   double work_s() const { return prefill_mean_s + (mean_service_s - prefill_mean_s) / max_concurrency; }
@@ -62,13 +74,15 @@ struct ServiceProfile {
   double output_mean_tokens = 0, output_variance = 0;
   double prefill_tokens_per_s = 0, decode_tokens_per_s = 0;
   int max_concurrency = 1;
+  double decode_fixed_share = 1.0;  // as SloQueue's
   double mean_service_s() const;   // E[S]
   double service_scv() const;      // Var[S]/E[S]^2 (input and output independent)
   double prefill_mean_s() const;   // E[in] / P
   double prefill_scv() const;      // Var[in] / E[in]^2
   double prefill_p95_s() const;    // input_p95_tokens / prefill_tokens_per_s
   SloQueue queue() const {
-    return {mean_service_s(), service_scv(), prefill_mean_s(), prefill_scv(), prefill_p95_s(), max_concurrency};
+    return {mean_service_s(), service_scv(), prefill_mean_s(), prefill_scv(), prefill_p95_s(), max_concurrency,
+            decode_fixed_share};
   }
 };
 
@@ -147,10 +161,12 @@ struct PoolSimulationConfig {
   // above scv 1, gamma below, deterministic at 0) or on/off.
   ArrivalProcess arrivals;
   double prefill_tokens_per_s = 0, decode_tokens_per_s = 0;
+  double decode_fixed_share = 1.0;  // as SloQueue's
   std::int64_t context_tokens = 131072;
-  // Decode runs at (D / m)(1 - share), share being the prefill's share of the replica's time. When
-  // given, this share holds throughout (the stationary model the closed form uses); when absent,
-  // each replica's share is its prefill's recent busy fraction, so bursts of prompts slow decode.
+  // Decode runs at (D / m)(1 - share) at a full batch, share being the prefill's share of the
+  // replica's time. When given, this share holds throughout (the stationary model the closed form
+  // uses); when absent, each replica's share is its prefill's recent busy fraction, so bursts of
+  // prompts slow decode.
   std::optional<double> prefill_busy_share;
   // Polled every 65,536 arrivals: once true, the simulation throws Interrupted.
   const std::atomic<bool>* cancel = nullptr;
@@ -180,11 +196,13 @@ struct PoolSimulationResult {
 inline constexpr int pool_simulation_batches = 20;
 // Beyond this many slots the heap alone would take gigabytes; no real pool is that large.
 inline constexpr double max_pool_slots = 1e8;
-// The serving model run request by request: R replicas, each with m slots (a min-heap of their
-// free times) and one prefill resource. In arrival order (FCFS), each request goes to the replica
-// where its prefill can start soonest (a free slot and a free prefill resource), holds a slot from
-// admission to its last token, and decodes at D / m tokens/s. O(log m + log R) a request. Token
-// counts come from tokencast::sample_request_tokens(input, output, context, rng) (token_moments.hpp).
+// The serving model run event by event: R replicas, each with m slots and one prefill resource. In
+// arrival order (FCFS), a request goes to the replica with a free slot whose prefill frees first,
+// or waits in the pool's queue for the next slot to free; it holds its slot from admission to its
+// last token. A replica's decoding sequences advance together, at (D / m)(1 - share) tokens/s
+// over f + (1 - f) n / m with n of them decoding (a shared token clock, so a change of speed
+// costs nothing a sequence). O(log m + log R) a request. Token counts come from
+// tokencast::sample_request_tokens(input, output, context, rng) (token_moments.hpp).
 PoolSimulationResult simulate_pool(const PoolSimulationConfig& config, const Dist& input, const Dist& output, Rng& rng);
 // The same with each request's tokens drawn by `sample_request` (a mix of workloads, say).
 using RequestSampler = std::function<RequestTokens(Rng&)>;

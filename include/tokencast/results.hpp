@@ -73,6 +73,8 @@ struct SloSizing {
   double prefill_p95_s = 0;            // the prefill time no wait can take away
   double prefill_mean_s = 0;           // on the replica's one prefill resource
   double prefill_scv = 0;
+  // Of a full batch's decode step, the share fewer sequences still take (1: one decode speed).
+  double decode_fixed_share = 1;
   // At the replicas reserved: the requests' work (prefill plus their share of full-batch decode)
   // over the replicas' time at the sizing peak.
   double utilization = 0;

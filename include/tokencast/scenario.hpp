@@ -89,6 +89,7 @@ struct ThroughputEstimateSpec {
   double prefill_tokens_per_s = 0;
   double decode_tokens_per_s = 0;               // whole replica, at max_concurrency sequences
   double decode_tokens_per_s_per_sequence = 0;  // at max_concurrency; higher when fewer run
+  double decode_fixed_share = 1.0;  // of a full batch's decode step, what fewer sequences still take
 };
 
 // A [[dedicated]] endpoint or a [[gpu_cluster]] serving every workload of one model.
@@ -102,6 +103,10 @@ struct CapacitySpec {
   Quantity prefill_tokens_per_s;  // per replica
   Quantity decode_tokens_per_s;   // per replica, summed over the batch
   std::optional<ThroughputEstimateSpec> throughput_estimate;  // set when the two above were estimated
+  // The share of a full batch's decode step that does not grow with the batch (docs/capacity.md):
+  // a decode step of n sequences takes the full batch's times f + (1 - f) n / max_concurrency.
+  // Typed, or from the throughput estimate; 1 (the default) decodes at the full-batch speed always.
+  double decode_fixed_share = 1.0;
   Quantity max_utilization{0.75};
   std::optional<int> replicas;    // absent: "auto"
   double capacity_quantile = 0.95;

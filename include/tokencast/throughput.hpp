@@ -79,6 +79,12 @@ double decode_step_s(const RooflineInput& in, double batch, double context_token
 // Output tokens per second of the whole replica at that batch: batch / decode_step_s.
 double decode_tokens_per_s(const RooflineInput& in, double batch, double context_tokens);
 
+// f, the share of a full batch's decode step that does not grow with the batch (queueing.hpp),
+// from a step's time at `low` sequences and at `full` (max_concurrency) sequences: the line through
+// the two at 0 sequences over the full batch's step, kept within [0.01, 1]. 1 when low >= full (one
+// point says nothing of the slope).
+double decode_fixed_share(double low, double step_low_s, double full, double step_full_s);
+
 // Output tokens per second of a replica that keeps `concurrency` requests of `input_tokens` in and
 // `output_tokens` out running (a closed loop, as benchmarks drive it), prefill and decode sharing
 // the GPUs: 1 / (input / (output x prefill rate) + step / batch). The batch is the concurrency, or

@@ -25,6 +25,7 @@ SloSizing slo_sizing(const RunPlan& plan, const CapacityOptionPlan& option) {
   s.prefill_p95_s = queue.prefill_p95_s;
   s.prefill_mean_s = queue.prefill_mean_s;
   s.prefill_scv = queue.prefill_scv;
+  s.decode_fixed_share = queue.decode_fixed_share;
   const ArrivalProcess& arrivals = option.arrivals;
   s.arrivals = arrivals.describe();
   s.interarrival_scv = interarrival_scv(arrivals, s.peak_arrival_rate_per_s);

@@ -92,7 +92,8 @@ std::vector<PoolCheck> check_capacity(const Scenario& scenario, const RunResult&
                          .prefill_mean_s = slo.prefill_mean_s,
                          .prefill_scv = slo.prefill_scv,
                          .prefill_p95_s = slo.prefill_p95_s,
-                         .max_concurrency = spec.max_concurrency};
+                         .max_concurrency = spec.max_concurrency,
+                         .decode_fixed_share = spec.decode_fixed_share};
     check.analytic = estimate_serving(std::max(1, check.replicas), check.arrival_rate_per_s, queue, arrivals);
     check.analytic_ttft_p95_s = check.analytic.ttft_p95_s;
     if (!(check.arrival_rate_per_s > 0)) {
@@ -130,6 +131,7 @@ std::vector<PoolCheck> check_capacity(const Scenario& scenario, const RunResult&
       config.arrivals = arrivals;
       config.prefill_tokens_per_s = spec.prefill_tokens_per_s.draw(rng);
       config.decode_tokens_per_s = spec.decode_tokens_per_s.draw(rng);
+      config.decode_fixed_share = spec.decode_fixed_share;
       config.context_tokens = model->context_tokens;
       config.cancel = cancel;
       // A request comes from each workload in proportion to its volume.
@@ -219,6 +221,7 @@ std::vector<ReplayCheck> replay_capacity(const Scenario& scenario, const RunResu
         config.max_concurrency = spec.max_concurrency;
         config.prefill_tokens_per_s = spec.prefill_tokens_per_s.draw(rng);
         config.decode_tokens_per_s = spec.decode_tokens_per_s.draw(rng);
+        config.decode_fixed_share = spec.decode_fixed_share;
         config.cancel = cancel;
         const PoolSimulationResult sim = replay_pool(config, requests);
         mean.requests = sim.requests;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <functional>
 #include <limits>
 #include <span>
 #include <cmath>
@@ -20,27 +21,57 @@ void require(bool condition, const char* message) {
   if (!condition) throw std::invalid_argument(message);
 }
 
-// Replaces the smallest element of the binary min-heap heap[0, n) by `value` and restores the
-// heap: one sift down instead of a pop and a push.
-template <typename T, typename Less>
-void replace_min(T* heap, std::size_t n, T value, Less less) {
-  std::size_t i = 0;
-  for (;;) {
-    const std::size_t left = 2 * i + 1;
-    if (left >= n) break;
-    const std::size_t right = left + 1;
-    const std::size_t child = (right < n && less(heap[right], heap[left])) ? right : left;
-    if (!less(heap[child], value)) break;
-    heap[i] = heap[child];
-    i = child;
+// A binary min-heap over the items 0..n-1 by a key each, any of which may change: the replicas by
+// their next event, or by when their prefill frees. The order of events is a function of the
+// inputs alone.
+class IndexedMinHeap {
+ public:
+  IndexedMinHeap(std::size_t n, double key) : key_(n, key), heap_(n), pos_(n) {
+    for (std::size_t i = 0; i < n; ++i) heap_[i] = pos_[i] = i;
   }
-  heap[i] = value;
-}
+  std::size_t top() const { return heap_[0]; }
+  double top_key() const { return key_[heap_[0]]; }
+  void set(std::size_t item, double key) {
+    const double old = key_[item];
+    key_[item] = key;
+    if (key < old) {
+      up(pos_[item]);
+    } else if (key > old) {
+      down(pos_[item]);
+    }
+  }
 
-// A replica in the dispatch heap: the earliest its next request's prefill could start.
-struct ReplicaKey {
-  double ready_s;
-  int replica;
+ private:
+  void place(std::size_t at, std::size_t item) {
+    heap_[at] = item;
+    pos_[item] = at;
+  }
+  void up(std::size_t at) {
+    const std::size_t item = heap_[at];
+    while (at > 0) {
+      const std::size_t parent = (at - 1) / 2;
+      if (!(key_[item] < key_[heap_[parent]])) break;
+      place(at, heap_[parent]);
+      at = parent;
+    }
+    place(at, item);
+  }
+  void down(std::size_t at) {
+    const std::size_t item = heap_[at];
+    const std::size_t n = heap_.size();
+    for (;;) {
+      const std::size_t left = 2 * at + 1;
+      if (left >= n) break;
+      const std::size_t right = left + 1;
+      const std::size_t child = (right < n && key_[heap_[right]] < key_[heap_[left]]) ? right : left;
+      if (!(key_[heap_[child]] < key_[item])) break;
+      place(at, heap_[child]);
+      at = child;
+    }
+    place(at, item);
+  }
+  std::vector<double> key_;
+  std::vector<std::size_t> heap_, pos_;
 };
 
 // Standard error of the mean of per-batch ratios sum / count, over the batches that saw arrivals.
@@ -67,7 +98,9 @@ PoolSimulationCost pool_simulation_cost(const PoolSimulationConfig& config) {
   PoolSimulationCost cost;
   cost.requests = config.arrival_rate_per_s * (config.warmup_s + config.duration_s);
   const double slots = static_cast<double>(config.replicas) * config.max_concurrency;
-  cost.bytes = 8.0 * slots + 32.0 * config.replicas + 16.0 * config.arrival_rate_per_s * config.duration_s;
+  // A finish reading (8 bytes) and a prefilled entry (16) a slot; a replica's state and its places
+  // in two heaps; a wait and a TTFT an arrival.
+  cost.bytes = 24.0 * slots + 144.0 * config.replicas + 16.0 * config.arrival_rate_per_s * config.duration_s;
   return cost;
 }
 
@@ -87,96 +120,192 @@ void check_pool(const PoolSimulationConfig& config) {
   require(config.prefill_tokens_per_s > 0 && config.decode_tokens_per_s > 0 &&
               std::isfinite(config.prefill_tokens_per_s) && std::isfinite(config.decode_tokens_per_s),
           "simulate_pool: prefill and decode throughputs must be finite and > 0");
+  require(config.decode_fixed_share > 0 && config.decode_fixed_share <= 1,
+          "simulate_pool: decode_fixed_share must lie in (0, 1]");
 }
 
 // The FCFS pool over [start_s, end_s): `next(t, tokens)` gives the arrivals in time order and
-// returns false once there are no more before end_s. Arrivals before start_s warm the pool up.
+// returns false once there are no more before end_s. Arrivals before start_s warm the pool up;
+// after the last, the pool runs on until every queued request has been admitted.
 // The prefill busy fraction a decode shares is averaged over the last minute: the scale at which
 // bursts below the hour are measured (an index of dispersion over 60 s windows).
 constexpr double kShareWindowS = 60.0;
+constexpr double kNever = std::numeric_limits<double>::infinity();
+
+// A request whose prefill is scheduled: when its first token comes, and the tokens it decodes.
+struct Prefilled {
+  double first_token_s;
+  double output;
+};
+// A request waiting in the pool's queue for a slot.
+struct Queued {
+  double arrival_s;
+  RequestTokens tokens;
+};
+
+// One replica between its events. Its decoding sequences all advance at one speed, so each is kept
+// as the reading of a shared token clock at which it finishes (virtual time, as in processor
+// sharing): the least reading is the next to finish, and a change of speed moves no reading.
+struct ReplicaState {
+  double token_clock = 0;  // tokens each decoding sequence has made since the clock last restarted
+  double clock_at_s = 0;   // when token_clock was last brought up to date
+  double speed = 0;        // tokens/s of each decoding sequence since then
+  double prefill_free_s = 0;
+  double share = 0, share_at_s = 0;  // the prefill's busy fraction (exponential average), and when
+  int held = 0;                      // slots held: admitted and not finished
+  int decoding = 0;                  // of which decoding: their finish readings in a min-heap
+  std::size_t prefilled_head = 0, prefilled_count = 0;  // ring of the prefilled, in first-token order
+  bool next_is_finish = false;
+};
 
 template <typename NextArrival>
 PoolSimulationResult run_pool(const PoolSimulationConfig& config, double start_s, double end_s, double expected,
                               double spread, NextArrival next) {
-  const int replicas = config.replicas;
+  const auto replicas = static_cast<std::size_t>(config.replicas);
   const auto m = static_cast<std::size_t>(config.max_concurrency);
   const double duration_s = end_s - start_s;
   // Decode gets the GPU time prefill leaves. A given share holds throughout; otherwise each
   // replica's share is its prefill's busy fraction over the last minute (an exponential average),
-  // so a burst of prompts slows the decodes that follow it.
-  // At a share near 1 the pool cannot keep up anyway, so decode is held at 1% of its speed.
+  // so a burst of prompts slows the decodes that follow it. At a share near 1 the pool cannot keep
+  // up anyway, so decode is held at 1% of its speed.
   const bool fixed_share = config.prefill_busy_share.has_value();
   const double per_full_token_s = config.max_concurrency / config.decode_tokens_per_s;
-  const double fixed_per_output_token_s = per_full_token_s / std::max(0.01, 1.0 - config.prefill_busy_share.value_or(0.0));
-  std::vector<double> share(fixed_share ? 0 : static_cast<std::size_t>(replicas), 0.0);
-  std::vector<double> share_at_s(share.size(), 0.0);
+  const double fixed_step = config.decode_fixed_share;
   double first_arrival_s = std::numeric_limits<double>::quiet_NaN();
 
-  // Replica r's slots free at slot_free_s[r m, (r + 1) m), a min-heap each; its prefill resource
-  // free at prefill_free_s[r]. All free at time 0: heaps of equal keys are heaps already.
-  std::vector<double> slot_free_s(static_cast<std::size_t>(replicas) * m, 0.0);
-  std::vector<double> prefill_free_s(static_cast<std::size_t>(replicas), 0.0);
-  std::vector<ReplicaKey> dispatch(static_cast<std::size_t>(replicas));
-  for (int r = 0; r < replicas; ++r) dispatch[static_cast<std::size_t>(r)] = {0.0, r};
-  const auto earlier = [](const ReplicaKey& a, const ReplicaKey& b) { return a.ready_s < b.ready_s; };
-  const auto less = [](double a, double b) { return a < b; };
+  std::vector<ReplicaState> replica(replicas);
+  std::vector<double> finish_at(replicas * m);     // replica r's heap: [r m, r m + decoding)
+  std::vector<Prefilled> prefilled(replicas * m);  // replica r's ring: [r m, (r + 1) m)
+  IndexedMinHeap events(replicas, kNever);         // replicas by their next event
+  IndexedMinHeap free_slot(replicas, 0.0);         // by when their prefill frees; kNever: no slot free
+  std::vector<Queued> queue;
+  std::size_t queue_head = 0;
 
   std::vector<double> waits, ttfts;
   const auto reserve = static_cast<std::size_t>(expected + 6.0 * std::sqrt(expected * spread) + 64.0);
   waits.reserve(reserve);
   ttfts.reserve(reserve);
-
   constexpr auto kBatches = static_cast<std::size_t>(pool_simulation_batches);
   std::array<double, kBatches> batch_wait{}, batch_waited{}, batch_count{};
   double work_s = 0, wait_sum = 0, waited = 0;
 
-  std::uint32_t until_poll = 0;
-  double t = 0;
-  RequestTokens tokens;
-  while (next(t, tokens)) {
-    if (config.cancel != nullptr && ++until_poll == (1u << 16)) {
-      until_poll = 0;
-      if (config.cancel->load(std::memory_order_relaxed)) throw Interrupted();
+  auto share_at = [&](const ReplicaState& s, double at) {
+    if (fixed_share) return *config.prefill_busy_share;
+    // Divided by the weight the average has had time to gather since the first arrival.
+    const double recent = s.share * std::exp(std::min(0.0, (s.share_at_s - at) / kShareWindowS));
+    const double gathered = -std::expm1((first_arrival_s - at) / kShareWindowS);
+    return gathered > 1e-9 ? std::min(1.0, recent / gathered) : 0.0;
+  };
+  auto advance = [&](ReplicaState& s, double at) {
+    if (s.decoding > 0) s.token_clock += (at - s.clock_at_s) * s.speed;
+    s.clock_at_s = at;
+  };
+  // The speed from `at` on, and the replica's next event: a decode finishing or one starting.
+  auto reschedule = [&](std::size_t r, double at) {
+    ReplicaState& s = replica[r];
+    double finish = kNever;
+    if (s.decoding > 0) {
+      const double step = fixed_step + (1.0 - fixed_step) * s.decoding / static_cast<double>(m);
+      s.speed = std::max(0.01, 1.0 - share_at(s, at)) / (per_full_token_s * step);
+      finish = at + std::max(0.0, finish_at[r * m] - s.token_clock) / s.speed;
     }
-    // FCFS: the request goes to the replica where its prefill starts soonest, which holds a slot
-    // from admission (a free slot) to its last token.
-    const int r = dispatch.front().replica;
-    double* slots = slot_free_s.data() + static_cast<std::size_t>(r) * m;
-    const double prefill_start = std::max(t, dispatch.front().ready_s);
-    const double prefill_s = tokens.input / config.prefill_tokens_per_s;
-    const double first_token = prefill_start + prefill_s;
-    double per_output_token_s = fixed_per_output_token_s;
-    if (!fixed_share) {
-      if (std::isnan(first_arrival_s)) first_arrival_s = t;
-      const auto i = static_cast<std::size_t>(r);
-      // The other requests' prefills up to this one's, as a busy fraction over the last
-      // kShareWindowS (divided by the weight the average has had time to gather since the start).
-      const double others = share[i] * std::exp((share_at_s[i] - prefill_start) / kShareWindowS);
-      const double gathered = -std::expm1((first_arrival_s - prefill_start) / kShareWindowS);
-      per_output_token_s = per_full_token_s / std::max(0.01, 1.0 - (gathered > 1e-9 ? others / gathered : 0.0));
-      share[i] = others * std::exp(-prefill_s / kShareWindowS) - std::expm1(-prefill_s / kShareWindowS);
-      share_at_s[i] = first_token;
-    }
-    replace_min(slots, m, first_token + tokens.output * per_output_token_s, less);
-    prefill_free_s[static_cast<std::size_t>(r)] = first_token;
-    replace_min(dispatch.data(), dispatch.size(), ReplicaKey{std::max(slots[0], first_token), r}, earlier);
-    if (t < start_s) continue;
-
-    work_s += prefill_s + tokens.output / config.decode_tokens_per_s;
-    const double wait = prefill_start - t;  // exactly 0 when a slot and the prefill were free
+    const double starts = s.prefilled_count > 0 ? prefilled[r * m + s.prefilled_head].first_token_s : kNever;
+    s.next_is_finish = finish <= starts;
+    events.set(r, std::min(finish, starts));
+  };
+  auto record = [&](double arrival_s, double wait, double prefill_s, double output) {
+    if (arrival_s < start_s) return;
+    work_s += prefill_s + output / config.decode_tokens_per_s;
     waits.push_back(wait);
     ttfts.push_back(wait + prefill_s);
     wait_sum += wait;
     waited += wait > 0 ? 1.0 : 0.0;
-    const auto batch = std::min(kBatches - 1, static_cast<std::size_t>((t - start_s) / duration_s * kBatches));
+    const auto batch = std::min(kBatches - 1, static_cast<std::size_t>((arrival_s - start_s) / duration_s * kBatches));
     batch_wait[batch] += wait;
     batch_waited[batch] += wait > 0 ? 1.0 : 0.0;
     batch_count[batch] += 1.0;
+  };
+  // Replica r takes the request at `at` (a slot is free): it holds the slot from now to its last
+  // token, and its prefill follows those already scheduled.
+  auto admit = [&](std::size_t r, double arrival_s, double at, const RequestTokens& tokens) {
+    ReplicaState& s = replica[r];
+    advance(s, at);
+    const double prefill_start = std::max(at, s.prefill_free_s);
+    const double prefill_s = tokens.input / config.prefill_tokens_per_s;
+    const double first_token = prefill_start + prefill_s;
+    if (!fixed_share) {
+      const double before = s.share * std::exp((s.share_at_s - prefill_start) / kShareWindowS);
+      s.share = before * std::exp(-prefill_s / kShareWindowS) - std::expm1(-prefill_s / kShareWindowS);
+      s.share_at_s = first_token;
+    }
+    s.prefill_free_s = first_token;
+    ++s.held;
+    prefilled[r * m + (s.prefilled_head + s.prefilled_count) % m] = {first_token, tokens.output};
+    ++s.prefilled_count;
+    free_slot.set(r, static_cast<std::size_t>(s.held) < m ? first_token : kNever);
+    reschedule(r, at);
+    record(arrival_s, prefill_start - arrival_s, prefill_s, tokens.output);
+  };
+  auto handle_next_event = [&] {
+    const std::size_t r = events.top();
+    const double at = events.top_key();
+    ReplicaState& s = replica[r];
+    double* heap = finish_at.data() + r * m;
+    advance(s, at);
+    if (s.next_is_finish) {
+      std::pop_heap(heap, heap + s.decoding, std::greater<>());
+      --s.decoding;
+      --s.held;
+      if (s.decoding == 0) s.token_clock = 0;
+      if (queue_head < queue.size()) {
+        const Queued q = queue[queue_head++];
+        if (queue_head == queue.size()) {
+          queue.clear();
+          queue_head = 0;
+        }
+        admit(r, q.arrival_s, at, q.tokens);
+        return;
+      }
+      free_slot.set(r, s.prefill_free_s);
+    } else {
+      const Prefilled p = prefilled[r * m + s.prefilled_head];
+      s.prefilled_head = (s.prefilled_head + 1) % m;
+      --s.prefilled_count;
+      heap[s.decoding++] = s.token_clock + p.output;
+      std::push_heap(heap, heap + s.decoding, std::greater<>());
+    }
+    reschedule(r, at);
+  };
+
+  std::uint32_t until_poll = 0;
+  auto poll = [&] {
+    if (config.cancel != nullptr && ++until_poll == (1u << 16)) {
+      until_poll = 0;
+      if (config.cancel->load(std::memory_order_relaxed)) throw Interrupted();
+    }
+  };
+  double t = 0;
+  RequestTokens tokens;
+  while (next(t, tokens)) {
+    poll();
+    if (std::isnan(first_arrival_s)) first_arrival_s = t;
+    while (events.top_key() <= t) handle_next_event();
+    // FCFS: to the replica with a free slot whose prefill frees first, else the pool's queue.
+    if (free_slot.top_key() < kNever) {
+      admit(free_slot.top(), t, t, tokens);
+    } else {
+      queue.push_back({t, tokens});
+    }
+  }
+  // With every slot held, some replica has an event to come.
+  while (queue_head < queue.size()) {
+    poll();
+    handle_next_event();
   }
 
   PoolSimulationResult r;
   r.requests = static_cast<std::int64_t>(waits.size());
-  r.utilization = work_s / (replicas * duration_s);
+  r.utilization = work_s / (static_cast<double>(replicas) * duration_s);
   if (waits.empty()) return r;
   const double n = static_cast<double>(waits.size());
   r.mean_wait_s = wait_sum / n;

@@ -47,10 +47,19 @@ double erlang_c(int servers, double offered_erlangs) {
 
 QueueEstimate allen_cunneen(int servers, double arrival_rate_per_s, double mean_service_s, double arrival_scv,
                             double service_scv, double wait_quantile) {
+  return allen_cunneen_load_dependent(servers, arrival_rate_per_s, mean_service_s, mean_service_s, arrival_scv,
+                                      service_scv, wait_quantile);
+}
+
+QueueEstimate allen_cunneen_load_dependent(int servers, double arrival_rate_per_s, double mean_service_s,
+                                           double busy_service_s, double arrival_scv, double service_scv,
+                                           double wait_quantile) {
   require(servers >= 1, "allen_cunneen: servers must be >= 1");
   require(arrival_rate_per_s >= 0 && std::isfinite(arrival_rate_per_s),
           "allen_cunneen: arrival rate must be finite and >= 0");
   require(mean_service_s > 0 && std::isfinite(mean_service_s), "allen_cunneen: mean service time must be > 0");
+  require(busy_service_s >= mean_service_s && std::isfinite(busy_service_s),
+          "allen_cunneen: the service time with every server busy must be finite and >= the mean");
   require(arrival_scv >= 0 && service_scv >= 0 && std::isfinite(arrival_scv) && std::isfinite(service_scv),
           "allen_cunneen: squared coefficients of variation must be finite and >= 0");
   require(wait_quantile > 0 && wait_quantile < 1, "allen_cunneen: wait quantile must lie in (0, 1)");
@@ -59,7 +68,7 @@ QueueEstimate allen_cunneen(int servers, double arrival_rate_per_s, double mean_
   const double c = servers;
   const double offered = arrival_rate_per_s * mean_service_s;
   q.utilization = offered / c;
-  q.stable = offered < c;
+  q.stable = arrival_rate_per_s * busy_service_s < c;
   if (!q.stable) {
     // Waits grow without bound over the hour: report them as infinite rather than a number.
     q.wait_probability = 1.0;
@@ -70,7 +79,7 @@ QueueEstimate allen_cunneen(int servers, double arrival_rate_per_s, double mean_
   q.wait_probability = erlang_c(servers, offered);
   const double variability = 0.5 * (arrival_scv + service_scv);
   if (q.wait_probability == 0.0 || variability == 0.0) return q;  // nobody waits (or D/D/c)
-  const double drain_rate = c / mean_service_s - arrival_rate_per_s;  // c mu - lambda
+  const double drain_rate = c / busy_service_s - arrival_rate_per_s;  // c mu - lambda, all busy
   q.mean_wait_s = q.wait_probability / drain_rate * variability;
   // The wait of those who wait is taken as exponential with the Allen-Cunneen mean, so the tail is
   // P(W > t) = C exp(-t / (mean wait | wait)).

@@ -149,6 +149,15 @@ double output_tokens_per_s_at(const RooflineInput& in, double concurrency, doubl
   return 1.0 / (prefill_s_per_output + step_s / batch);
 }
 
+double decode_fixed_share(double low, double step_low_s, double full, double step_full_s) {
+  require(low >= 0 && full >= 1 && step_low_s > 0 && step_full_s > 0 && std::isfinite(step_low_s) &&
+              std::isfinite(step_full_s),
+          "decode_fixed_share: need steps > 0 at low >= 0 and full >= 1 sequences");
+  if (!(low < full)) return 1.0;
+  const double per_sequence_s = (step_full_s - step_low_s) / (full - low);
+  return std::clamp((step_full_s - per_sequence_s * full) / step_full_s, 0.01, 1.0);
+}
+
 ThroughputEstimateSpec estimate_throughput(const RooflineInput& in, double input_tokens, double output_tokens,
                                            int max_concurrency) {
   check(in);
@@ -180,6 +189,9 @@ ThroughputEstimateSpec estimate_throughput(const RooflineInput& in, double input
   // A running sequence holds its prompt and, on average over its decode, half its output.
   e.decode_tokens_per_s = decode_tokens_per_s(in, e.max_concurrency, input_tokens + 0.5 * output_tokens);
   e.decode_tokens_per_s_per_sequence = e.decode_tokens_per_s / e.max_concurrency;
+  const double context = input_tokens + 0.5 * output_tokens;
+  e.decode_fixed_share = decode_fixed_share(1, decode_step_s(in, 1, context), e.max_concurrency,
+                                            decode_step_s(in, e.max_concurrency, context));
   return e;
 }
 

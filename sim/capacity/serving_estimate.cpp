@@ -135,13 +135,27 @@ Stages stages_at(int replicas, double rate, const SloQueue& q, double arrival_sc
   const double prefill_variance = q.prefill_scv * q.prefill_mean_s * q.prefill_mean_s;
   const double decode_variance =
       std::max(0.0, q.service_scv * q.mean_service_s * q.mean_service_s - prefill_variance);
+  // A decode step of n sequences takes a full batch's times f + (1 - f) n / m. At the mean number
+  // decoding on a replica, n = c (f + (1 - f) n / m) with c the decodes a replica would hold at
+  // full-batch speed (Little); a queue forms only with every slot busy, at the full-batch speed.
+  const double f = q.decode_fixed_share;
+  const double m = q.max_concurrency;
+  double step_share = 1.0;
+  if (f < 1.0) {
+    const double c = rate / replicas * decode_s * slowdown;
+    const double room = 1.0 - c * (1.0 - f) / m;
+    const double decoding = room > 0 ? std::min(m, c * f / room) : m;
+    step_share = f + (1.0 - f) * decoding / m;
+  }
   double slot_wait_probability = 0;
   for (int round = 0; round < 6; ++round) {
     const double prefill_wait_s =
         (1.0 - slot_wait_probability) * s.prefill.mean_wait_s + slot_wait_probability * single.mean_wait_s;
-    const double held_s = q.prefill_mean_s + decode_s * slowdown + prefill_wait_s;
-    const double scv = (prefill_variance + decode_variance * slowdown * slowdown) / (held_s * held_s);
-    s.slots = allen_cunneen(replicas * q.max_concurrency, rate, held_s, arrival_scv, scv);
+    const double busy_s = q.prefill_mean_s + decode_s * slowdown + prefill_wait_s;
+    const double held_s = q.prefill_mean_s + decode_s * slowdown * step_share + prefill_wait_s;
+    const double decode_scale = slowdown * step_share;
+    const double scv = (prefill_variance + decode_variance * decode_scale * decode_scale) / (held_s * held_s);
+    s.slots = allen_cunneen_load_dependent(replicas * q.max_concurrency, rate, held_s, busy_s, arrival_scv, scv);
     if (!s.slots.stable || std::abs(s.slots.wait_probability - slot_wait_probability) < 1e-6) break;
     slot_wait_probability = s.slots.wait_probability;
   }
@@ -261,6 +275,8 @@ bool meets_at(int replicas, double rate, const SloQueue& queue, const SloTarget&
 
 void check_queue(const SloQueue& q) {
   require(q.max_concurrency >= 1, "serving model: max_concurrency must be >= 1");
+  require(q.decode_fixed_share > 0 && q.decode_fixed_share <= 1,
+          "serving model: decode_fixed_share must lie in (0, 1]");
   require(q.mean_service_s > 0 && std::isfinite(q.mean_service_s),
           "serving model: a request must take some finite service time");
   require(q.service_scv >= 0 && std::isfinite(q.service_scv) && q.prefill_scv >= 0 && std::isfinite(q.prefill_scv),

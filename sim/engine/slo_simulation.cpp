@@ -34,7 +34,8 @@ SloQueue mean_slo_queue(const RunPlan& plan, const CapacityOptionPlan& option) {
           .prefill_mean_s = mean_of(cols.column(option.slo_prefill_mean_col)),
           .prefill_scv = mean_of(cols.column(option.slo_prefill_scv_col)),
           .prefill_p95_s = mean_of(cols.column(option.slo_prefill_p95_col)),
-          .max_concurrency = option.spec->max_concurrency};
+          .max_concurrency = option.spec->max_concurrency,
+          .decode_fixed_share = option.spec->decode_fixed_share};
 }
 
 SimulatedSlo simulate_slo_sizing(const RunPlan& plan, const CapacityOptionPlan& option) {
@@ -91,6 +92,7 @@ SimulatedSlo simulate_slo_sizing(const RunPlan& plan, const CapacityOptionPlan& 
                                           make_stream(plan.seed, 0, StreamPurpose::capacity_sizing, index, 1));
   pool.decode_tokens_per_s = mean_figure(spec.decode_tokens_per_s,
                                          make_stream(plan.seed, 0, StreamPurpose::capacity_sizing, index, 2));
+  pool.decode_fixed_share = spec.decode_fixed_share;
   pool.context_tokens = context;
   input.slo = target;
   input.rng = make_stream(plan.seed, 0, StreamPurpose::capacity_sizing, index, 0);

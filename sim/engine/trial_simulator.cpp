@@ -126,6 +126,7 @@ void TrialSimulator::draw_services() {
     s.prefill_tokens_per_s = capacity_[c].prefill_tokens_per_s;
     s.decode_tokens_per_s = capacity_[c].decode_tokens_per_s;
     s.max_concurrency = spec.max_concurrency;
+    s.decode_fixed_share = spec.decode_fixed_share;
   }
 }
 

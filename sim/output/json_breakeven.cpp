@@ -109,6 +109,7 @@ Json slo_json(const SloSizing& slo) {
               {"prefill_mean_s", number(slo.prefill_mean_s)},
               {"prefill_scv", number(slo.prefill_scv)},
               {"prefill_p95_s", number(slo.prefill_p95_s)},
+              {"decode_fixed_share", number(slo.decode_fixed_share)},
               {"feasible", slo.feasible},
               {"replicas", slo.feasible ? Json(slo.replicas) : Json(nullptr)},
               {"stable", slo.stable},

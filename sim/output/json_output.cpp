@@ -140,7 +140,8 @@ Json throughput_json(const ThroughputEstimateSpec& t) {
                 {"mean_output_tokens", number(t.output_tokens)},
                 {"prefill_tokens_per_s", number(t.prefill_tokens_per_s)},
                 {"decode_tokens_per_s", number(t.decode_tokens_per_s)},
-                {"decode_tokens_per_s_per_sequence", number(t.decode_tokens_per_s_per_sequence)}};
+                {"decode_tokens_per_s_per_sequence", number(t.decode_tokens_per_s_per_sequence)},
+                {"decode_fixed_share", number(t.decode_fixed_share)}};
   }
   return Json{{"method", t.method},
               {"gpu", t.gpu},
@@ -160,7 +161,8 @@ Json throughput_json(const ThroughputEstimateSpec& t) {
               {"max_concurrency_from_memory", t.concurrency_from_memory},
               {"prefill_tokens_per_s", number(t.prefill_tokens_per_s)},
               {"decode_tokens_per_s", number(t.decode_tokens_per_s)},
-              {"decode_tokens_per_s_per_sequence", number(t.decode_tokens_per_s_per_sequence)}};
+              {"decode_tokens_per_s_per_sequence", number(t.decode_tokens_per_s_per_sequence)},
+              {"decode_fixed_share", number(t.decode_fixed_share)}};
 }
 
 }  // namespace json_parts

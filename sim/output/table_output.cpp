@@ -95,19 +95,19 @@ std::string models_section(const RunResult& r) {
       if (t.method == "measured") {
         estimates += fmt::format(
             "  {}: throughput from a measured curve ({}): prefill {} tokens/s, decode {} tokens/s at {} sequences "
-            "({} each), at {} tokens a request\n",
+            "({} each; decode fixed share {:.2f}), at {} tokens a request\n",
             (*option)->name, t.file, format_count(t.prefill_tokens_per_s), format_count(t.decode_tokens_per_s),
-            format_count(t.max_concurrency), format_count(t.decode_tokens_per_s_per_sequence),
+            format_count(t.max_concurrency), format_count(t.decode_tokens_per_s_per_sequence), t.decode_fixed_share,
             format_count(t.input_tokens + t.output_tokens));
         continue;
       }
       estimates += fmt::format(
           "  {}: throughput estimated ({}, {} x {}, {}): prefill {} tokens/s, decode {} tokens/s at {} sequences "
-          "({} each); {} sequences of {} tokens fit in memory\n",
+          "({} each; decode fixed share {:.2f}); {} sequences of {} tokens fit in memory\n",
           (*option)->name, t.method, t.tensor_parallel, t.gpu, t.precision, format_count(t.prefill_tokens_per_s),
           format_count(t.decode_tokens_per_s),
           format_count(t.max_concurrency),
-          format_count(t.decode_tokens_per_s_per_sequence), format_count(static_cast<double>(t.sequences_in_memory)),
+          format_count(t.decode_tokens_per_s_per_sequence), t.decode_fixed_share, format_count(static_cast<double>(t.sequences_in_memory)),
           format_count(t.input_tokens + t.output_tokens));
     }
   }

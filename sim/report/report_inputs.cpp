@@ -163,6 +163,13 @@ std::string capacity_table(const Scenario& scenario) {
   }
   row("prefill tokens/s per replica", [](const CapacitySpec& c) { return quantity_html(c.prefill_tokens_per_s, Unit::count); });
   row("decode tokens/s per replica", [](const CapacitySpec& c) { return quantity_html(c.decode_tokens_per_s, Unit::count); });
+  row("decode fixed share", [](const CapacitySpec& c) {
+    return c.decode_fixed_share < 1
+               ? escape_html(fmt::format("{:.2f}: a step of n sequences takes f + (1 − f) n / max_concurrency of a "
+                                         "full batch's (docs/capacity.md)",
+                                         c.decode_fixed_share))
+               : std::string("1: every sequence decodes at the full-batch speed");
+  });
   row("max utilization", [](const CapacitySpec& c) { return quantity_html(c.max_utilization, Unit::fraction); });
   row("replicas", [](const CapacitySpec& c) {
     return c.replicas ? escape_html(fmt::format("fixed: {}", *c.replicas))

@@ -16,7 +16,7 @@ constexpr std::string_view kDedicatedKeys[] = {
     "max_utilization",        "replicas",          "capacity_quantile",
     "min_replicas",           "overflow",          "max_concurrency",
     "slo",                    "autoscale",         "monthly_minimum_usd",
-    "commitment_months",      "throughput"};
+    "commitment_months",      "throughput",        "decode_fixed_share"};
 
 constexpr std::string_view kClusterKeys[] = {
     "name",     "model",      "usd_per_gpu_hour",  "gpu",
@@ -25,7 +25,7 @@ constexpr std::string_view kClusterKeys[] = {
     "min_replicas",           "overflow",          "max_concurrency",
     "slo",                    "autoscale",         "monthly_minimum_usd",
     "commitment_months",      "gpus_per_node",     "fixed_usd_per_month",
-    "throughput"};
+    "throughput",             "decode_fixed_share"};
 
 constexpr std::string_view kSloKeys[] = {"wait_p95_s", "ttft_p95_s"};
 constexpr std::string_view kAutoscaleKeys[] = {"min_replicas", "max_replicas", "step_minutes"};
@@ -222,6 +222,7 @@ CapacitySpec read_option(const TableReader& table, CapacityKind kind, const Mode
   if (!estimated) {
     spec.prefill_tokens_per_s = required_quantity(table, "prefill_tokens_per_s", kThroughput);
     spec.decode_tokens_per_s = required_quantity(table, "decode_tokens_per_s", kThroughput);
+    spec.decode_fixed_share = table.plain_number("decode_fixed_share", ValueRange{0.0, 1.0, true, false}).value_or(1.0);
   }
   if (auto utilization =
           optional_quantity(table, "max_utilization", kMaxUtilization)) {

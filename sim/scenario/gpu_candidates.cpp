@@ -78,6 +78,7 @@ GpuCandidates gpu_candidates(const Scenario& scenario, const Catalog& catalog,
         candidate.spec.max_concurrency = option.max_concurrency > 0 || option.has_slo() ? estimate.max_concurrency : 0;
         candidate.spec.prefill_tokens_per_s = Quantity(estimate.prefill_tokens_per_s);
         candidate.spec.decode_tokens_per_s = Quantity(estimate.decode_tokens_per_s);
+        candidate.spec.decode_fixed_share = estimate.decode_fixed_share;
         candidate.spec.throughput_estimate = std::move(estimate);
         out.candidates.push_back(std::move(candidate));
         ++added;

@@ -172,6 +172,7 @@ void write_option(Writer& w, const CapacitySpec& c) {
   w.integer("gpus_per_replica", c.gpus_per_replica);
   w.quantity("prefill_tokens_per_s", c.prefill_tokens_per_s);
   w.quantity("decode_tokens_per_s", c.decode_tokens_per_s);
+  if (c.decode_fixed_share < 1) w.number("decode_fixed_share", c.decode_fixed_share);
   w.quantity("max_utilization", c.max_utilization);
   if (c.replicas) {
     w.integer("replicas", *c.replicas);

@@ -114,6 +114,15 @@ void read_measured_throughput(const TableReader& option, const TableReader& tabl
   estimate.prefill_tokens_per_s = prefill;
   estimate.decode_tokens_per_s = output * m / (slot_s - prefill_s);
   estimate.decode_tokens_per_s_per_sequence = estimate.decode_tokens_per_s / m;
+  // A sequence's decode speed at the lowest concurrency against at m: a step takes the inverse.
+  const double low_slot_s = low.concurrency * low.output_tokens / low.output_tokens_per_s;
+  const double low_decode_s = low_slot_s - low.input_tokens / prefill;
+  if (low.concurrency < m && low_decode_s > 0) {
+    const double low_speed = low.output_tokens / low_decode_s;
+    estimate.decode_fixed_share =
+        decode_fixed_share(low.concurrency, 1.0 / low_speed, m, 1.0 / estimate.decode_tokens_per_s_per_sequence);
+  }
+  spec.decode_fixed_share = estimate.decode_fixed_share;
   spec.max_concurrency = static_cast<int>(m);
   spec.prefill_tokens_per_s = Quantity(estimate.prefill_tokens_per_s);
   spec.decode_tokens_per_s = Quantity(estimate.decode_tokens_per_s);
@@ -153,7 +162,7 @@ void read_throughput_estimate(const TableReader& option, const Catalog& catalog,
   const TableReader table(option.file(), *sub, option.path_of("throughput"));
   table.reject_unknown_keys(kThroughputKeys, "a throughput estimate takes estimate, gpu, tensor_parallel, "
                                              "precision, prefill_mfu, decode_mfu, decode_mbu, memory_fraction");
-  for (const std::string_view typed : {"prefill_tokens_per_s", "decode_tokens_per_s"}) {
+  for (const std::string_view typed : {"prefill_tokens_per_s", "decode_tokens_per_s", "decode_fixed_share"}) {
     if (option.find(typed) != nullptr) {
       option.fail_key_name(typed, fmt::format("{} is estimated by throughput; write one or the other", typed));
     }
@@ -233,6 +242,7 @@ void read_throughput_estimate(const TableReader& option, const Catalog& catalog,
   spec.max_concurrency = estimate.max_concurrency;
   spec.prefill_tokens_per_s = Quantity(estimate.prefill_tokens_per_s);
   spec.decode_tokens_per_s = Quantity(estimate.decode_tokens_per_s);
+  spec.decode_fixed_share = estimate.decode_fixed_share;
   spec.throughput_estimate = std::move(estimate);
 }
 
