@@ -1,7 +1,8 @@
 # Run in script mode (cmake -DROOT=DIR -P CheckLayers.cmake): fails when a source includes a layer
 # above its own. The layers, lowest first (docs/architecture.md):
 #   tokencast::core  common, sampling, costing, statistics, capacity, engine, analysis | breakeven, run
-#   tokencast::io    scenario (the TOML loader), trace (request traces), output, report
+#   tokencast::io    scenario (the TOML loader), trace (request logs and traces), fit (scenarios from
+#                    logs), output, report
 #   the CLI          cli
 # A sim/ folder may include its own files, the folders below it and public headers no higher than
 # itself; analysis and breakeven share a rank and may not include each other. A public header
@@ -22,9 +23,10 @@ set(rank_breakeven 6)
 set(rank_run 7)
 set(rank_scenario 8)
 set(rank_trace 8)
-set(rank_output 9)
-set(rank_report 10)
-set(rank_cli 11)
+set(rank_fit 9)
+set(rank_output 10)
+set(rank_report 11)
+set(rank_cli 12)
 
 # Public headers: the folder whose layer each belongs to.
 set(header_errors common)
@@ -49,6 +51,8 @@ set(header_gpu_comparison run)
 set(header_catalog scenario)
 set(header_scenario_loader scenario)
 set(header_trace trace)
+set(header_request_log trace)
+set(header_log_fit fit)
 set(header_output output)
 set(header_output_files output)
 set(header_report report)

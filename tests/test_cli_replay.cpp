@@ -107,7 +107,7 @@ TEST_CASE("bad replays exit 2: a bad line at FILE:LINE, an empty trace, conflict
   std::ofstream(empty) << "\n";
   r = run_cli("capacity " + scenario + " --trials 50 --replay " + shell_quote(empty.string()));
   CHECK(r.exit_code == 2);
-  CHECK(r.err.find(empty.string() + ": error: the trace holds no request") != std::string::npos);
+  CHECK(r.err.find(empty.string() + ": error: the log holds no request") != std::string::npos);
 
   std::ofstream(bad) << "TIMESTAMP,ContextTokens,GeneratedTokens\n2023-11-16 18:15:46.68,374,44\n"
                         "2023-11-16 18:15:47.00,300,44\n";

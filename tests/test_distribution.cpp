@@ -55,6 +55,7 @@ Quantity empirical_q(std::vector<double> values, std::vector<double> cumulative)
   n->kind = DistKind::empirical;
   n->values = std::move(values);
   n->cumulative_weights = std::move(cumulative);
+  n->params[0] = 1.0;  // scale
   return Quantity(std::shared_ptr<const DistNode>(std::move(n)));
 }
 

@@ -3,6 +3,8 @@
 // requests arrive around the hour's mean rate. The hourly model sets the rate; this sets the
 // bursts that a pool of replicas sees inside it.
 #include <array>
+#include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
@@ -55,6 +57,27 @@ struct ArrivalMeasurement {
 };
 // `times` in time order; at least 2.
 ArrivalMeasurement measure_arrivals(std::span<const double> times);
+// The on/off process matching a measurement's rate, interarrival scv and dispersion curve, into
+// m.onoff (left empty when the record is no burstier than Poisson).
+void fit_onoff(ArrivalMeasurement& m);
+
+// measure_arrivals one arrival at a time, in memory that does not grow with the record (a log too
+// large to hold): the gaps' moments and, per window length, the counts of the complete windows.
+class ArrivalRecorder {
+ public:
+  void add(double time_s);  // in time order
+  ArrivalMeasurement finish() const;
+  std::size_t count() const { return count_; }
+
+ private:
+  struct Windows {
+    std::int64_t current = 0;  // index of the window being counted
+    double in_current = 0, complete = 0, sum = 0, squares = 0;
+  };
+  std::size_t count_ = 0;
+  double first_ = 0, last_ = 0, gap_sum_ = 0, gap_squares_ = 0;
+  std::array<Windows, ArrivalMeasurement::windows_s.size()> windows_{};
+};
 
 // Draws successive arrival times at `mean_rate`, starting from the process's stationary state.
 class ArrivalGenerator {

@@ -19,7 +19,7 @@
 
 namespace tokencast {
 
-enum class DistKind { fixed, uniform, triangular, pert, normal, lognormal, gamma, empirical };
+enum class DistKind { fixed, uniform, triangular, pert, normal, lognormal, gamma, empirical, histogram };
 
 // Which parameters a lognormal or gamma was written with.
 enum class ParamSet {
@@ -50,8 +50,14 @@ class Dist {
                      double max = std::numeric_limits<double>::infinity());
   static Dist lognormal(double mu, double sigma);
   static Dist gamma(double shape, double scale);
-  // `values` and `cumulative_weights` (increasing, last = 1) must outlive the Dist.
-  static Dist empirical(std::span<const double> values, std::span<const double> cumulative_weights);
+  // `values` and `cumulative_weights` (increasing, last = 1) must outlive the Dist; every value is
+  // multiplied by `scale` (> 0).
+  static Dist empirical(std::span<const double> values, std::span<const double> cumulative_weights,
+                        double scale = 1.0);
+  // Uniform within each bin [edges[i], edges[i + 1]), bin i taking cumulative_weights[i] minus the
+  // one before (increasing, last = 1); scaled by `scale` (> 0). Both spans must outlive the Dist.
+  static Dist histogram(std::span<const double> edges, std::span<const double> cumulative_weights,
+                        double scale = 1.0);
 
   DistKind kind() const { return kind_; }
   bool is_continuous() const { return kind_ != DistKind::fixed && kind_ != DistKind::empirical; }
@@ -67,9 +73,11 @@ class Dist {
     return draw_through_copy(rng, [this](Rng& copy) { return sample_other(copy); });
   }
 
-  // empirical only: the values and their cumulative weights (ending at 1).
+  // empirical: the values (before `scale`) and their cumulative weights (ending at 1); histogram:
+  // the bin edges and the bins' cumulative weights.
   std::span<const double> values() const { return values_; }
   std::span<const double> cumulative_weights() const { return cumulative_; }
+  double scale() const { return scale_; }  // empirical and histogram: what the values are multiplied by
 
  private:
   double sample_other(Rng& rng) const;
@@ -80,6 +88,7 @@ class Dist {
   // d=max); lognormal (a=mu, b=sigma); gamma (a=shape, b=scale).
   double a_ = 0, b_ = 0, c_ = 0, d_ = 0;
   double alpha_ = 0, beta_ = 0;
+  double scale_ = 1.0;
   std::span<const double> values_, cumulative_;
 };
 
@@ -123,6 +132,11 @@ class Quantity {
 // distribution(DistKind::lognormal, ParamSet::mean_cv, {1200, 0.6}).
 Quantity distribution(DistKind kind, ParamSet param_set, std::initializer_list<Quantity> params);
 
+// A histogram as a scenario writes it: bin edges (increasing), the bins' weights (normalised here)
+// and a scale, e.g. one with its parameter uncertainty.
+Quantity histogram_distribution(std::vector<double> edges, const std::vector<double>& weights,
+                                Quantity scale = Quantity(1.0));
+
 struct DistNode {
   DistKind kind = DistKind::fixed;
   ParamSet param_set = ParamSet::standard;
@@ -131,9 +145,10 @@ struct DistNode {
   //   normal: mean, sd, min(-inf), max(+inf)
   //   lognormal: mu, sigma | median, sigma | mean, cv | median, p95
   //   gamma: shape, scale | mean, cv
+  //   empirical, histogram: scale (1)
   std::array<Quantity, 4> params{};
-  std::vector<double> values;              // empirical
-  std::vector<double> cumulative_weights;  // empirical, normalised to end at 1
+  std::vector<double> values;              // empirical: the values; histogram: the bin edges
+  std::vector<double> cumulative_weights;  // of the values or bins, normalised to end at 1
 };
 
 }  // namespace tokencast

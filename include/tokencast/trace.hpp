@@ -8,23 +8,9 @@
 #include <vector>
 
 #include "tokencast/queueing.hpp"
+#include "tokencast/request_log.hpp"
 
 namespace tokencast {
-
-enum class TraceFormat {
-  automatic,       // from the extension and the first line (header or first object)
-  azure_csv,       // TIMESTAMP,ContextTokens,GeneratedTokens (Azure LLM inference trace)
-  mooncake_jsonl,  // {"timestamp": ms, "input_length": n, "output_length": n}
-  openai_jsonl,    // {"created": s, "usage": {"prompt_tokens": n, "completion_tokens": n}}
-  named_csv,       // a CSV with a header, its columns named by TraceColumns
-};
-std::string_view to_string(TraceFormat format);
-
-// The columns of a named CSV: time (seconds, or a date-time "YYYY-MM-DD[ T]HH:MM:SS[.frac]"),
-// input tokens and output tokens.
-struct TraceColumns {
-  std::string time, input, output;
-};
 
 struct Trace {
   std::string file;
@@ -34,8 +20,9 @@ struct Trace {
   double mean_rate_per_s() const;      // requests over the span (per mean gap)
 };
 
-// Reads a whole trace, line by line. A line that cannot be read is an InputError at FILE:LINE;
-// an empty trace, or one whose requests all arrive at once, is an InputError at FILE.
+// Reads a whole trace (for_each_logged_request: any log format, plain or gzip). A line that
+// cannot be read is an InputError at FILE:LINE; an empty trace, or one whose requests all arrive
+// at once, is an InputError at FILE. Requests are put in time order.
 Trace read_trace(const std::string& path, TraceFormat format = TraceFormat::automatic,
                  const std::optional<TraceColumns>& columns = std::nullopt);
 

@@ -156,37 +156,42 @@ std::map<std::string, double, std::less<>> gpu_prices(const std::vector<std::str
   return prices;
 }
 
-// "time=A,input=B,output=C" for --columns.
+TraceFormat trace_format_of(const std::string& name) {
+  return name == "azure"      ? TraceFormat::azure_csv
+         : name == "mooncake" ? TraceFormat::mooncake_jsonl
+         : name == "openai"   ? TraceFormat::openai_jsonl
+         : name == "csv"      ? TraceFormat::named_csv
+                              : TraceFormat::automatic;
+}
+
 TraceColumns trace_columns(const std::string& text) {
+  const auto usage = [&] {
+    return UsageError(fmt::format(
+        "--columns: expected time=NAME,input=NAME,output=NAME[,model=NAME][,cached=NAME] (got '{}')", text));
+  };
   std::map<std::string, std::string, std::less<>> named;
   std::size_t start = 0;
   while (start <= text.size()) {
     const std::size_t comma = std::min(text.find(',', start), text.size());
     const std::string part = text.substr(start, comma - start);
     const std::size_t equals = part.find('=');
-    if (equals == std::string::npos || equals == 0 || equals + 1 == part.size()) {
-      throw UsageError(fmt::format("--columns: expected time=NAME,input=NAME,output=NAME (got '{}')", text));
-    }
-    named[part.substr(0, equals)] = part.substr(equals + 1);
+    if (equals == std::string::npos || equals == 0 || equals + 1 == part.size()) throw usage();
+    const std::string role = part.substr(0, equals);
+    if (role != "time" && role != "input" && role != "output" && role != "model" && role != "cached") throw usage();
+    if (!named.emplace(role, part.substr(equals + 1)).second) throw usage();
     start = comma + 1;
   }
   for (const char* role : {"time", "input", "output"}) {
-    if (!named.contains(role) || named.size() != 3) {
-      throw UsageError(fmt::format("--columns: expected time=NAME,input=NAME,output=NAME (got '{}')", text));
-    }
+    if (!named.contains(role)) throw usage();
   }
-  return {named["time"], named["input"], named["output"]};
+  return {named["time"], named["input"], named["output"], named["model"], named["cached"]};
 }
 
 // Reads the trace, scales it as asked, and replays it through each option's pool.
 TraceReplay replay(const Scenario& scenario, const RunResult& result, const CapacityArgs& args,
                    const std::atomic<bool>& cancel) {
   if (args.scale && args.rate) throw UsageError("--scale and --rate: give one or the other");
-  const TraceFormat format = args.trace_format == "azure"      ? TraceFormat::azure_csv
-                             : args.trace_format == "mooncake" ? TraceFormat::mooncake_jsonl
-                             : args.trace_format == "openai"   ? TraceFormat::openai_jsonl
-                             : args.trace_format == "csv"      ? TraceFormat::named_csv
-                                                               : TraceFormat::automatic;
+  const TraceFormat format = trace_format_of(args.trace_format);
   std::optional<TraceColumns> columns;
   if (args.columns) columns = trace_columns(*args.columns);
   const Trace trace = read_trace(*args.replay, format, columns);

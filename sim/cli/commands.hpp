@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "tokencast/request_log.hpp"
+
 namespace tokencast::cli {
 
 struct RunArgs {
@@ -44,15 +46,33 @@ struct CapacityArgs {
   std::optional<double> arrival_scv;  // replaces the scenario's arrivals in --simulate
 };
 
+struct FitArgs {
+  std::vector<std::string> logs;
+  std::optional<std::string> output;   // the scenario; absent or "-": standard output
+  std::string format = "toml";         // toml: the scenario; json: the fit's figures
+  std::string by = "none";             // none | model
+  std::optional<std::string> model;    // the catalog model of a log that names none
+  std::string trace_format = "auto";   // auto | azure | mooncake | openai | csv
+  std::optional<std::string> columns;  // "time=NAME,input=NAME,output=NAME[,model=NAME][,cached=NAME]"
+  std::string on_error = "fail";       // fail | skip
+  std::uint64_t seed = 1;
+};
+
 struct CatalogArgs {
   std::string filter;
   std::string format = "table";
 };
+
+// --trace-format's names ("auto", "azure", "mooncake", "openai", "csv") as formats.
+TraceFormat trace_format_of(const std::string& name);
+// "time=A,input=B,output=C[,model=D][,cached=E]" for --columns; a UsageError otherwise.
+TraceColumns trace_columns(const std::string& text);
 
 int run_command(const RunArgs& args, const std::atomic<bool>& cancel);
 int breakeven_command(const BreakevenArgs& args, const std::atomic<bool>& cancel);
 int capacity_command(const CapacityArgs& args, const std::atomic<bool>& cancel);
 int validate_command(const std::string& scenario_path);
 int catalog_command(const CatalogArgs& args);
+int fit_command(const FitArgs& args);
 
 }  // namespace tokencast::cli

@@ -149,6 +149,27 @@ int main(int argc, char** argv) {
   auto* validate_cmd = app.add_subcommand("validate", "Check a scenario file and report what it defines");
   validate_cmd->add_option("scenario", validate_path, "Scenario TOML file")->required();
 
+  FitArgs fit;
+  std::string fit_seed;
+  auto* fit_cmd = app.add_subcommand("fit", "Fit a scenario's workloads from usage logs (docs/fitting.md)");
+  fit_cmd->add_option("logs", fit.logs,
+                      "Logs in time order: OpenAI response JSONL, Azure trace CSV, Mooncake JSONL, or a CSV named by "
+                      "--columns; plain or gzip")
+      ->required();
+  fit_cmd->add_option("-o,--output", fit.output, "Write the scenario to FILE (atomically) instead of standard output");
+  fit_cmd->add_option("--format", fit.format, "toml: the scenario; json: the fit's figures (the scenario then to -o)")
+      ->check(CLI::IsMember({"toml", "json"}));
+  fit_cmd->add_option("--by", fit.by, "One workload for the log (none) or per model it names (model)")
+      ->check(CLI::IsMember({"none", "model"}));
+  fit_cmd->add_option("--model", fit.model, "The catalog model of a log that names none (or of every request)");
+  fit_cmd->add_option("--trace-format", fit.trace_format, "The logs' format")
+      ->check(CLI::IsMember({"auto", "azure", "mooncake", "openai", "csv"}));
+  fit_cmd->add_option("--columns", fit.columns,
+                      "For a CSV: time=NAME,input=NAME,output=NAME[,model=NAME][,cached=NAME]");
+  fit_cmd->add_option("--on-error", fit.on_error, "A bad line fails the fit (fail) or is counted and skipped (skip)")
+      ->check(CLI::IsMember({"fail", "skip"}));
+  fit_cmd->add_option("--seed", fit_seed, "Seed of the block bootstrap, 0..2^64-1 (default 1)");
+
   CatalogArgs catalog;
   auto* catalog_cmd = app.add_subcommand("catalog", "List the built-in price catalog");
   catalog_cmd->add_option("--filter", catalog.filter, "Show only ids containing TEXT (case-insensitive)");
@@ -185,6 +206,10 @@ int main(int argc, char** argv) {
       return validate_command(validate_path);
     }
     if (*catalog_cmd) return catalog_command(catalog);
+    if (*fit_cmd) {
+      if (!fit_seed.empty()) fit.seed = parse_seed("--seed", fit_seed);
+      return fit_command(fit);
+    }
     return exit_failure;
   };
   // Whatever a signal interrupted (a simulation, or a blocking open of a FIFO that then failed),

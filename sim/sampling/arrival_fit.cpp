@@ -16,40 +16,59 @@ double shape(double x) { return x > 1e-6 ? 1.0 - (1.0 - std::exp(-x)) / x : 0.5 
 
 }  // namespace
 
-ArrivalMeasurement measure_arrivals(std::span<const double> times) {
-  if (times.size() < 2) throw std::invalid_argument("measure_arrivals: need at least 2 arrivals");
-  ArrivalMeasurement m;
-  const double start = times.front(), span = times.back() - times.front();
-  if (!(span > 0)) throw std::invalid_argument("measure_arrivals: the arrivals span no time");
-  const double n = static_cast<double>(times.size());
-  m.mean_rate_per_s = (n - 1) / span;
-  double sum = 0, sum2 = 0;
-  for (std::size_t i = 1; i < times.size(); ++i) {
-    const double gap = times[i] - times[i - 1];
-    sum += gap;
-    sum2 += gap * gap;
+void ArrivalRecorder::add(double time_s) {
+  if (count_ == 0) {
+    first_ = time_s;
+  } else {
+    if (time_s < last_) throw std::invalid_argument("ArrivalRecorder: arrivals must come in time order");
+    const double gap = time_s - last_;
+    gap_sum_ += gap;
+    gap_squares_ += gap * gap;
   }
-  const double mean_gap = sum / (n - 1);
-  m.interarrival_scv = std::max(0.0, sum2 / (n - 1) / (mean_gap * mean_gap) - 1.0);
-
-  std::vector<double> counts;
-  for (std::size_t k = 0; k < m.windows_s.size(); ++k) {
-    const double w = m.windows_s[k];
-    const auto windows = static_cast<std::size_t>(span / w);
-    if (windows < 10) continue;
-    counts.assign(windows, 0.0);
-    for (const double t : times) {
-      const auto i = static_cast<std::size_t>((t - start) / w);
-      if (i < windows) counts[i] += 1.0;
+  last_ = time_s;
+  ++count_;
+  for (std::size_t k = 0; k < windows_.size(); ++k) {
+    Windows& w = windows_[k];
+    const auto index = static_cast<std::int64_t>((time_s - first_) / ArrivalMeasurement::windows_s[k]);
+    if (index != w.current) {
+      // The window before is complete, and so is every empty one up to this.
+      w.sum += w.in_current;
+      w.squares += w.in_current * w.in_current;
+      w.complete += static_cast<double>(index - w.current);
+      w.current = index;
+      w.in_current = 0;
     }
-    double mean = 0, var = 0;
-    for (const double c : counts) mean += c;
-    mean /= static_cast<double>(windows);
-    for (const double c : counts) var += (c - mean) * (c - mean);
-    var /= static_cast<double>(windows - 1);
-    if (mean > 0) m.dispersion_index[k] = var / mean;
+    w.in_current += 1;
   }
+}
 
+ArrivalMeasurement ArrivalRecorder::finish() const {
+  if (count_ < 2) throw std::invalid_argument("measure_arrivals: need at least 2 arrivals");
+  if (!(last_ > first_)) throw std::invalid_argument("measure_arrivals: the arrivals span no time");
+  ArrivalMeasurement m;
+  const double n = static_cast<double>(count_);
+  m.mean_rate_per_s = (n - 1) / (last_ - first_);
+  const double mean_gap = gap_sum_ / (n - 1);
+  m.interarrival_scv = std::max(0.0, gap_squares_ / (n - 1) / (mean_gap * mean_gap) - 1.0);
+  // The windows wholly inside the record: the one holding the last arrival is cut short.
+  for (std::size_t k = 0; k < windows_.size(); ++k) {
+    const Windows& w = windows_[k];
+    if (w.complete < 10) continue;
+    const double mean = w.sum / w.complete;
+    const double variance = std::max(0.0, (w.squares - w.complete * mean * mean) / (w.complete - 1));
+    if (mean > 0) m.dispersion_index[k] = variance / mean;
+  }
+  fit_onoff(m);
+  return m;
+}
+
+ArrivalMeasurement measure_arrivals(std::span<const double> times) {
+  ArrivalRecorder recorder;
+  for (const double t : times) recorder.add(t);
+  return recorder.finish();
+}
+
+void fit_onoff(ArrivalMeasurement& m) {
   // Fit A and tau to the measured curve (least squares in A for each tau on a log grid), then the
   // on share whose interarrival scv matches the record's, with T_on = tau / (1 - p) and
   // (r - 1)^2 = A / (2 p lambda T_on).
@@ -80,7 +99,7 @@ ArrivalMeasurement measure_arrivals(std::span<const double> times) {
   // No bursts to fit: every measured window is within Poisson's spread of 1.
   bool bursty = false;
   for (const auto& idc : m.dispersion_index) bursty = bursty || (idc && *idc > 1.5);
-  if (!bursty || !(a_fit > 0) || m.interarrival_scv <= 1.0) return m;
+  if (!bursty || !(a_fit > 0) || m.interarrival_scv <= 1.0) return;
 
   const double lambda = m.mean_rate_per_s;
   double best = std::numeric_limits<double>::infinity();
@@ -97,7 +116,6 @@ ArrivalMeasurement measure_arrivals(std::span<const double> times) {
       m.onoff = a;
     }
   }
-  return m;
 }
 
 }  // namespace tokencast

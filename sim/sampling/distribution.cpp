@@ -64,7 +64,8 @@ int used_slots(DistKind kind) {
     case DistKind::normal: return 4;
     case DistKind::lognormal: return 2;
     case DistKind::gamma: return 2;
-    case DistKind::empirical: return 0;
+    case DistKind::empirical: return 1;  // scale
+    case DistKind::histogram: return 1;  // scale
   }
   return 0;
 }
@@ -116,6 +117,7 @@ std::string_view to_string(DistKind kind) {
     case DistKind::lognormal: return "lognormal";
     case DistKind::gamma: return "gamma";
     case DistKind::empirical: return "empirical";
+    case DistKind::histogram: return "histogram";
   }
   return "unknown";
 }
@@ -224,16 +226,44 @@ Dist Dist::gamma(double shape, double scale) {
   return d;
 }
 
-Dist Dist::empirical(std::span<const double> values, std::span<const double> cumulative_weights) {
+Dist Dist::empirical(std::span<const double> values, std::span<const double> cumulative_weights, double scale) {
   require(!values.empty(), "empirical: no values");
   require(values.size() == cumulative_weights.size(),
           "empirical: values and cumulative weights differ in length");
+  require(scale > 0 && std::isfinite(scale), "empirical: scale must be finite and > 0");
   Dist d;
   d.kind_ = DistKind::empirical;
   d.values_ = values;
   d.cumulative_ = cumulative_weights;
+  d.scale_ = scale;
   return d;
 }
+
+Dist Dist::histogram(std::span<const double> edges, std::span<const double> cumulative_weights, double scale) {
+  require(edges.size() >= 2 && edges.size() == cumulative_weights.size() + 1,
+          "histogram: need n + 1 edges for n bins' cumulative weights");
+  require(std::is_sorted(edges.begin(), edges.end()) && edges.front() < edges.back(),
+          "histogram: edges must increase");
+  require(scale > 0 && std::isfinite(scale), "histogram: scale must be finite and > 0");
+  Dist d;
+  d.kind_ = DistKind::histogram;
+  d.values_ = edges;
+  d.cumulative_ = cumulative_weights;
+  d.scale_ = scale;
+  return d;
+}
+
+namespace {
+
+// Bin i of a histogram: its edges and weight.
+struct Bin {
+  double lo, hi, weight;
+};
+Bin bin_of(std::span<const double> edges, std::span<const double> cumulative, std::size_t i) {
+  return {edges[i], edges[i + 1], cumulative[i] - (i == 0 ? 0.0 : cumulative[i - 1])};
+}
+
+}  // namespace
 
 // ---- Dist moments, quantiles, sampling ---------------------------------------------------------
 
@@ -256,7 +286,15 @@ double Dist::mean() const {
         sum += values_[i] * (cumulative_[i] - previous);
         previous = cumulative_[i];
       }
-      return sum;
+      return scale_ * sum;
+    }
+    case DistKind::histogram: {
+      double sum = 0.0;
+      for (std::size_t i = 0; i < cumulative_.size(); ++i) {
+        const Bin b = bin_of(values_, cumulative_, i);
+        sum += b.weight * 0.5 * (b.lo + b.hi);
+      }
+      return scale_ * sum;
     }
   }
   return 0.0;
@@ -288,11 +326,21 @@ double Dist::variance() const {
       const double m = mean();
       double sum = 0.0, previous = 0.0;
       for (std::size_t i = 0; i < values_.size(); ++i) {
-        const double dev = values_[i] - m;
+        const double dev = scale_ * values_[i] - m;
         sum += dev * dev * (cumulative_[i] - previous);
         previous = cumulative_[i];
       }
       return sum;
+    }
+    case DistKind::histogram: {
+      // Uniform within a bin: E[X^2] = (lo^2 + lo hi + hi^2) / 3 there.
+      const double m = mean() / scale_;
+      double second = 0.0;
+      for (std::size_t i = 0; i < cumulative_.size(); ++i) {
+        const Bin b = bin_of(values_, cumulative_, i);
+        second += b.weight * (b.lo * b.lo + b.lo * b.hi + b.hi * b.hi) / 3.0;
+      }
+      return scale_ * scale_ * std::max(0.0, second - m * m);
     }
   }
   return 0.0;
@@ -309,8 +357,9 @@ Interval Dist::support() const {
     case DistKind::gamma: return {0.0, kInf};
     case DistKind::empirical: {
       const auto [lo, hi] = std::minmax_element(values_.begin(), values_.end());
-      return {*lo, *hi};
+      return {scale_ * *lo, scale_ * *hi};
     }
+    case DistKind::histogram: return {scale_ * values_.front(), scale_ * values_.back()};
   }
   return {};
 }
@@ -322,7 +371,17 @@ double Dist::quantile(double p) const {
     const auto it = std::lower_bound(cumulative_.begin(), cumulative_.end(), p);
     const auto index = std::min<std::size_t>(static_cast<std::size_t>(it - cumulative_.begin()),
                                              values_.size() - 1);
-    return values_[index];
+    return scale_ * values_[index];
+  }
+  if (kind_ == DistKind::histogram) {
+    // The bin where the cumulative weight reaches p, and linearly within it.
+    const double q = std::clamp(p, 0.0, 1.0);
+    const auto it = std::lower_bound(cumulative_.begin(), cumulative_.end(), q);
+    const auto i = std::min<std::size_t>(static_cast<std::size_t>(it - cumulative_.begin()), cumulative_.size() - 1);
+    const Bin b = bin_of(values_, cumulative_, i);
+    const double before = cumulative_[i] - b.weight;
+    const double within = b.weight > 0 ? std::clamp((q - before) / b.weight, 0.0, 1.0) : 0.0;
+    return scale_ * (b.lo + within * (b.hi - b.lo));
   }
   const Interval range = support();
   if (!(p > 0.0)) return range.lo;
@@ -356,10 +415,19 @@ double Dist::cdf(double x) const {
     // Values need not be sorted, so sum the weight of every value at or below x.
     double total = 0.0, previous = 0.0;
     for (std::size_t i = 0; i < values_.size(); ++i) {
-      if (values_[i] <= x) total += cumulative_[i] - previous;
+      if (scale_ * values_[i] <= x) total += cumulative_[i] - previous;
       previous = cumulative_[i];
     }
     return std::clamp(total, 0.0, 1.0);
+  }
+  if (kind_ == DistKind::histogram) {
+    const double y = x / scale_;
+    if (y <= values_.front()) return 0.0;
+    if (y >= values_.back()) return 1.0;
+    const auto it = std::upper_bound(values_.begin(), values_.end(), y);
+    const auto i = static_cast<std::size_t>(it - values_.begin()) - 1;
+    const Bin b = bin_of(values_, cumulative_, i);
+    return std::clamp(cumulative_[i] - b.weight + b.weight * (y - b.lo) / (b.hi - b.lo), 0.0, 1.0);
   }
   const Interval range = support();
   if (x <= range.lo) return 0.0;
@@ -416,8 +484,9 @@ double Dist::sample_other(Rng& rng) const {
       // A last cumulative weight rounded just below 1 must not index past the end.
       const auto index = std::min<std::size_t>(static_cast<std::size_t>(it - cumulative_.begin()),
                                                values_.size() - 1);
-      return values_[index];
+      return scale_ * values_[index];
     }
+    case DistKind::histogram: return quantile(open_uniform01(rng));
   }
   return 0.0;
 }
@@ -425,6 +494,26 @@ double Dist::sample_other(Rng& rng) const {
 // ---- Quantity ----------------------------------------------------------------------------------
 
 Quantity::Quantity(std::shared_ptr<const DistNode> node) : node_(std::move(node)) {}
+
+Quantity histogram_distribution(std::vector<double> edges, const std::vector<double>& weights, Quantity scale) {
+  if (edges.size() < 2 || edges.size() != weights.size() + 1) {
+    throw std::invalid_argument("histogram_distribution: need n + 1 edges for n weights");
+  }
+  double total = 0;
+  for (const double w : weights) {
+    if (!(w >= 0) || !std::isfinite(w)) throw std::invalid_argument("histogram_distribution: weights must be >= 0");
+    total += w;
+  }
+  if (!(total > 0)) throw std::invalid_argument("histogram_distribution: the weights sum to 0");
+  auto node = std::make_shared<DistNode>();
+  node->kind = DistKind::histogram;
+  node->values = std::move(edges);
+  double running = 0;
+  for (const double w : weights) node->cumulative_weights.push_back((running += w) / total);
+  node->cumulative_weights.back() = 1.0;
+  node->params[0] = std::move(scale);
+  return Quantity(std::move(node));
+}
 
 Quantity distribution(DistKind kind, ParamSet param_set, std::initializer_list<Quantity> params) {
   if (params.size() > 4) throw std::invalid_argument("distribution: at most 4 parameters");
@@ -477,7 +566,8 @@ Dist Quantity::resolve(Rng& rng) const {
       return Dist::lognormal(mu, sigma);
     }
     case DistKind::gamma: return gamma_from(node.param_set, p[0], p[1]);
-    case DistKind::empirical: return Dist::empirical(node.values, node.cumulative_weights);
+    case DistKind::empirical: return Dist::empirical(node.values, node.cumulative_weights, p[0]);
+    case DistKind::histogram: return Dist::histogram(node.values, node.cumulative_weights, p[0]);
   }
   throw std::logic_error("Quantity::resolve: unknown distribution kind");
 }
@@ -498,10 +588,12 @@ Interval Quantity::support() const {
     case DistKind::normal: return {params[2].support().lo, params[3].support().hi};
     case DistKind::lognormal:
     case DistKind::gamma: return {0.0, kInf};
-    case DistKind::empirical: {
+    case DistKind::empirical:
+    case DistKind::histogram: {
       if (node_->values.empty()) return {};
       const auto [lo, hi] = std::minmax_element(node_->values.begin(), node_->values.end());
-      return {*lo, *hi};
+      const Interval scale = params[0].support();
+      return {*lo * scale.lo, *hi * scale.hi};
     }
   }
   return {};
@@ -582,6 +674,14 @@ std::string Quantity::describe() const {
     case DistKind::empirical: {
       const std::size_t n = node.values.size();
       args = fmt::format("{} value{}", n, n == 1 ? "" : "s");
+      if (!is_constant_value(p[0], 1.0)) add("scale", p[0]);
+      break;
+    }
+    case DistKind::histogram: {
+      const std::size_t n = node.cumulative_weights.size();
+      args = fmt::format("{} bin{} from {} to {}", n, n == 1 ? "" : "s", num(node.values.front()),
+                         num(node.values.back()));
+      if (!is_constant_value(p[0], 1.0)) add("scale", p[0]);
       break;
     }
   }

@@ -66,7 +66,7 @@ Limited limited_moments(const Dist& d, double b) {
       for (std::size_t i = 0; i < d.values().size(); ++i) {
         const double w = d.cumulative_weights()[i] - previous;
         previous = d.cumulative_weights()[i];
-        const double v = std::min(d.values()[i], b);
+        const double v = std::min(d.scale() * d.values()[i], b);
         r.m1 += w * v;
         r.m2 += w * v * v;
       }
@@ -103,7 +103,7 @@ void token_count_moments(const Dist& d, double b, double& mean, double& variance
     for (std::size_t i = 0; i < values.size(); ++i) {
       const double w = d.cumulative_weights()[i] - previous;
       previous = d.cumulative_weights()[i];
-      const double v = round_tokens(values[i], b);
+      const double v = round_tokens(d.scale() * values[i], b);
       m1 += w * v;
       m2 += w * v * v;
     }

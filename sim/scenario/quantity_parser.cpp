@@ -38,7 +38,7 @@ struct KindInfo {
   std::string_view takes;                // for unknown-key messages
 };
 
-constexpr std::array<KindInfo, 8> kKinds{{
+constexpr std::array<KindInfo, 9> kKinds{{
     {DistKind::fixed, "fixed", {"dist", "value"}, "a fixed takes value"},
     {DistKind::uniform, "uniform", {"dist", "min", "max"}, "a uniform takes min, max"},
     {DistKind::triangular,
@@ -63,12 +63,18 @@ constexpr std::array<KindInfo, 8> kKinds{{
      "a gamma takes shape, scale, mean, cv"},
     {DistKind::empirical,
      "empirical",
-     {"dist", "values", "weights"},
-     "an empirical takes values, weights"},
+     {"dist", "values", "weights", "scale"},
+     "an empirical takes values, weights, scale"},
+    {DistKind::histogram,
+     "histogram",
+     {"dist", "edges", "weights", "scale"},
+     "a histogram takes edges, weights, scale"},
 }};
 
 constexpr std::string_view kKindList =
-    "fixed, uniform, triangular, pert, normal, lognormal, gamma, empirical";
+    "fixed, uniform, triangular, pert, normal, lognormal, gamma, empirical, histogram";
+// What an empirical's values or a histogram's edges are multiplied by (a fitted mean's uncertainty).
+const ValueRange kScale = ValueRange::at_most_limit(0.0, true, 1e6);
 
 std::vector<std::string_view> keys_of(const KindInfo& info) {
   std::vector<std::string_view> keys;
@@ -128,6 +134,7 @@ double bulk_upper(const Quantity& quantity) {
       return node->param_set == ParamSet::mean_cv ? bulk_upper(p[0])
                                                   : bulk_upper(p[0]) * bulk_upper(p[1]);
     case DistKind::empirical:
+    case DistKind::histogram:
       break;
   }
   return hi;
@@ -155,6 +162,7 @@ double bulk_lower(const Quantity& quantity) {
     case DistKind::gamma:
       return node->param_set == ParamSet::mean_cv ? bulk_lower(p[0]) : bulk_lower(p[0]) * bulk_lower(p[1]);
     case DistKind::empirical:
+    case DistKind::histogram:
       break;
   }
   return quantity.support().lo;
@@ -232,6 +240,9 @@ class DistributionReader {
         break;
       case DistKind::empirical:
         read_empirical(*node);
+        break;
+      case DistKind::histogram:
+        read_histogram(*node);
         break;
     }
     return Quantity(std::shared_ptr<const DistNode>(std::move(node)));
@@ -438,7 +449,7 @@ class DistributionReader {
       const double value =
           read_finite_number(table_.file(), element, element_at, "a plain number");
       // Weights are normalised by the largest, so only values need the magnitude limit.
-      if (key == "values") check_support(table_.file(), element, element_at, Quantity(value), ValueRange::any());
+      if (key == "values" || key == "edges") check_support(table_.file(), element, element_at, Quantity(value), ValueRange::any());
       numbers.push_back(value);
     }
     return numbers;
@@ -468,6 +479,52 @@ class DistributionReader {
       }
     }
     fill_empirical(node, values, weights);
+    node.params[0] = optional("scale", kScale).value_or(Quantity(1.0));
+  }
+
+  // Edges increasing, one weight >= 0 per bin (not all 0), normalised to cumulative weights.
+  void read_histogram(DistNode& node) const {
+    const toml::node* edges_node = table_.find("edges");
+    if (edges_node == nullptr) table_.fail_missing("edges", "a histogram takes edges, weights, scale");
+    const std::vector<double> edges = plain_array("edges", *edges_node);
+    const std::string edges_path = table_.path_of("edges");
+    if (edges.size() < 2) {
+      fail_at(table_.file(), *edges_node, edges_path,
+              fmt::format("got {} edge, expected at least 2 (one bin)", edges.size()));
+    }
+    for (std::size_t i = 1; i < edges.size(); ++i) {
+      if (!(edges[i] > edges[i - 1])) {
+        fail_at(table_.file(), *edges_node->as_array()->get(i), element_path(edges_path, i),
+                fmt::format("edges must increase (got {} after {})", format_number(edges[i]),
+                            format_number(edges[i - 1])));
+      }
+    }
+    const toml::node* weights_node = table_.find("weights");
+    if (weights_node == nullptr) table_.fail_missing("weights", "a histogram takes edges, weights (one per bin), scale");
+    const std::vector<double> weights = plain_array("weights", *weights_node);
+    const std::string path = table_.path_of("weights");
+    if (weights.size() + 1 != edges.size()) {
+      fail_at(table_.file(), *weights_node, path,
+              fmt::format("got {} weights for {} bins, expected one weight per bin (edges - 1)", weights.size(),
+                          edges.size() - 1));
+    }
+    for (std::size_t i = 0; i < weights.size(); ++i) {
+      if (weights[i] < 0.0) {
+        fail_at(table_.file(), *weights_node->as_array()->get(i), element_path(path, i),
+                fmt::format("must be >= 0 (got {})", format_number(weights[i])));
+      }
+    }
+    if (std::all_of(weights.begin(), weights.end(), [](double w) { return w == 0.0; })) {
+      fail_at(table_.file(), *weights_node, path, "all weights are 0, expected at least one > 0");
+    }
+    const double largest = *std::max_element(weights.begin(), weights.end());
+    double total = 0.0;
+    for (const double w : weights) total += w / largest;
+    double running = 0.0;
+    node.values = edges;
+    for (const double w : weights) node.cumulative_weights.push_back((running += w / largest) / total);
+    node.cumulative_weights.back() = 1.0;
+    node.params[0] = optional("scale", kScale).value_or(Quantity(1.0));
   }
 
   // Sorted values (so quantiles are meaningful) with cumulative weights ending at exactly 1;

@@ -57,7 +57,8 @@ std::array<std::string_view, 4> parameter_keys(DistKind kind, ParamSet set) {
         case ParamSet::mean_cv: return {"mean", "cv"};
         default: return {};
       }
-    case DistKind::empirical: return {};
+    case DistKind::empirical:
+    case DistKind::histogram: return {};
   }
   return {};
 }
@@ -70,15 +71,17 @@ std::string numbers_toml(const std::vector<double>& values) {
 
 std::string distribution_toml(const DistNode& node) {
   std::string out = fmt::format("{{ dist = {}", toml_string(to_string(node.kind)));
-  if (node.kind == DistKind::empirical) {
+  if (node.kind == DistKind::empirical || node.kind == DistKind::histogram) {
     std::vector<double> weights;
     double before = 0;
     for (const double cumulative : node.cumulative_weights) {
       weights.push_back(cumulative - before);
       before = cumulative;
     }
-    out += ", values = " + numbers_toml(node.values);
+    out += (node.kind == DistKind::histogram ? ", edges = " : ", values = ") + numbers_toml(node.values);
     if (!weights.empty()) out += ", weights = " + numbers_toml(weights);
+    const Quantity& scale = node.params[0];
+    if (!(scale.is_constant() && scale.constant() == 1.0)) out += ", scale = " + quantity_toml(scale);
     return out + " }";
   }
   const auto keys = parameter_keys(node.kind, node.param_set);

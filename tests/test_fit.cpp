@@ -1,0 +1,345 @@
+// `tokencast fit`: logs generated here with known laws, volume, daily shape and input/output
+// correlation are fitted back (within standard errors); the shared Azure trace is fitted and the
+// result runs; bad logs are errors at FILE:LINE; the histogram law (docs/fitting.md).
+#include <catch2/catch.hpp>
+
+#include <zlib.h>
+
+#include <array>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <numbers>
+#include <string>
+
+#include <boost/math/distributions/normal.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "cli_runner.hpp"
+#include "tokencast/catalog.hpp"
+#include "tokencast/distribution.hpp"
+#include "tokencast/errors.hpp"
+#include "tokencast/log_fit.hpp"
+#include "tokencast/random.hpp"
+#include "tokencast/scenario_loader.hpp"
+#include "tokencast/token_moments.hpp"
+
+using namespace tokencast;
+using namespace tokencast::test;
+namespace fs = std::filesystem;
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kModel = "meta-llama/Llama-3.3-70B-Instruct-Turbo";
+constexpr double kInputMean = 800, kInputCv = 0.7, kOutputMean = 200, kOutputCv = 0.5;
+constexpr double kRatePerS = 0.5, kRho = 0.4;
+// The daily shape the generator follows (hour 0 first, UTC), mean 1.
+constexpr std::array<double, 24> kShape = {0.4, 0.3, 0.3, 0.3, 0.4, 0.6, 0.8, 1.0, 1.3, 1.5, 1.6, 1.6,
+                                           1.5, 1.5, 1.6, 1.6, 1.5, 1.3, 1.1, 1.0, 0.9, 0.8, 0.6, 0.5};
+
+Dist lognormal_by(double mean, double cv) {
+  const double s2 = std::log1p(cv * cv);
+  return Dist::lognormal(std::log(mean) - 0.5 * s2, std::sqrt(s2));
+}
+
+std::string date_time(double epoch_s) {
+  const auto whole = static_cast<long long>(std::floor(epoch_s));
+  const long long days = whole / 86400, rest = whole % 86400;
+  // Civil date from days (H. Hinnant's civil_from_days).
+  const long long z = days + 719468, era = z / 146097, doe = z - era * 146097;
+  const long long yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  const long long doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
+  const long long d = doy - (153 * mp + 2) / 5 + 1, m = mp < 10 ? mp + 3 : mp - 9, y = yoe + era * 400 + (m <= 2);
+  return fmt::format("{:04}-{:02}-{:02} {:02}:{:02}:{:09.6f}", y, m, d, rest / 3600, rest / 60 % 60,
+                     static_cast<double>(rest % 60) + (epoch_s - std::floor(epoch_s)));
+}
+
+struct Generated {
+  std::size_t requests = 0;
+  double input_sum = 0, output_sum = 0;
+};
+
+// A named CSV (time,input,output,model) of `days` days from 2026-03-02 00:00 UTC (a Monday):
+// Poisson arrivals at kRatePerS x kShape[hour], lognormal inputs and gamma outputs joined by a
+// Gaussian copula of correlation kRho.
+Generated write_log(const fs::path& path, double days, std::uint64_t seed) {
+  std::ofstream out(path);
+  out << "time,input,output,model\n";
+  Rng rng = make_stream(seed, 0, StreamPurpose::traffic);
+  const Dist input = lognormal_by(kInputMean, kInputCv);
+  const Dist output = Dist::gamma(1 / (kOutputCv * kOutputCv), kOutputMean * kOutputCv * kOutputCv);
+  const boost::math::normal standard;
+  const double start = 20514.0 * 86400;  // 2026-03-02
+  double t = 0;
+  Generated g;
+  for (;;) {
+    // Exponential gaps at the hour's rate; a gap that crosses the hour restarts there (memoryless).
+    const auto hour = static_cast<std::size_t>(std::fmod(t / 3600, 24));
+    const double rate = kRatePerS * kShape[hour];
+    const double gap = -std::log1p(-rng.uniform01()) / rate;
+    const double hour_end = (std::floor(t / 3600) + 1) * 3600;
+    if (t + gap >= hour_end) {
+      t = hour_end;
+      if (t >= days * 86400) break;
+      continue;
+    }
+    t += gap;
+    if (t >= days * 86400) break;
+    const double z1 = boost::math::quantile(standard, std::clamp(rng.uniform01(), 1e-12, 1 - 1e-12));
+    const double e = boost::math::quantile(standard, std::clamp(rng.uniform01(), 1e-12, 1 - 1e-12));
+    const double z2 = kRho * z1 + std::sqrt(1 - kRho * kRho) * e;
+    const double in = std::max(1.0, std::round(input.quantile(boost::math::cdf(standard, z1))));
+    const double outp = std::max(1.0, std::round(output.quantile(boost::math::cdf(standard, z2))));
+    out << date_time(start + t) << ',' << in << ',' << outp << ',' << kModel << '\n';
+    ++g.requests;
+    g.input_sum += in;
+    g.output_sum += outp;
+  }
+  return g;
+}
+
+FitOptions csv_options() {
+  FitOptions o;
+  o.log.format = TraceFormat::named_csv;
+  o.log.columns = TraceColumns{"time", "input", "output", "model", ""};
+  return o;
+}
+
+// Standard error of a sample cv (delta method) for a law with these raw moments.
+double cv_standard_error(double m1, double m2, double m3, double m4, double n) {
+  const double var = m2 - m1 * m1;
+  const double mu3 = m3 - 3 * m1 * m2 + 2 * m1 * m1 * m1;
+  const double mu4 = m4 - 4 * m1 * m3 + 6 * m1 * m1 * m2 - 3 * m1 * m1 * m1 * m1;
+  const double sd = std::sqrt(var);
+  // cv = sd / mean: gradient in (mean, variance) and their covariance.
+  const double d_mean = -sd / (m1 * m1), d_var = 1 / (2 * sd * m1);
+  const double v_mean = var / n, v_var = (mu4 - var * var) / n, c = mu3 / n;
+  return std::sqrt(d_mean * d_mean * v_mean + d_var * d_var * v_var + 2 * d_mean * d_var * c);
+}
+
+}  // namespace
+
+TEST_CASE("the histogram law: closed-form moments, quantiles, scale, and its TOML", "[fit][distribution]") {
+  const std::vector<double> edges{0, 10, 30}, cumulative{0.5, 1.0};
+  const Dist h = Dist::histogram(edges, cumulative, 1.0);
+  CHECK(h.mean() == Approx(12.5));
+  CHECK(h.variance() == Approx(0.5 * 100.0 / 3 + 0.5 * 1300.0 / 3 - 12.5 * 12.5));
+  CHECK(h.quantile(0.25) == Approx(5));
+  CHECK(h.quantile(0.75) == Approx(20));
+  CHECK(h.cdf(20) == Approx(0.75));
+  const Dist scaled = Dist::histogram(edges, cumulative, 2.0);
+  CHECK(scaled.mean() == Approx(25));
+  CHECK(scaled.quantile(0.75) == Approx(40));
+  CHECK(scaled.cdf(40) == Approx(0.75));
+  // Draws: the mean within 4 standard errors.
+  Rng rng(11);
+  double sum = 0;
+  const int n = 200000;
+  for (int i = 0; i < n; ++i) sum += scaled.sample(rng);
+  CHECK(std::abs(sum / n - 25) < 4 * std::sqrt(4 * h.variance() / n));
+
+  const Scenario s = load_scenario_text(fmt::format(R"(
+[scenario]
+name = "histogram"
+[[workload]]
+name = "w"
+model = "{}"
+requests_per_month = 1000
+input_tokens = {{ dist = "histogram", edges = [0, 10, 30], weights = [1, 1], scale = {{ dist = "uniform", min = 1.5, max = 2.5 }} }}
+output_tokens = {{ dist = "histogram", edges = [0, 10, 30], weights = [1, 1] }}
+)",
+                                                    kModel),
+                                        "h.toml");
+  Rng draw(3);
+  const Dist input = s.workloads[0].input_tokens.resolve(draw);
+  CHECK(input.kind() == DistKind::histogram);
+  CHECK(input.mean() > 12.5 * 1.5);
+  CHECK(input.mean() < 12.5 * 2.5);
+  CHECK(s.workloads[0].output_tokens.resolve(draw).mean() == Approx(12.5));
+  // Written back and read again: the same law.
+  const Scenario again = load_scenario_text(scenario_toml(s), "again.toml");
+  CHECK(again.workloads[0].output_tokens.describe() == s.workloads[0].output_tokens.describe());
+
+  auto error_of = [](const std::string& law) {
+    try {
+      (void)load_scenario_text(fmt::format("[scenario]\nname = \"h\"\n[[workload]]\nname = \"w\"\nmodel = \"{}\"\n"
+                                           "requests_per_month = 1000\ninput_tokens = {}\noutput_tokens = 10\n",
+                                           kModel, law),
+                               "bad.toml");
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  CHECK_THAT(error_of(R"({ dist = "histogram", edges = [0, 30, 10], weights = [1, 1] })"),
+             Catch::Contains("workload[0].input_tokens.edges"));
+  CHECK_THAT(error_of(R"({ dist = "histogram", edges = [0, 10, 30], weights = [1] })"),
+             Catch::Contains("workload[0].input_tokens.weights"));
+  CHECK_THAT(error_of(R"({ dist = "histogram", edges = [0, 10, 30], weights = [1, 1], scale = -1 })"),
+             Catch::Contains("workload[0].input_tokens.scale"));
+}
+
+TEST_CASE("fit recovers the laws, volume, daily shape and rank correlation of a generated log", "[fit]") {
+  TempDir dir;
+  const fs::path log = dir.path() / "generated.csv";
+  const Generated g = write_log(log, 3.0, 17);
+  const FitResult fit = fit_logs({log.string()}, csv_options(), builtin_catalog());
+  REQUIRE(fit.workloads.size() == 1);
+  const FittedWorkload& w = fit.workloads[0];
+  CHECK(w.model == kModel);
+  CHECK(w.requests == g.requests);
+  const double n = static_cast<double>(g.requests);
+  INFO(fit.scenario_toml);
+
+  // Means: the data's exactly, and the true ones within 4 standard errors.
+  CHECK(w.input.mean == Approx(g.input_sum / n).epsilon(1e-12));
+  CHECK(std::abs(w.input.mean - kInputMean) < 4 * kInputMean * kInputCv / std::sqrt(n));
+  CHECK(std::abs(w.output.mean - kOutputMean) < 4 * kOutputMean * kOutputCv / std::sqrt(n));
+  // The chosen laws: the generating families, their means within 1% of the data's, KS <= 0.02.
+  const FittedCandidate& in = w.input.candidates[w.input.chosen];
+  const FittedCandidate& out = w.output.candidates[w.output.chosen];
+  CHECK(in.name == "lognormal");
+  CHECK(out.name == "gamma");
+  CHECK(in.ks <= 0.02);
+  CHECK(out.ks <= 0.02);
+  CHECK(std::abs(in.mean / w.input.mean - 1) < 0.01);
+  CHECK(std::abs(out.mean / w.output.mean - 1) < 0.01);
+  for (const FittedTokenLaw* law : {&w.input, &w.output}) {
+    for (const FittedCandidate& c : law->candidates) CHECK(std::abs(c.mean / law->mean - 1) < 0.01);
+  }
+  // The cv of the chosen lognormal within 4 standard errors of the true one (from the law's
+  // moments: E X^k = exp(k mu + k^2 s2 / 2)).
+  {
+    const double s2 = std::log1p(kInputCv * kInputCv), mu = std::log(kInputMean) - 0.5 * s2;
+    auto raw = [&](double k) { return std::exp(k * mu + 0.5 * k * k * s2); };
+    const double se = cv_standard_error(raw(1), raw(2), raw(3), raw(4), n);
+    const Dist chosen = w.input.law.resolve(*std::make_unique<Rng>(1));
+    const double cv = std::sqrt(chosen.variance()) / chosen.mean();
+    CHECK(std::abs(cv - kInputCv) < 4 * se + 0.002);  // + rounding to whole tokens
+  }
+  // Volume: Poisson counts, so the rate within 4 standard errors.
+  const double true_per_month = kRatePerS * 730 * 3600;
+  CHECK(std::abs(w.requests_per_month / true_per_month - 1) < 4 / std::sqrt(n));
+  CHECK(w.requests_per_month_sd > 0);
+  // The daily shape: each hour's weight within 4 Poisson standard errors (3 days of that hour).
+  REQUIRE(w.hourly_weights);
+  for (std::size_t h = 0; h < 24; ++h) {
+    const double expected = kRatePerS * kShape[h] * 3600 * 3;
+    INFO("hour " << h);
+    CHECK(std::abs((*w.hourly_weights)[h] - kShape[h]) < 4 * kShape[h] / std::sqrt(expected) + 0.002);
+  }
+  CHECK_FALSE(w.weekend_factor);  // under two weeks
+  CHECK_FALSE(w.monthly_growth);
+  REQUIRE(w.burstiness);
+  CHECK(*w.burstiness < 0.05);  // Poisson around the daily shape
+  // Spearman of a Gaussian copula: (6 / pi) asin(rho / 2), within 4 standard errors of 20,000.
+  const double spearman = 6 / std::numbers::pi * std::asin(kRho / 2);
+  CHECK(std::abs(w.spearman - spearman) < 4 * 1.06 / std::sqrt(20000.0));
+
+  // What fit writes, run reads as it is, with the fitted means.
+  const Scenario s = load_scenario_text(fit.scenario_toml, "fitted.toml");
+  REQUIRE(s.workloads.size() == 1);
+  CHECK(s.workloads[0].traffic.hourly_weights);
+}
+
+TEST_CASE("fit reads gzip as plain, and a log in two files as one", "[fit]") {
+  TempDir dir;
+  const fs::path log = dir.path() / "generated.csv";
+  write_log(log, 0.25, 5);
+  const std::string text = slurp(log);
+  const fs::path gz = dir.path() / "generated.csv.gz";
+  gzFile file = gzopen(gz.string().c_str(), "wb");
+  REQUIRE(file != nullptr);
+  REQUIRE(gzwrite(file, text.data(), static_cast<unsigned>(text.size())) == static_cast<int>(text.size()));
+  gzclose(file);
+  const FitResult plain = fit_logs({log.string()}, csv_options(), builtin_catalog());
+  const FitResult zipped = fit_logs({gz.string()}, csv_options(), builtin_catalog());
+  auto body = [](const std::string& toml) { return toml.substr(toml.find("# Workload")); };  // past the file names
+  CHECK(body(plain.scenario_toml) == body(zipped.scenario_toml));
+
+  // The same log cut in two: the same requests and means.
+  const std::size_t middle = text.find('\n', text.size() / 2) + 1;
+  const fs::path head = dir.write("head.csv", text.substr(0, middle));
+  const fs::path tail = dir.write("tail.csv", "time,input,output,model\n" + text.substr(middle));
+  const FitResult split = fit_logs({head.string(), tail.string()}, csv_options(), builtin_catalog());
+  CHECK(split.workloads[0].requests == plain.workloads[0].requests);
+  CHECK(split.workloads[0].input.mean == plain.workloads[0].input.mean);
+  // Out of order: the second file first.
+  CHECK_THROWS_AS(fit_logs({tail.string(), head.string()}, csv_options(), builtin_catalog()), InputError);
+}
+
+TEST_CASE("fit on the shared Azure conversation trace: means kept, KS at most 0.02, and run accepts it",
+          "[fit][shared-data][cli]") {
+  const fs::path trace = fs::path(TOKENCAST_SHARED_DIR) / "data" / "traces" / "AzureLLMInferenceTrace_conv_2023.csv";
+  if (!fs::exists(trace)) {
+    WARN("shared Azure trace absent: skipped");
+    return;
+  }
+  TempDir dir;
+  const fs::path scenario = dir.path() / "fitted.toml";
+  const CliResult r = run_cli("fit " + shell_quote(trace.string()) + " --model " + kModel + " -o " +
+                              shell_quote(scenario.string()) + " --format json");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const json j = json::parse(r.out);
+  const json& w = j["workloads"][0];
+  for (const char* side : {"input_tokens", "output_tokens"}) {
+    const json& law = w[side];
+    const json& chosen = law["candidates"][law["chosen"].get<std::size_t>()];
+    INFO(side << ": " << law.dump());
+    CHECK(chosen["ks"].get<double>() <= 0.02);
+    CHECK(std::abs(chosen["mean"].get<double>() / law["mean"].get<double>() - 1) < 0.01);
+  }
+  CHECK(w["requests"].get<int>() == 19366);
+  WARN("Azure conversation trace fitted: " << w.dump());
+  const CliResult run = run_cli("run " + shell_quote(scenario.string()) + " --trials 200");
+  INFO(run.err);
+  CHECK(run.exit_code == 0);
+}
+
+TEST_CASE("bad logs are errors at FILE:LINE, and fit then writes nothing", "[fit][cli][bad-input]") {
+  TempDir dir;
+  const fs::path out = dir.path() / "out.toml";
+  auto fails = [&](const std::string& name, const std::string& contents, const std::string& expected) {
+    const fs::path log = dir.write(name, contents);
+    const CliResult r = run_cli("fit " + shell_quote(log.string()) + " --model " + kModel + " -o " +
+                                shell_quote(out.string()));
+    INFO(name << ": " << r.err);
+    CHECK(r.exit_code == 2);
+    CHECK_THAT(r.err, Catch::Contains(log.string() + expected));
+    CHECK_FALSE(fs::exists(out));
+  };
+  const std::string ok = R"({"created": 1700000000, "model": "m", "usage": {"prompt_tokens": 10, "completion_tokens": 5}})";
+  fails("truncated.jsonl", ok + "\n" + R"({"created": 1700000001, "usage": {"prompt_tok)" + "\n", ":2: error: not a JSON object");
+  fails("missing-usage.jsonl", ok + "\n" + R"({"created": 1700000001})" + "\n", ":2: error: usage");
+  fails("negative.jsonl",
+        ok + "\n" + R"({"created": 1700000001, "usage": {"prompt_tokens": -3, "completion_tokens": 5}})" + "\n",
+        ":2: error: usage.prompt_tokens: expected a token count in [0, 1e9] (got -3)");
+  fails("backwards.jsonl",
+        ok + "\n" + R"({"created": 1699999000, "usage": {"prompt_tokens": 3, "completion_tokens": 5}})" + "\n",
+        ":2: error: the time goes backwards");
+  fails("binary.jsonl", ok + "\n" + std::string("\x01\x00\x02garbage", 10) + "\n", ":2: error: binary data");
+  fails("empty.jsonl", "", ": error: the log holds no request");
+
+  // --on-error skip: the bad lines are counted and named, the rest fitted.
+  const fs::path mixed = dir.write("mixed.jsonl", ok + "\n" + R"({"created": 1700000001})" + "\n" +
+                                                      R"({"created": 1700000002, "usage": {"prompt_tokens": 12, "completion_tokens": 4}})" +
+                                                      "\n");
+  const CliResult skipped = run_cli("fit " + shell_quote(mixed.string()) + " --model " + kModel +
+                                    " --on-error skip --format json");
+  INFO(skipped.err);
+  REQUIRE(skipped.exit_code == 0);
+  const json j = json::parse(skipped.out);
+  CHECK(j["logs"][0]["bad_lines"] == 1);
+  CHECK(j["logs"][0]["first_bad_lines"][0] == 2);
+  CHECK_THAT(skipped.err, Catch::Contains("1 bad line skipped"));
+
+  // A model the catalog does not know is named.
+  const fs::path unknown = dir.write(
+      "unknown.jsonl", ok + "\n" + R"({"created": 1700000005, "model": "m", "usage": {"prompt_tokens": 9, "completion_tokens": 2}})" + "\n");
+  const CliResult r = run_cli("fit " + shell_quote(unknown.string()) + " --by model");
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains("model 'm' is not in the catalog"));
+}
