@@ -343,3 +343,42 @@ TEST_CASE("bad logs are errors at FILE:LINE, and fit then writes nothing", "[fit
   CHECK(r.exit_code == 2);
   CHECK_THAT(r.err, Catch::Contains("model 'm' is not in the catalog"));
 }
+
+TEST_CASE("a horizon under a day: a one-hour period carries the whole volume, and an empty period is refused",
+          "[fit][cli][horizon]") {
+  TempDir dir;
+  auto scenario = [&](int hours, const std::string& traffic) {
+    return dir.write("short.toml", fmt::format(R"(
+[scenario]
+name = "an hour"
+trials = 400
+seed = 9
+hours_per_month = {}
+
+[[workload]]
+name = "w"
+model = "{}"
+requests_per_month = 3600
+input_tokens = 1000
+output_tokens = 200
+{}
+)",
+                                                  hours, kModel, traffic));
+  };
+  const CliResult r = run_cli("run " + shell_quote(scenario(1, "").string()) + " --format json");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const json j = json::parse(r.out);
+  const json& requests = j["workloads"][0]["requests"];
+  // Poisson(3600) requests in the one hour: the mean within 4 standard errors of 400 trials.
+  CHECK(std::abs(requests["mean"].get<double>() - 3600) < 4 * 60 / std::sqrt(400.0));
+  CHECK(j["run"]["hours_per_month"] == 1);
+
+  // Hours 0 to 5 of a shape that is zero until 8: no traffic in the period, refused at the key.
+  const CliResult empty = run_cli(
+      "validate " +
+      shell_quote(scenario(6, "traffic = { hourly_weights = [0,0,0,0,0,0,0,0,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1] }")
+                      .string()));
+  CHECK(empty.exit_code == 2);
+  CHECK_THAT(empty.err, Catch::Contains("workload[0].traffic"));
+}

@@ -59,7 +59,7 @@ void read_settings(const loader::TableReader& root, Scenario& scenario) {
   scenario.seed = static_cast<std::uint64_t>(
       settings.integer("seed", {0, std::numeric_limits<std::int64_t>::max()}).value_or(1));
   scenario.hours_per_month =
-      static_cast<int>(settings.integer("hours_per_month", {24, 744}).value_or(730));
+      static_cast<int>(settings.integer("hours_per_month", {1, 744}).value_or(730));
 }
 
 // The models in order of first use by workloads, then by capacity options.

@@ -55,10 +55,11 @@ std::array<double, kHoursPerDay> read_hourly_weights(const TableReader& traffic,
   return weights;
 }
 
-// The first month (0-based) none of whose hours is a weekday hour of positive weight, if any: with
-// a weekend_factor of 0 such a month would have no traffic to spread its requests over.
-std::optional<int> month_without_weekday_traffic(const TrafficSpec& spec, int months,
-                                                 int hours_per_month) {
+// The first month (0-based) none of whose hours has positive weight (counting weekday hours only
+// when `weekdays_only`), if any: such a month would have no traffic to spread its requests over
+// (a weekend_factor of 0 silences the weekend hours; a short month may fall on hours of weight 0).
+std::optional<int> month_without_traffic(const TrafficSpec& spec, int months, int hours_per_month,
+                                         bool weekdays_only) {
   for (int month = 0; month < months; ++month) {
     bool has_traffic = false;
     const long first = static_cast<long>(month) * hours_per_month;
@@ -66,7 +67,7 @@ std::optional<int> month_without_weekday_traffic(const TrafficSpec& spec, int mo
       const bool weighted =
           !spec.hourly_weights ||
           (*spec.hourly_weights)[static_cast<std::size_t>(hour_of_day(hour))] > 0.0;
-      has_traffic = weighted && !is_weekend(hour);
+      has_traffic = weighted && !(weekdays_only && is_weekend(hour));
     }
     if (!has_traffic) return month;
   }
@@ -123,6 +124,13 @@ TrafficSpec read_traffic(const TableReader& traffic, int months, int hours_per_m
       }
     }
     spec.hourly_weights = read_hourly_weights(traffic, *weights);
+    if (const auto month = month_without_traffic(spec, months, hours_per_month, false)) {
+      traffic.fail_key("hourly_weights",
+                       fmt::format("month {} (hours {}..{} of the day's shape, with hours_per_month {}) has no hour "
+                                   "of positive weight, so no traffic to spread its requests over",
+                                   *month + 1, *month * hours_per_month % 24,
+                                   ((*month + 1) * hours_per_month - 1) % 24, hours_per_month));
+    }
   }
   if (auto ratio =
           optional_quantity(traffic, "daily_peak_to_mean", ValueRange{1.0, 24.0, false, true})) {
@@ -134,7 +142,7 @@ TrafficSpec read_traffic(const TableReader& traffic, int months, int hours_per_m
   if (auto factor = optional_quantity(traffic, "weekend_factor", kWeekendFactor)) {
     spec.weekend_factor = *factor;
     if (factor->support().lo <= 0.0) {
-      if (const auto month = month_without_weekday_traffic(spec, months, hours_per_month)) {
+      if (const auto month = month_without_traffic(spec, months, hours_per_month, true)) {
         traffic.fail_key(
             "weekend_factor",
             fmt::format("can be 0, which leaves month {} (hours {}..{}) without traffic: it "
