@@ -382,3 +382,48 @@ output_tokens = 200
   CHECK(empty.exit_code == 2);
   CHECK_THAT(empty.err, Catch::Contains("workload[0].traffic"));
 }
+
+TEST_CASE("LiteLLM spend logs: JSONL and CSV detected, --by TAG gives a workload per tag value, offsets read",
+          "[fit][cli][litellm]") {
+  TempDir dir;
+  // Two teams over two hours: search on Llama, support on DeepSeek, 5 s apart in turn.
+  std::string jsonl, csv = "request_id,startTime,model,prompt_tokens,completion_tokens,spend,team\n";
+  for (int i = 0; i < 1440; ++i) {
+    const bool search = i % 3 != 0;
+    const std::string model = search ? kModel : "deepseek-ai/DeepSeek-V3.1";
+    const int seconds = 5 * i;
+    // From 08:00 UTC; every other line written in UTC+02:00, the same instant.
+    const int hour = 8 + seconds / 3600, minute = seconds / 60 % 60, second = seconds % 60;
+    const std::string stamp = i % 2 == 0 ? fmt::format("2026-03-02T{:02}:{:02}:{:02}.250Z", hour, minute, second)
+                                         : fmt::format("2026-03-02T{:02}:{:02}:{:02}.250+02:00", hour + 2, minute, second);
+    const int in = 100 + (i * 37) % 900, out = 20 + (i * 11) % 200;
+    jsonl += fmt::format(R"({{"request_id": "r{}", "startTime": "{}", "model": "{}", "prompt_tokens": {}, "completion_tokens": {}, "spend": 0.001, "request_tags": ["team:{}", "env:prod"]}})"
+                         "\n",
+                         i, stamp, model, in, out, search ? "search" : "support");
+    csv += fmt::format("r{},{},{},{},{},0.001,{}\n", i, stamp, model, in, out, search ? "search" : "support");
+  }
+  for (const std::string name : {"spend.jsonl", "spend.csv"}) {
+    INFO(name);
+    const fs::path log = dir.write(name, name == "spend.jsonl" ? jsonl : csv);
+    const fs::path out = dir.path() / "teams.toml";
+    const CliResult r = run_cli("fit " + shell_quote(log.string()) + " --by team --format json -o " +
+                                shell_quote(out.string()));
+    INFO(r.err);
+    REQUIRE(r.exit_code == 0);
+    const json j = json::parse(r.out);
+    CHECK(j["logs"][0]["format"] == (name == "spend.jsonl" ? "litellm_jsonl" : "litellm_csv"));
+    REQUIRE(j["workloads"].size() == 2);
+    for (const json& w : j["workloads"]) {
+      const bool search = w["name"] == "search";
+      CHECK((search || w["name"] == "support"));
+      CHECK(w["model"] == (search ? kModel : "deepseek-ai/DeepSeek-V3.1"));
+      CHECK(w["requests"] == (search ? 960 : 480));
+      // Evenly spaced over 7,195 s: the offsets read right, or the span would be hours longer.
+      CHECK(w["span_s"].get<double>() == Approx(5.0 * 1439));
+    }
+    const Scenario s = load_scenario_file(out.string());
+    REQUIRE(s.workloads.size() == 2);
+    CHECK(s.workloads[0].tags.at("team") == s.workloads[0].name);
+    CHECK(run_cli("run " + shell_quote(out.string()) + " --trials 100").exit_code == 0);
+  }
+}

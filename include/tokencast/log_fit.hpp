@@ -19,12 +19,14 @@ namespace tokencast {
 enum class FitGrouping {
   none,   // one workload for the whole log
   model,  // one workload per model the log names
+  tag,    // one workload per value of FitOptions::log.tag (and one for the requests without it)
 };
 
 struct FitOptions {
   RequestLogOptions log;                  // format, columns and what a bad line does
   FitGrouping group_by = FitGrouping::none;
   std::optional<std::string> model;       // the catalog model of a log that names none (or of all)
+                                          // a workload's model otherwise: the one most of its requests name
   std::uint64_t seed = 1;                 // of the bootstrap
   int bootstrap_resamples = 400;
 };

@@ -20,6 +20,9 @@ enum class TraceFormat {
   openai_jsonl,    // {"created": s, "model": id, "usage": {"prompt_tokens": n, "completion_tokens": n,
                    //  "prompt_tokens_details": {"cached_tokens": n}}}
   named_csv,       // a CSV with a header, its columns named by TraceColumns
+  litellm_jsonl,   // LiteLLM spend logs, one object a line: startTime, model, prompt_tokens,
+                   // completion_tokens, request_tags ["key:value", ...], metadata
+  litellm_csv,     // a LiteLLM spend-log CSV export: startTime, model, prompt_tokens, completion_tokens
 };
 std::string_view to_string(TraceFormat format);
 
@@ -40,6 +43,7 @@ struct LoggedRequest {
   double time_s() const { return static_cast<double>(whole_s) + fraction_s; }
   double input = 0, output = 0, cached = 0;  // tokens (cached: of the input)
   std::string_view model;                    // empty when the log names none; valid in the callback
+  std::string_view tag;                      // the value of RequestLogOptions::tag, empty when absent
   std::size_t line = 0;
 };
 
@@ -63,6 +67,9 @@ struct RequestLogOptions {
   std::optional<TraceColumns> columns;
   BadLinePolicy on_bad_line = BadLinePolicy::fail;
   bool require_time_order = false;  // a request earlier than the one before is a bad line
+  // A tag to read with each request: a CSV's column of that name; in JSON, the value v of a
+  // "TAG:v" entry of request_tags (LiteLLM), else metadata.TAG.
+  std::string tag;
 };
 
 // Calls `visit` for each request of the log at `path`, in file order. Throws InputError at FILE

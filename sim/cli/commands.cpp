@@ -161,6 +161,7 @@ TraceFormat trace_format_of(const std::string& name) {
          : name == "mooncake" ? TraceFormat::mooncake_jsonl
          : name == "openai"   ? TraceFormat::openai_jsonl
          : name == "csv"      ? TraceFormat::named_csv
+         : name == "litellm"  ? TraceFormat::litellm_jsonl
                               : TraceFormat::automatic;
 }
 

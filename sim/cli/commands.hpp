@@ -50,7 +50,7 @@ struct FitArgs {
   std::vector<std::string> logs;
   std::optional<std::string> output;   // the scenario; absent or "-": standard output
   std::string format = "toml";         // toml: the scenario; json: the fit's figures
-  std::string by = "none";             // none | model
+  std::string by = "none";             // none | model | TAG
   std::optional<std::string> model;    // the catalog model of a log that names none
   std::string trace_format = "auto";   // auto | azure | mooncake | openai | csv
   std::optional<std::string> columns;  // "time=NAME,input=NAME,output=NAME[,model=NAME][,cached=NAME]"

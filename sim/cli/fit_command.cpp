@@ -127,6 +127,7 @@ std::string summary(const FitResult& fit) {
 
 int fit_command(const FitArgs& args) {
   if (args.logs.empty()) throw UsageError("fit: give at least one log");
+  if (args.by.empty()) throw UsageError("--by: expected none, model or a tag name (got an empty name)");
   if (args.format != "toml" && args.format != "json") {
     throw UsageError(fmt::format("--format: fit writes toml or json (got {})", args.format));
   }
@@ -136,7 +137,8 @@ int fit_command(const FitArgs& args) {
   options.log.format = trace_format_of(args.trace_format);
   if (args.columns) options.log.columns = trace_columns(*args.columns);
   options.log.on_bad_line = args.on_error == "skip" ? BadLinePolicy::skip : BadLinePolicy::fail;
-  options.group_by = args.by == "model" ? FitGrouping::model : FitGrouping::none;
+  options.group_by = args.by == "none" ? FitGrouping::none : args.by == "model" ? FitGrouping::model : FitGrouping::tag;
+  if (options.group_by == FitGrouping::tag) options.log.tag = args.by;
   options.model = args.model;
   options.seed = args.seed;
   const FitResult fit = fit_logs(args.logs, options, builtin_catalog());

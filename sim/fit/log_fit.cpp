@@ -40,6 +40,7 @@ struct GroupSummary {
   std::vector<MinuteBucket> minutes;  // from the logs' first minute
   ArrivalRecorder arrivals;
   std::vector<std::array<double, 2>> sample;  // (input, output) of a uniform sample of the requests
+  std::map<std::string, double, std::less<>> models;  // requests by the model they name
   Rng sample_rng;
   std::size_t first_line = 0;
   std::string first_file;
@@ -62,6 +63,11 @@ struct GroupSummary {
     b.input += r.input;
     b.output += r.output;
     arrivals.add(at_s);
+    if (!r.model.empty()) {
+      auto it = models.find(r.model);
+      if (it == models.end()) it = models.emplace(std::string(r.model), 0.0).first;
+      it->second += 1;
+    }
     // Reservoir sampling (algorithm R): each request kept with probability kSampleSize / n.
     if (sample.size() < kSampleSize) {
       sample.push_back({r.input, r.output});
@@ -277,7 +283,6 @@ FitResult fit_logs(const std::vector<std::string>& paths, const FitOptions& opti
   result.files = paths;
   std::map<std::string, std::size_t, std::less<>> group_of;
   std::vector<GroupSummary> groups;
-  std::map<std::string, double, std::less<>> model_counts;  // for a log fitted as one workload
   double first_s = std::numeric_limits<double>::quiet_NaN(), last_s = first_s;
   std::int64_t first_minute = 0;
   bool has_clock = true;
@@ -302,12 +307,9 @@ FitResult fit_logs(const std::vector<std::string>& paths, const FitOptions& opti
                                      kMaxSpanDays, (at - first_s) / kDayS));
       }
       last_s = at;
-      const std::string_view key = options.group_by == FitGrouping::model ? r.model : std::string_view();
-      if (options.group_by == FitGrouping::none && !r.model.empty()) {
-        auto it = model_counts.find(r.model);
-        if (it == model_counts.end()) it = model_counts.emplace(std::string(r.model), 0.0).first;
-        it->second += 1;
-      }
+      const std::string_view key = options.group_by == FitGrouping::model ? r.model
+                                   : options.group_by == FitGrouping::tag ? r.tag
+                                                                          : std::string_view();
       auto found = group_of.find(key);
       if (found == group_of.end()) {
         found = group_of.emplace(std::string(key), groups.size()).first;
@@ -337,13 +339,12 @@ FitResult fit_logs(const std::vector<std::string>& paths, const FitOptions& opti
   for (std::size_t gi = 0; gi < groups.size(); ++gi) {
     GroupSummary& g = groups[gi];
     FittedWorkload w;
-    // The model: the one the log names, else --model; one workload for a log naming several takes
-    // the most frequent (or --model).
-    std::string model = g.key;
+    // The model: --model, else the one most of the workload's requests name.
+    std::string model;
     if (options.model) {
       model = *options.model;
-    } else if (options.group_by == FitGrouping::none && !model_counts.empty()) {
-      model = std::max_element(model_counts.begin(), model_counts.end(),
+    } else if (!g.models.empty()) {
+      model = std::max_element(g.models.begin(), g.models.end(),
                                [](const auto& a, const auto& b) { return a.second < b.second; })->first;
     }
     if (model.empty()) {
@@ -357,7 +358,18 @@ FitResult fit_logs(const std::vector<std::string>& paths, const FitOptions& opti
                                    fmt::join(ids, ", ")));
     }
     w.model = model;
-    w.name = options.group_by == FitGrouping::model ? short_name(model) : std::string("fitted");
+    switch (options.group_by) {
+      case FitGrouping::none: w.name = "fitted"; break;
+      case FitGrouping::model: w.name = short_name(model); break;
+      case FitGrouping::tag: w.name = g.key.empty() ? std::string("untagged") : short_name(g.key); break;
+    }
+    // Unique names: a suffix where two would meet.
+    const std::string base = w.name;
+    for (int k = 2; std::any_of(result.workloads.begin(), result.workloads.end(),
+                                [&](const FittedWorkload& other) { return other.name == w.name; });
+         ++k) {
+      w.name = fmt::format("{}-{}", base, k);
+    }
     w.requests = static_cast<std::uint64_t>(g.n);
     w.span_s = span_s;
 
@@ -461,6 +473,7 @@ FitResult fit_logs(const std::vector<std::string>& paths, const FitOptions& opti
     WorkloadSpec spec;
     spec.name = w.name;
     spec.model = w.model;
+    if (options.group_by == FitGrouping::tag && !g.key.empty()) spec.tags[options.log.tag] = g.key;
     spec.requests_per_month = w.requests_per_month_quantity;
     spec.input_tokens = w.input.law;
     spec.output_tokens = w.output.law;

@@ -127,10 +127,25 @@ long long days_from_civil(long long y, unsigned m, unsigned d) {
   return era * 146097 + static_cast<long long>(doe) - 719468;
 }
 
-// "YYYY-MM-DD HH:MM:SS[.frac]" (or with a T, and a trailing Z), UTC assumed: whole seconds since
-// 1970 and the fraction apart.
+// "YYYY-MM-DD HH:MM:SS[.frac]" (or with a T), then a Z, an offset +HH:MM / -HH:MM, or nothing (UTC
+// assumed): whole seconds since 1970 UTC and the fraction apart.
 bool parse_date_time(std::string_view text, LoggedRequest& at) {
-  if (!text.empty() && text.back() == 'Z') text.remove_suffix(1);
+  long long offset_s = 0;
+  if (!text.empty() && text.back() == 'Z') {
+    text.remove_suffix(1);
+  } else if (text.size() >= 25 && (text[text.size() - 6] == '+' || text[text.size() - 6] == '-') &&
+             text[text.size() - 3] == ':') {
+    const std::string_view zone = text.substr(text.size() - 6);
+    int hours = 0, minutes = 0;
+    const auto [h_end, h_error] = std::from_chars(zone.data() + 1, zone.data() + 3, hours);
+    const auto [m_end, m_error] = std::from_chars(zone.data() + 4, zone.data() + 6, minutes);
+    if (h_error != std::errc() || m_error != std::errc() || h_end != zone.data() + 3 || m_end != zone.data() + 6 ||
+        hours > 23 || minutes > 59) {
+      return false;
+    }
+    offset_s = (zone[0] == '-' ? -1LL : 1LL) * (hours * 3600LL + minutes * 60LL);
+    text.remove_suffix(6);
+  }
   if (text.size() < 19 || text[4] != '-' || text[7] != '-' || (text[10] != ' ' && text[10] != 'T') ||
       text[13] != ':' || text[16] != ':') {
     return false;
@@ -159,7 +174,7 @@ bool parse_date_time(std::string_view text, LoggedRequest& at) {
     }
   }
   const long long days = days_from_civil(*year, static_cast<unsigned>(*month), static_cast<unsigned>(*day));
-  at.whole_s = days * 86400 + *hour * 3600LL + *minute * 60LL + *second;
+  at.whole_s = days * 86400 + *hour * 3600LL + *minute * 60LL + *second - offset_s;
   at.fraction_s = fraction;
   return true;
 }
@@ -173,12 +188,12 @@ double token_count(std::string_view what, std::optional<double> value) {
 // A CSV whose header names the columns it is read by.
 struct CsvLayout {
   std::size_t time = 0, input = 0, output = 0;
-  std::optional<std::size_t> model, cached;
+  std::optional<std::size_t> model, cached, tag;
   std::size_t needed = 0;  // fields a row must have
   bool date_time = false;  // the time column holds date-times rather than seconds
 };
 
-CsvLayout csv_layout(std::string_view header, const TraceColumns& columns) {
+CsvLayout csv_layout(std::string_view header, const TraceColumns& columns, const std::string& tag) {
   std::vector<std::string_view> names;
   split_csv(header, names);
   auto index_of = [&](const std::string& name, std::string_view role) {
@@ -194,8 +209,9 @@ CsvLayout csv_layout(std::string_view header, const TraceColumns& columns) {
   layout.output = index_of(columns.output, "output");
   if (!columns.model.empty()) layout.model = index_of(columns.model, "model");
   if (!columns.cached.empty()) layout.cached = index_of(columns.cached, "cached");
+  if (!tag.empty()) layout.tag = index_of(tag, "tag");
   layout.needed = std::max({layout.time, layout.input, layout.output, layout.model.value_or(0),
-                            layout.cached.value_or(0)}) + 1;
+                            layout.cached.value_or(0), layout.tag.value_or(0)}) + 1;
   return layout;
 }
 
@@ -226,6 +242,7 @@ void read_csv_row(std::string_view text, CsvLayout& layout, bool first_row, std:
   r.output = token_count("output tokens", parse_number(cells[layout.output]));
   r.cached = layout.cached ? token_count("cached tokens", parse_number(cells[*layout.cached])) : 0.0;
   r.model = layout.model ? cells[*layout.model] : std::string_view();
+  r.tag = layout.tag ? cells[*layout.tag] : std::string_view();
 }
 
 std::optional<double> json_number(const nlohmann::json& object, std::string_view key) {
@@ -234,8 +251,32 @@ std::optional<double> json_number(const nlohmann::json& object, std::string_view
   return it->get<double>();
 }
 
-void read_json_row(std::string_view text, TraceFormat format, nlohmann::json& object, std::string& model,
-                   LoggedRequest& r) {
+// The value of `tag` for a JSON request: v of a "TAG:v" entry of request_tags, else metadata.TAG.
+void read_json_tag(const nlohmann::json& object, const std::string& tag, std::string& value, LoggedRequest& r) {
+  value.clear();
+  r.tag = {};
+  if (tag.empty()) return;
+  if (const auto tags = object.find("request_tags"); tags != object.end() && tags->is_array()) {
+    for (const nlohmann::json& entry : *tags) {
+      if (!entry.is_string()) continue;
+      const std::string& text = entry.get_ref<const std::string&>();
+      if (text.size() > tag.size() && text.compare(0, tag.size(), tag) == 0 && text[tag.size()] == ':') {
+        value = text.substr(tag.size() + 1);
+        r.tag = value;
+        return;
+      }
+    }
+  }
+  if (const auto metadata = object.find("metadata"); metadata != object.end() && metadata->is_object()) {
+    if (const auto it = metadata->find(tag); it != metadata->end() && it->is_string()) {
+      value = it->get<std::string>();
+      r.tag = value;
+    }
+  }
+}
+
+void read_json_row(std::string_view text, TraceFormat format, const std::string& tag, nlohmann::json& object,
+                   std::string& model, std::string& tag_value, LoggedRequest& r) {
   try {
     object = nlohmann::json::parse(text);
   } catch (const nlohmann::json::parse_error& e) {
@@ -251,6 +292,27 @@ void read_json_row(std::string_view text, TraceFormat format, nlohmann::json& ob
     r.output = token_count("output_length", json_number(object, "output_length"));
     r.cached = 0;
     r.model = {};
+    r.tag = {};
+    return;
+  }
+  model.clear();
+  if (const auto id = object.find("model"); id != object.end() && id->is_string()) model = id->get<std::string>();
+  r.model = model;
+  read_json_tag(object, tag, tag_value, r);
+  if (format == TraceFormat::litellm_jsonl) {
+    const auto start = object.find("startTime");
+    bool read = false;
+    if (start != object.end() && start->is_string()) {
+      read = parse_date_time(start->get_ref<const std::string&>(), r);
+    } else if (start != object.end() && start->is_number()) {
+      r.whole_s = 0;
+      r.fraction_s = start->get<double>();
+      read = true;
+    }
+    if (!read) bad("startTime: expected a date-time YYYY-MM-DDTHH:MM:SS[.frac][Z|+HH:MM] or epoch seconds");
+    r.input = token_count("prompt_tokens", json_number(object, "prompt_tokens"));
+    r.output = token_count("completion_tokens", json_number(object, "completion_tokens"));
+    r.cached = 0;
     return;
   }
   const auto created = json_number(object, "created");
@@ -270,9 +332,6 @@ void read_json_row(std::string_view text, TraceFormat format, nlohmann::json& ob
     bad(fmt::format("usage.prompt_tokens_details.cached_tokens: more than the prompt (got {}, expected at most {})",
                     r.cached, r.input));
   }
-  model.clear();
-  if (const auto id = object.find("model"); id != object.end() && id->is_string()) model = id->get<std::string>();
-  r.model = model;
 }
 
 TraceFormat detect(std::string_view first, bool has_columns) {
@@ -285,8 +344,10 @@ TraceFormat detect(std::string_view first, bool has_columns) {
     }
     if (object.contains("timestamp") && object.contains("input_length")) return TraceFormat::mooncake_jsonl;
     if (object.contains("created") && object.contains("usage")) return TraceFormat::openai_jsonl;
-    bad("unknown JSON log: expected Mooncake keys (timestamp, input_length, output_length) or an "
-        "OpenAI-compatible response (created, usage.prompt_tokens, usage.completion_tokens)");
+    if (object.contains("startTime") && object.contains("prompt_tokens")) return TraceFormat::litellm_jsonl;
+    bad("unknown JSON log: expected Mooncake keys (timestamp, input_length, output_length), an "
+        "OpenAI-compatible response (created, usage.prompt_tokens, usage.completion_tokens) or a LiteLLM spend "
+        "log (startTime, model, prompt_tokens, completion_tokens)");
   }
   if (has_columns) return TraceFormat::named_csv;
   std::vector<std::string_view> names;
@@ -294,6 +355,8 @@ TraceFormat detect(std::string_view first, bool has_columns) {
   if (names.size() >= 3 && names[0] == "TIMESTAMP" && names[1] == "ContextTokens" && names[2] == "GeneratedTokens") {
     return TraceFormat::azure_csv;
   }
+  auto has = [&](std::string_view name) { return std::find(names.begin(), names.end(), name) != names.end(); };
+  if (has("startTime") && has("prompt_tokens") && has("completion_tokens")) return TraceFormat::litellm_csv;
   bad(fmt::format("unknown CSV header '{}': expected the Azure trace's TIMESTAMP,ContextTokens,GeneratedTokens, or "
                   "name the columns with --columns time=NAME,input=NAME,output=NAME",
                   first.substr(0, 200)));
@@ -308,6 +371,8 @@ std::string_view to_string(TraceFormat format) {
     case TraceFormat::mooncake_jsonl: return "mooncake_jsonl";
     case TraceFormat::openai_jsonl: return "openai_jsonl";
     case TraceFormat::named_csv: return "named_csv";
+    case TraceFormat::litellm_jsonl: return "litellm_jsonl";
+    case TraceFormat::litellm_csv: return "litellm_csv";
   }
   return "automatic";
 }
@@ -323,7 +388,7 @@ RequestLogStats for_each_logged_request(const std::string& path, const RequestLo
   bool header_read = false, first_row = true;
   std::vector<std::string_view> cells;
   nlohmann::json object;
-  std::string model;
+  std::string model, tag_value;
   LoggedRequest r;
   double previous_s = -std::numeric_limits<double>::infinity();
   std::string_view text;
@@ -342,18 +407,27 @@ RequestLogStats for_each_logged_request(const std::string& path, const RequestLo
         if (format == TraceFormat::automatic) format = detect(row, options.columns.has_value());
         if (format == TraceFormat::named_csv && !options.columns) bad("a named CSV needs --columns");
         if (format == TraceFormat::azure_csv) {
-          layout = csv_layout(row, {"TIMESTAMP", "ContextTokens", "GeneratedTokens", "", ""});
+          layout = csv_layout(row, {"TIMESTAMP", "ContextTokens", "GeneratedTokens", "", ""}, options.tag);
+          continue;
+        }
+        if (format == TraceFormat::litellm_csv) {
+          std::vector<std::string_view> names;
+          split_csv(row, names);
+          const bool named = std::find(names.begin(), names.end(), "model") != names.end();
+          layout = csv_layout(row, {"startTime", "prompt_tokens", "completion_tokens", named ? "model" : "", ""},
+                              options.tag);
           continue;
         }
         if (format == TraceFormat::named_csv) {
-          layout = csv_layout(row, *options.columns);
+          layout = csv_layout(row, *options.columns, options.tag);
           continue;
         }
         reading_header = false;
       }
-      const bool json = format == TraceFormat::mooncake_jsonl || format == TraceFormat::openai_jsonl;
+      const bool json = format == TraceFormat::mooncake_jsonl || format == TraceFormat::openai_jsonl ||
+                        format == TraceFormat::litellm_jsonl;
       if (json) {
-        read_json_row(row, format, object, model, r);
+        read_json_row(row, format, options.tag, object, model, tag_value, r);
       } else {
         read_csv_row(row, layout, first_row, cells, r);
         first_row = false;
@@ -380,7 +454,8 @@ RequestLogStats for_each_logged_request(const std::string& path, const RequestLo
   }
   stats.format = format;
   stats.has_clock = format == TraceFormat::azure_csv || format == TraceFormat::openai_jsonl ||
-                    (format == TraceFormat::named_csv && layout.date_time);
+                    format == TraceFormat::litellm_jsonl ||
+                    ((format == TraceFormat::named_csv || format == TraceFormat::litellm_csv) && layout.date_time);
   if (stats.requests == 0) {
     fail_file(stats.bad_lines > 0 ? fmt::format("no request could be read ({} bad lines; the first: {})",
                                                 stats.bad_lines, stats.first_bad_message)
