@@ -427,3 +427,23 @@ TEST_CASE("LiteLLM spend logs: JSONL and CSV detected, --by TAG gives a workload
     CHECK(run_cli("run " + shell_quote(out.string()) + " --trials 100").exit_code == 0);
   }
 }
+
+TEST_CASE("a workload of one request fits (no gaps to measure), and --by model names each model's workload",
+          "[fit][cli]") {
+  TempDir dir;
+  const fs::path log = dir.write(
+      "two-models.jsonl",
+      fmt::format(R"({{"created": 1700000000, "model": "{0}", "usage": {{"prompt_tokens": 10, "completion_tokens": 5}}}}
+{{"created": 1700000001, "model": "deepseek-ai/DeepSeek-V3.1", "usage": {{"prompt_tokens": 30, "completion_tokens": 7}}}}
+{{"created": 1700000002, "model": "{0}", "usage": {{"prompt_tokens": 12, "completion_tokens": 4}}}}
+)",
+                  kModel));
+  const CliResult r = run_cli("fit " + shell_quote(log.string()) + " --by model --format json");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const json j = json::parse(r.out);
+  REQUIRE(j["workloads"].size() == 2);
+  CHECK(j["workloads"][1]["model"] == "deepseek-ai/DeepSeek-V3.1");
+  CHECK(j["workloads"][1]["requests"] == 1);
+  CHECK(j["workloads"][1]["input_tokens"]["mean"] == 30);
+}

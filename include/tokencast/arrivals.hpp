@@ -68,6 +68,7 @@ class ArrivalRecorder {
   void add(double time_s);  // in time order
   ArrivalMeasurement finish() const;
   std::size_t count() const { return count_; }
+  double span_s() const { return count_ == 0 ? 0.0 : last_ - first_; }
 
  private:
   struct Windows {

@@ -467,7 +467,8 @@ FitResult fit_logs(const std::vector<std::string>& paths, const FitOptions& opti
         w.burstiness = std::sqrt(std::max(0.0, variance - poisson / count));
       }
     }
-    w.arrivals = g.arrivals.finish();
+    // A workload of one request, or of requests at one instant, has no gaps to measure.
+    if (g.arrivals.count() >= 2 && g.arrivals.span_s() > 0) w.arrivals = g.arrivals.finish();
     w.spearman = spearman(g.sample);
 
     WorkloadSpec spec;
