@@ -447,3 +447,20 @@ TEST_CASE("a workload of one request fits (no gaps to measure), and --by model n
   CHECK(j["workloads"][1]["requests"] == 1);
   CHECK(j["workloads"][1]["input_tokens"]["mean"] == 30);
 }
+
+TEST_CASE("a CSV field in quotes may hold commas and doubled quotes", "[fit][cli]") {
+  TempDir dir;
+  std::string csv = "request_id,metadata,startTime,model,prompt_tokens,completion_tokens,team\n";
+  for (int i = 0; i < 20; ++i) {
+    csv += fmt::format("r{},\"{{\"\"user\"\": \"\"u{}\"\", \"\"note\"\": \"\"a, b\"\"}}\",2026-03-02T08:00:{:02}Z,{},{},{},\"x, {}\"\n",
+                       i, i, i, kModel, 100 + i, 10 + i, i % 2 == 0 ? "even" : "odd");
+  }
+  const fs::path log = dir.write("quoted.csv", csv);
+  const CliResult r = run_cli("fit " + shell_quote(log.string()) + " --by team --format json");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const json j = json::parse(r.out);
+  REQUIRE(j["workloads"].size() == 2);
+  CHECK(j["workloads"][0]["requests"] == 10);
+  CHECK(j["workloads"][0]["input_tokens"]["mean"] == 109);  // 100, 102, ..., 118
+}

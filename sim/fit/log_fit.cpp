@@ -26,6 +26,8 @@ constexpr double kHoursPerMonth = 730.0;
 constexpr double kDaysPerMonth = 365.25 / 12.0;
 constexpr double kMaxSpanDays = 400.0;  // minute buckets: 13 MB a workload at most
 constexpr std::size_t kSampleSize = 20000;
+// The minute buckets of every workload together: beyond this, group more coarsely or fit a part.
+constexpr double kMaxBucketBytes = 1024.0 * 1024 * 1024;
 constexpr double kMaxOnPeriodS = 3600;  // an on/off fit with longer on periods is not a burst within the hour
 
 struct MinuteBucket {
@@ -311,13 +313,20 @@ FitResult fit_logs(const std::vector<std::string>& paths, const FitOptions& opti
                                    : options.group_by == FitGrouping::tag ? r.tag
                                                                           : std::string_view();
       auto found = group_of.find(key);
+      const auto minute = static_cast<std::size_t>(static_cast<std::int64_t>(std::floor(at / kMinuteS)) - first_minute);
+      const double groups_after = static_cast<double>(groups.size() + (found == group_of.end() ? 1 : 0));
+      if (groups_after * static_cast<double>(minute + 1) * sizeof(MinuteBucket) > kMaxBucketBytes) {
+        throw InputError({path, static_cast<int>(r.line), 0}, "",
+                         fmt::format("{} workloads over {:.1f} days of log would take more than {:.0f} GiB of minute "
+                                     "buckets: group more coarsely (--by) or fit a part of the log",
+                                     groups_after, (at - first_s) / kDayS, kMaxBucketBytes / (1 << 30)));
+      }
       if (found == group_of.end()) {
         found = group_of.emplace(std::string(key), groups.size()).first;
         groups.emplace_back(std::string(key), options.seed, groups.size());
         groups.back().first_file = path;
         groups.back().first_line = r.line;
       }
-      const auto minute = static_cast<std::size_t>(static_cast<std::int64_t>(std::floor(at / kMinuteS)) - first_minute);
       groups[found->second].add(r, at, minute);
     });
     has_clock = has_clock && stats.has_clock;

@@ -99,11 +99,27 @@ std::string_view trim(std::string_view text) {
   return text;
 }
 
+// RFC 4180 fields: a field in double quotes may hold commas, and "" for a quote (left doubled in
+// the view: the fields read here are numbers, dates, model ids and tags).
 void split_csv(std::string_view line, std::vector<std::string_view>& cells) {
   cells.clear();
   std::size_t start = 0;
   for (;;) {
-    const std::size_t comma = line.find(',', start);
+    std::size_t at = start;
+    while (at < line.size() && (line[at] == ' ' || line[at] == '\t')) ++at;
+    std::size_t comma = std::string_view::npos;
+    if (at < line.size() && line[at] == '"') {
+      // The closing quote is the first one not doubled.
+      std::size_t close = at + 1;
+      for (;;) {
+        close = line.find('"', close);
+        if (close == std::string_view::npos || close + 1 >= line.size() || line[close + 1] != '"') break;
+        close += 2;
+      }
+      comma = close == std::string_view::npos ? std::string_view::npos : line.find(',', close);
+    } else {
+      comma = line.find(',', start);
+    }
     cells.push_back(trim(line.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start)));
     if (comma == std::string_view::npos) return;
     start = comma + 1;
