@@ -81,6 +81,9 @@ class Dist {
 
  private:
   double sample_other(Rng& rng) const;
+  // An empirical or a histogram: its table and scale.
+  static Dist tabulated(DistKind kind, std::span<const double> values, std::span<const double> cumulative_weights,
+                        double scale);
 
   DistKind kind_ = DistKind::fixed;
   // Parameters by kind: fixed (a=value); uniform (a=min, b=max); triangular (a=min, b=mode,

@@ -63,7 +63,8 @@ struct CatalogArgs {
   std::string format = "table";
 };
 
-// --trace-format's names ("auto", "azure", "mooncake", "openai", "csv") as formats.
+// --trace-format's names, and the formats they stand for.
+inline const std::vector<std::string> trace_format_names = {"auto", "azure", "mooncake", "openai", "csv", "litellm"};
 TraceFormat trace_format_of(const std::string& name);
 // "time=A,input=B,output=C[,model=D][,cached=E]" for --columns; a UsageError otherwise.
 TraceColumns trace_columns(const std::string& text);

@@ -139,7 +139,7 @@ int main(int argc, char** argv) {
                            "With --replay: superpose K time-shifted copies of the trace (K times its rate), 0..10000");
   capacity_cmd->add_option("--rate", numbers.rate, "With --replay: scale the trace to R requests per second");
   capacity_cmd->add_option("--trace-format", capacity.trace_format, "With --replay: the trace's format")
-      ->check(CLI::IsMember({"auto", "azure", "mooncake", "openai", "csv", "litellm"}));
+      ->check(CLI::IsMember(trace_format_names));
   capacity_cmd->add_option("--columns", capacity.columns,
                            "With --replay of a CSV: time=NAME,input=NAME,output=NAME (time in seconds or a date-time)");
   capacity_cmd->add_option("--arrival-scv", numbers.arrival_scv,
@@ -164,7 +164,7 @@ int main(int argc, char** argv) {
                       "CSV column, a LiteLLM request_tags entry TAG:value, or metadata.TAG)");
   fit_cmd->add_option("--model", fit.model, "The catalog model of a log that names none (or of every request)");
   fit_cmd->add_option("--trace-format", fit.trace_format, "The logs' format (litellm: LiteLLM spend-log JSONL)")
-      ->check(CLI::IsMember({"auto", "azure", "mooncake", "openai", "csv", "litellm"}));
+      ->check(CLI::IsMember(trace_format_names));
   fit_cmd->add_option("--columns", fit.columns,
                       "For a CSV: time=NAME,input=NAME,output=NAME[,model=NAME][,cached=NAME]");
   fit_cmd->add_option("--on-error", fit.on_error, "A bad line fails the fit (fail) or is counted and skipped (skip)")

@@ -114,6 +114,21 @@ double spearman(const std::vector<std::array<double, 2>>& pairs) {
   return saa > 0 && sbb > 0 ? sab / std::sqrt(saa * sbb) : 0.0;
 }
 
+// The logs' span in whole minutes from the first: the first and last are covered only in part.
+struct Timeline {
+  std::int64_t first_minute = 0;  // minutes since 1970 (or the log's origin)
+  std::size_t minutes = 0;
+  double first_share = 1, last_share = 1;
+  double covered(std::size_t m) const { return m == 0 ? first_share : m + 1 == minutes ? last_share : 1.0; }
+};
+
+double requests_in(const GroupSummary& g, std::size_t minute) {
+  return minute < g.minutes.size() ? g.minutes[minute].requests : 0.0;
+}
+
+// Division rounded down, for minutes before 1970.
+std::int64_t floor_div(std::int64_t a, std::int64_t b) { return a >= 0 ? a / b : (a - b + 1) / b; }
+
 // Time blocks of the bootstrap: requests, tokens and the seconds each covers.
 struct Block {
   double requests = 0, input = 0, output = 0, seconds = 0;
@@ -121,15 +136,13 @@ struct Block {
 
 // Calendar days when the logs span two days or more (so drift between days counts), else 20
 // blocks of equal whole minutes.
-std::vector<Block> blocks_of(const GroupSummary& g, std::size_t minutes, double first_minute_share,
-                             double last_minute_share, std::string& described) {
-  const bool days = static_cast<double>(minutes) * kMinuteS >= 2 * kDayS;
-  const std::size_t width = days ? 1440 : std::max<std::size_t>(1, (minutes + 19) / 20);
-  std::vector<Block> blocks((minutes + width - 1) / width);
-  for (std::size_t m = 0; m < minutes; ++m) {
+std::vector<Block> blocks_of(const GroupSummary& g, const Timeline& t, std::string& described) {
+  const bool days = static_cast<double>(t.minutes) * kMinuteS >= 2 * kDayS;
+  const std::size_t width = days ? 1440 : std::max<std::size_t>(1, (t.minutes + 19) / 20);
+  std::vector<Block> blocks((t.minutes + width - 1) / width);
+  for (std::size_t m = 0; m < t.minutes; ++m) {
     Block& b = blocks[m / width];
-    // The first and last minutes are covered only in part.
-    b.seconds += kMinuteS * (m == 0 ? first_minute_share : m + 1 == minutes ? last_minute_share : 1.0);
+    b.seconds += kMinuteS * t.covered(m);
     if (m < g.minutes.size()) {
       b.requests += g.minutes[m].requests;
       b.input += g.minutes[m].input;
@@ -277,6 +290,87 @@ std::string workload_comment(const FittedWorkload& w, const FitOptions& options)
   return out;
 }
 
+// The daily shape, weekend factor, growth and hour-to-hour burstiness, each where the log is long
+// enough, from one pass over the minutes (on the calendar clock, UTC).
+void fit_traffic(const GroupSummary& g, const Timeline& t, bool has_clock, double span_s, FittedWorkload& w) {
+  std::array<double, 24> hour_requests{}, hour_minutes{};
+  std::array<double, 2> weekend_requests{}, weekend_minutes{};  // weekday, weekend
+  std::map<std::int64_t, double> day_requests;
+  std::map<std::int64_t, std::pair<double, double>> clock_hours;  // hour -> (requests, minutes covered)
+  for (std::size_t m = 0; m < t.minutes; ++m) {
+    const std::int64_t absolute = t.first_minute + static_cast<std::int64_t>(m);
+    const std::int64_t clock_hour = floor_div(absolute, 60), day = floor_div(absolute, 1440);
+    const auto hour = static_cast<std::size_t>(clock_hour - 24 * day);
+    const bool weekend = ((day + 3) % 7 + 7) % 7 >= 5;  // 1970-01-01 was a Thursday: day 0 -> index 3
+    const double requests = requests_in(g, m), share = t.covered(m);
+    hour_requests[hour] += requests;
+    hour_minutes[hour] += share;
+    weekend_requests[weekend ? 1 : 0] += requests;
+    weekend_minutes[weekend ? 1 : 0] += share;
+    day_requests[day] += requests;
+    auto& [in_hour, covered] = clock_hours[clock_hour];
+    in_hour += requests;
+    covered += share;
+  }
+  const double days = span_s / kDayS;
+  if (has_clock && days >= 2) {
+    std::array<double, 24> weights{};
+    double mean = 0;
+    for (std::size_t h = 0; h < 24; ++h) mean += (weights[h] = hour_minutes[h] > 0 ? hour_requests[h] / hour_minutes[h] : 0.0);
+    mean /= 24;
+    for (double& v : weights) v = std::round(v / mean * 1e4) / 1e4;
+    w.hourly_weights = weights;
+  }
+  if (has_clock && days >= 14 && weekend_minutes[0] > 0 && weekend_minutes[1] > 0 && weekend_requests[0] > 0) {
+    w.weekend_factor = (weekend_requests[1] / weekend_minutes[1]) / (weekend_requests[0] / weekend_minutes[0]);
+  }
+  if (days >= 60) {
+    // Least squares of log daily requests on the day (whole days only), growth per month.
+    double sx = 0, sy = 0, sxx = 0, sxy = 0, k = 0;
+    std::vector<std::pair<double, double>> points;
+    const auto first_day = day_requests.begin()->first, last_day = day_requests.rbegin()->first;
+    for (const auto& [day, requests] : day_requests) {
+      if (day == first_day || day == last_day || !(requests > 0)) continue;
+      const auto x = static_cast<double>(day - first_day), y = std::log(requests);
+      points.emplace_back(x, y);
+      sx += x;
+      sy += y;
+      sxx += x * x;
+      sxy += x * y;
+      k += 1;
+    }
+    if (k >= 30) {
+      const double slope = (k * sxy - sx * sy) / (k * sxx - sx * sx);
+      const double intercept = (sy - slope * sx) / k;
+      double residual = 0;
+      for (const auto& [x, y] : points) residual += std::pow(y - intercept - slope * x, 2);
+      const double se = std::sqrt(residual / (k - 2) / (sxx - sx * sx / k));
+      w.monthly_growth = std::expm1(slope * kDaysPerMonth);
+      w.monthly_growth_sd = (1 + *w.monthly_growth) * kDaysPerMonth * se;
+    }
+  }
+  // Hour-to-hour: whole clock hours, their counts against the daily shape (or the mean rate);
+  // the Poisson part of the variance (1 / expected) taken out.
+  const double rate_per_hour = g.n / span_s * 3600;
+  double sum = 0, squares = 0, poisson = 0, count = 0;
+  for (const auto& [clock_hour, value] : clock_hours) {
+    if (value.second < 60 - 1e-9) continue;  // a part hour
+    const auto hod = static_cast<std::size_t>(clock_hour - 24 * floor_div(clock_hour, 24));
+    const double expected = rate_per_hour * (w.hourly_weights ? (*w.hourly_weights)[hod] : 1.0);
+    if (!(expected > 0)) continue;
+    const double ratio = value.first / expected;
+    sum += ratio;
+    squares += ratio * ratio;
+    poisson += 1 / expected;
+    count += 1;
+  }
+  if (count >= 2) {
+    const double mean = sum / count;
+    const double variance = (squares - count * mean * mean) / (count - 1);
+    w.burstiness = std::sqrt(std::max(0.0, variance - poisson / count));
+  }
+}
+
 }  // namespace
 
 FitResult fit_logs(const std::vector<std::string>& paths, const FitOptions& options, const Catalog& catalog) {
@@ -287,6 +381,7 @@ FitResult fit_logs(const std::vector<std::string>& paths, const FitOptions& opti
   std::vector<GroupSummary> groups;
   double first_s = std::numeric_limits<double>::quiet_NaN(), last_s = first_s;
   std::int64_t first_minute = 0;
+  std::size_t latest_minute = 0;
   bool has_clock = true;
   RequestLogOptions log = options.log;
   log.require_time_order = true;
@@ -315,7 +410,10 @@ FitResult fit_logs(const std::vector<std::string>& paths, const FitOptions& opti
       auto found = group_of.find(key);
       const auto minute = static_cast<std::size_t>(static_cast<std::int64_t>(std::floor(at / kMinuteS)) - first_minute);
       const double groups_after = static_cast<double>(groups.size() + (found == group_of.end() ? 1 : 0));
-      if (groups_after * static_cast<double>(minute + 1) * sizeof(MinuteBucket) > kMaxBucketBytes) {
+      // Checked only where the buckets grow: a new workload, or a new latest minute.
+      const bool grows = found == group_of.end() || minute > latest_minute;
+      latest_minute = std::max(latest_minute, minute);
+      if (grows && groups_after * static_cast<double>(minute + 1) * sizeof(MinuteBucket) > kMaxBucketBytes) {
         throw InputError({path, static_cast<int>(r.line), 0}, "",
                          fmt::format("{} workloads over {:.1f} days of log would take more than {:.0f} GiB of minute "
                                      "buckets: group more coarsely (--by) or fit a part of the log",
@@ -337,9 +435,13 @@ FitResult fit_logs(const std::vector<std::string>& paths, const FitOptions& opti
   if (!(span_s > 0)) {
     throw InputError({paths.front(), 0, 0}, "", "the log's requests all arrive at one instant: a fit needs a span of time");
   }
-  const auto minutes = static_cast<std::size_t>(static_cast<std::int64_t>(std::floor(last_s / kMinuteS)) - first_minute) + 1;
-  const double first_share = 1.0 - (first_s / kMinuteS - std::floor(first_s / kMinuteS));
-  const double last_share = minutes == 1 ? span_s / kMinuteS : last_s / kMinuteS - std::floor(last_s / kMinuteS);
+  Timeline timeline;
+  timeline.first_minute = first_minute;
+  timeline.minutes =
+      static_cast<std::size_t>(static_cast<std::int64_t>(std::floor(last_s / kMinuteS)) - first_minute) + 1;
+  timeline.first_share = 1.0 - (first_s / kMinuteS - std::floor(first_s / kMinuteS));
+  timeline.last_share =
+      timeline.minutes == 1 ? span_s / kMinuteS : last_s / kMinuteS - std::floor(last_s / kMinuteS);
 
   Scenario scenario;
   scenario.name = fmt::format("fitted from {}{}", paths.front(), paths.size() > 1 ? fmt::format(" and {} more", paths.size() - 1) : "");
@@ -383,7 +485,7 @@ FitResult fit_logs(const std::vector<std::string>& paths, const FitOptions& opti
     w.span_s = span_s;
 
     Rng rng = make_stream(options.seed, 0, StreamPurpose::log_fit, gi, 1);
-    const std::vector<Block> blocks = blocks_of(g, minutes, first_share, last_share, w.blocks);
+    const std::vector<Block> blocks = blocks_of(g, timeline, w.blocks);
     w.block_count = static_cast<int>(blocks.size());
     const BootstrapSpread spread = bootstrap(blocks, options.bootstrap_resamples, rng);
     w.input = fitted_law(g.input, g.input_sum, g.input_squares, g.n, spread.input_mean);
@@ -393,89 +495,7 @@ FitResult fit_logs(const std::vector<std::string>& paths, const FitOptions& opti
     w.requests_per_month_sd = w.requests_per_month * spread.rate;
     w.requests_per_month_quantity = fit::uncertain_positive(w.requests_per_month, spread.rate);
 
-    // Hours of the day and days of the week, on the calendar clock (UTC).
-    std::array<double, 24> hour_requests{}, hour_minutes{};
-    std::array<double, 2> weekend_requests{}, weekend_minutes{};  // weekday, weekend
-    std::map<std::int64_t, double> day_requests;
-    for (std::size_t m = 0; m < minutes; ++m) {
-      const std::int64_t absolute = first_minute + static_cast<std::int64_t>(m);
-      const auto hour = static_cast<std::size_t>(((absolute / 60) % 24 + 24) % 24);
-      const std::int64_t day = absolute >= 0 ? absolute / 1440 : (absolute - 1439) / 1440;
-      const bool weekend = ((day + 3) % 7 + 7) % 7 >= 5;  // 1970-01-01 was a Thursday: day 0 -> index 3
-      const double requests = m < g.minutes.size() ? g.minutes[m].requests : 0.0;
-      const double share = m == 0 ? first_share : m + 1 == minutes ? last_share : 1.0;
-      hour_requests[hour] += requests;
-      hour_minutes[hour] += share;
-      weekend_requests[weekend ? 1 : 0] += requests;
-      weekend_minutes[weekend ? 1 : 0] += share;
-      day_requests[day] += requests;
-    }
-    const double days = span_s / kDayS;
-    if (has_clock && days >= 2) {
-      std::array<double, 24> weights{};
-      double mean = 0;
-      for (std::size_t h = 0; h < 24; ++h) mean += (weights[h] = hour_minutes[h] > 0 ? hour_requests[h] / hour_minutes[h] : 0.0);
-      mean /= 24;
-      for (double& v : weights) v = std::round(v / mean * 1e4) / 1e4;
-      w.hourly_weights = weights;
-    }
-    if (has_clock && days >= 14 && weekend_minutes[0] > 0 && weekend_minutes[1] > 0 && weekend_requests[0] > 0) {
-      w.weekend_factor = (weekend_requests[1] / weekend_minutes[1]) / (weekend_requests[0] / weekend_minutes[0]);
-    }
-    if (days >= 60) {
-      // Least squares of log daily requests on the day (whole days only), growth per month.
-      double sx = 0, sy = 0, sxx = 0, sxy = 0, k = 0;
-      std::vector<std::pair<double, double>> points;
-      const auto first_day = day_requests.begin()->first, last_day = day_requests.rbegin()->first;
-      for (const auto& [day, requests] : day_requests) {
-        if (day == first_day || day == last_day || !(requests > 0)) continue;
-        const auto x = static_cast<double>(day - first_day), y = std::log(requests);
-        points.emplace_back(x, y);
-        sx += x;
-        sy += y;
-        sxx += x * x;
-        sxy += x * y;
-        k += 1;
-      }
-      if (k >= 30) {
-        const double slope = (k * sxy - sx * sy) / (k * sxx - sx * sx);
-        const double intercept = (sy - slope * sx) / k;
-        double residual = 0;
-        for (const auto& [x, y] : points) residual += std::pow(y - intercept - slope * x, 2);
-        const double se = std::sqrt(residual / (k - 2) / (sxx - sx * sx / k));
-        w.monthly_growth = std::expm1(slope * kDaysPerMonth);
-        w.monthly_growth_sd = (1 + *w.monthly_growth) * kDaysPerMonth * se;
-      }
-    }
-    // Hour-to-hour: whole clock hours, their counts against the daily shape (or the mean rate);
-    // the Poisson part of the variance (1 / expected) taken out.
-    {
-      std::map<std::int64_t, std::pair<double, double>> hours;  // hour -> (requests, minutes covered)
-      for (std::size_t m = 0; m < minutes; ++m) {
-        const std::int64_t absolute = first_minute + static_cast<std::int64_t>(m);
-        auto& [requests, covered] = hours[absolute >= 0 ? absolute / 60 : (absolute - 59) / 60];
-        requests += m < g.minutes.size() ? g.minutes[m].requests : 0.0;
-        covered += m == 0 ? first_share : m + 1 == minutes ? last_share : 1.0;
-      }
-      const double rate_per_hour = g.n / span_s * 3600;
-      double sum = 0, squares = 0, poisson = 0, count = 0;
-      for (const auto& [hour, value] : hours) {
-        if (value.second < 60 - 1e-9) continue;  // a part hour
-        const auto hod = static_cast<std::size_t>((hour % 24 + 24) % 24);
-        const double expected = rate_per_hour * (w.hourly_weights ? (*w.hourly_weights)[hod] : 1.0);
-        if (!(expected > 0)) continue;
-        const double ratio = value.first / expected;
-        sum += ratio;
-        squares += ratio * ratio;
-        poisson += 1 / expected;
-        count += 1;
-      }
-      if (count >= 2) {
-        const double mean = sum / count;
-        const double variance = (squares - count * mean * mean) / (count - 1);
-        w.burstiness = std::sqrt(std::max(0.0, variance - poisson / count));
-      }
-    }
+    fit_traffic(g, timeline, has_clock, span_s, w);
     // A workload of one request, or of requests at one instant, has no gaps to measure.
     if (g.arrivals.count() >= 2 && g.arrivals.span_s() > 0) w.arrivals = g.arrivals.finish();
     w.spearman = spearman(g.sample);

@@ -30,11 +30,6 @@ void TokenHistogram::add(double tokens) {
   ++total_;
 }
 
-void TokenHistogram::merge(const TokenHistogram& other) {
-  for (std::size_t i = 0; i < counts_.size(); ++i) counts_[i] += other.counts_[i];
-  total_ += other.total_;
-}
-
 double TokenHistogram::lower(std::size_t bin) const {
   if (bin < kExact) return std::max(0.0, static_cast<double>(bin) - 0.5);
   return (kExact - 0.5) * std::pow(kRatio, static_cast<double>(bin - kExact));
@@ -55,21 +50,6 @@ std::size_t TokenHistogram::last_bin() const {
   std::size_t i = counts_.size() - 1;
   while (i > 0 && counts_[i] == 0) --i;
   return i;
-}
-
-double TokenHistogram::continuized_cdf(double x) const {
-  if (total_ == 0) return 0.0;
-  double below = 0;
-  for (std::size_t i = first_bin(), last = last_bin(); i <= last; ++i) {
-    const double lo = lower(i), hi = upper(i);
-    if (x >= hi) {
-      below += static_cast<double>(counts_[i]);
-      continue;
-    }
-    if (x > lo) below += static_cast<double>(counts_[i]) * (x - lo) / (hi - lo);
-    break;
-  }
-  return below / static_cast<double>(total_);
 }
 
 double TokenHistogram::continuized_quantile(double p) const {

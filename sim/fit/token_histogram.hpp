@@ -13,7 +13,6 @@ class TokenHistogram {
  public:
   TokenHistogram();
   void add(double tokens);  // a count in [0, 1e9], already rounded
-  void merge(const TokenHistogram& other);
 
   std::uint64_t count() const { return total_; }
   std::size_t bins() const { return counts_.size(); }
@@ -21,9 +20,7 @@ class TokenHistogram {
   // Bin i covers [lower(i), upper(i)) of the continuized law.
   double lower(std::size_t bin) const;
   double upper(std::size_t bin) const;
-  // The continuized law's cdf and quantile (p in [0, 1]); the data's own quantiles are the
-  // rounded quantiles of it.
-  double continuized_cdf(double x) const;
+  // The continuized law's quantile (p in [0, 1]); the data's own quantiles are its rounded ones.
   double continuized_quantile(double p) const;
   // The continuized law's mean above x (x itself where nothing lies above).
   double continuized_mean_above(double x) const;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <memory>
 #include <stdexcept>
 
 #include "tokencast/token_moments.hpp"
@@ -36,14 +37,17 @@ constexpr double kHistogramKs = 0.01;
 // edge is k + 1/2, where the rounded law's cdf is F(k + 1/2).
 double ks_distance(const TokenHistogram& h, const Dist& law) {
   const std::size_t first = h.first_bin(), last = h.last_bin();
-  double worst = law.cdf(h.lower(first));
-  double below = 0;
   const auto n = static_cast<double>(h.count());
+  // A bin's lower edge is the one before's upper edge: one cdf evaluation a bin.
+  double cdf_lower = law.cdf(h.lower(first));
+  double worst = cdf_lower, below = 0;
   for (std::size_t i = first; i <= last; ++i) {
+    // Just above the bin's lower edge the data has not yet reached its count (a jump at a count).
+    worst = std::max(worst, std::abs(cdf_lower - below / n));
     below += static_cast<double>(h.count_in(i));
-    worst = std::max(worst, std::abs(law.cdf(h.upper(i)) - below / n));
-    // Just below the bin's upper edge the data has not yet reached `below` (a jump at a count).
-    worst = std::max(worst, std::abs(law.cdf(h.lower(i)) - (below - static_cast<double>(h.count_in(i))) / n));
+    const double cdf_upper = law.cdf(h.upper(i));
+    worst = std::max(worst, std::abs(cdf_upper - below / n));
+    cdf_lower = cdf_upper;
   }
   return worst;
 }
@@ -119,17 +123,18 @@ TokenLawFit fit_token_law(const TokenHistogram& h, double mean, double variance,
       const double lo = edges[edges.size() - 2];
       edges.back() = std::max(lo + 1.0, std::round(2.0 * (2.0 * h.continuized_mean_above(lo) - lo)) / 2.0);
     }
-    std::vector<double> cumulative(weights.size());
-    double running = 0;
-    for (std::size_t i = 0; i < weights.size(); ++i) cumulative[i] = (running += weights[i]);
-    cumulative.back() = 1.0;
-    const Dist unscaled = Dist::histogram(edges, cumulative, 1.0);
-    const double scale = mean > 0 ? mean / summary_of(unscaled).mean : 1.0;
-    const Dist histogram = Dist::histogram(edges, cumulative, scale);
+    // The law as the scenario will write it (its table normalised there), its scale at the mean.
+    const Quantity shape = histogram_distribution(edges, weights);
+    const DistNode& table = *shape.node();
+    const double scale =
+        mean > 0 ? mean / summary_of(Dist::histogram(table.values, table.cumulative_weights)).mean : 1.0;
+    const Dist histogram = Dist::histogram(table.values, table.cumulative_weights, scale);
     const double ks = ks_distance(h, histogram);
     if (ks > kHistogramKs && g + 1 < kShareSteps.size()) continue;
+    auto node = std::make_shared<DistNode>(table);
+    node->params[0] = uncertain_positive(scale, mean_relative_sd);
     fit.candidates.push_back({"histogram", 2 * static_cast<int>(weights.size()), ks, summary_of(histogram),
-                              histogram_distribution(edges, weights, uncertain_positive(scale, mean_relative_sd))});
+                              Quantity(std::shared_ptr<const DistNode>(std::move(node)))});
     break;
   }
 

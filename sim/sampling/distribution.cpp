@@ -231,12 +231,7 @@ Dist Dist::empirical(std::span<const double> values, std::span<const double> cum
   require(values.size() == cumulative_weights.size(),
           "empirical: values and cumulative weights differ in length");
   require(scale > 0 && std::isfinite(scale), "empirical: scale must be finite and > 0");
-  Dist d;
-  d.kind_ = DistKind::empirical;
-  d.values_ = values;
-  d.cumulative_ = cumulative_weights;
-  d.scale_ = scale;
-  return d;
+  return tabulated(DistKind::empirical, values, cumulative_weights, scale);
 }
 
 Dist Dist::histogram(std::span<const double> edges, std::span<const double> cumulative_weights, double scale) {
@@ -245,9 +240,14 @@ Dist Dist::histogram(std::span<const double> edges, std::span<const double> cumu
   require(std::is_sorted(edges.begin(), edges.end()) && edges.front() < edges.back(),
           "histogram: edges must increase");
   require(scale > 0 && std::isfinite(scale), "histogram: scale must be finite and > 0");
+  return tabulated(DistKind::histogram, edges, cumulative_weights, scale);
+}
+
+Dist Dist::tabulated(DistKind kind, std::span<const double> values, std::span<const double> cumulative_weights,
+                     double scale) {
   Dist d;
-  d.kind_ = DistKind::histogram;
-  d.values_ = edges;
+  d.kind_ = kind;
+  d.values_ = values;
   d.cumulative_ = cumulative_weights;
   d.scale_ = scale;
   return d;
@@ -499,17 +499,20 @@ Quantity histogram_distribution(std::vector<double> edges, const std::vector<dou
   if (edges.size() < 2 || edges.size() != weights.size() + 1) {
     throw std::invalid_argument("histogram_distribution: need n + 1 edges for n weights");
   }
-  double total = 0;
+  double largest = 0;
   for (const double w : weights) {
     if (!(w >= 0) || !std::isfinite(w)) throw std::invalid_argument("histogram_distribution: weights must be >= 0");
-    total += w;
+    largest = std::max(largest, w);
   }
-  if (!(total > 0)) throw std::invalid_argument("histogram_distribution: the weights sum to 0");
+  if (!(largest > 0)) throw std::invalid_argument("histogram_distribution: the weights sum to 0");
+  // Divided by the largest first, so that the running sum stays finite whatever the weights.
+  double total = 0;
+  for (const double w : weights) total += w / largest;
   auto node = std::make_shared<DistNode>();
   node->kind = DistKind::histogram;
   node->values = std::move(edges);
   double running = 0;
-  for (const double w : weights) node->cumulative_weights.push_back((running += w) / total);
+  for (const double w : weights) node->cumulative_weights.push_back((running += w / largest) / total);
   node->cumulative_weights.back() = 1.0;
   node->params[0] = std::move(scale);
   return Quantity(std::move(node));

@@ -462,21 +462,12 @@ class DistributionReader {
     std::vector<double> weights(values.size(), 1.0);
     if (const toml::node* weights_node = table_.find("weights")) {
       weights = plain_array("weights", *weights_node);
-      const std::string path = table_.path_of("weights");
       if (weights.size() != values.size()) {
-        fail_at(table_.file(), *weights_node, path,
+        fail_at(table_.file(), *weights_node, table_.path_of("weights"),
                 fmt::format("got {} weights for {} values, expected one weight per value",
                             weights.size(), values.size()));
       }
-      for (std::size_t i = 0; i < weights.size(); ++i) {
-        if (weights[i] < 0.0) {
-          fail_at(table_.file(), *weights_node->as_array()->get(i), element_path(path, i),
-                  fmt::format("must be >= 0 (got {})", format_number(weights[i])));
-        }
-      }
-      if (std::all_of(weights.begin(), weights.end(), [](double w) { return w == 0.0; })) {
-        fail_at(table_.file(), *weights_node, path, "all weights are 0, expected at least one > 0");
-      }
+      check_weights(*weights_node, weights);
     }
     fill_empirical(node, values, weights);
     node.params[0] = optional("scale", kScale).value_or(Quantity(1.0));
@@ -502,29 +493,27 @@ class DistributionReader {
     const toml::node* weights_node = table_.find("weights");
     if (weights_node == nullptr) table_.fail_missing("weights", "a histogram takes edges, weights (one per bin), scale");
     const std::vector<double> weights = plain_array("weights", *weights_node);
-    const std::string path = table_.path_of("weights");
     if (weights.size() + 1 != edges.size()) {
-      fail_at(table_.file(), *weights_node, path,
+      fail_at(table_.file(), *weights_node, table_.path_of("weights"),
               fmt::format("got {} weights for {} bins, expected one weight per bin (edges - 1)", weights.size(),
                           edges.size() - 1));
     }
+    check_weights(*weights_node, weights);
+    node = *histogram_distribution(edges, weights, optional("scale", kScale).value_or(Quantity(1.0))).node();
+  }
+
+  // Each weight >= 0, and not all 0.
+  void check_weights(const toml::node& weights_node, const std::vector<double>& weights) const {
+    const std::string path = table_.path_of("weights");
     for (std::size_t i = 0; i < weights.size(); ++i) {
       if (weights[i] < 0.0) {
-        fail_at(table_.file(), *weights_node->as_array()->get(i), element_path(path, i),
+        fail_at(table_.file(), *weights_node.as_array()->get(i), element_path(path, i),
                 fmt::format("must be >= 0 (got {})", format_number(weights[i])));
       }
     }
     if (std::all_of(weights.begin(), weights.end(), [](double w) { return w == 0.0; })) {
-      fail_at(table_.file(), *weights_node, path, "all weights are 0, expected at least one > 0");
+      fail_at(table_.file(), weights_node, path, "all weights are 0, expected at least one > 0");
     }
-    const double largest = *std::max_element(weights.begin(), weights.end());
-    double total = 0.0;
-    for (const double w : weights) total += w / largest;
-    double running = 0.0;
-    node.values = edges;
-    for (const double w : weights) node.cumulative_weights.push_back((running += w / largest) / total);
-    node.cumulative_weights.back() = 1.0;
-    node.params[0] = optional("scale", kScale).value_or(Quantity(1.0));
   }
 
   // Sorted values (so quantiles are meaningful) with cumulative weights ending at exactly 1;
