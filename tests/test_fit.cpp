@@ -6,6 +6,8 @@
 #include <zlib.h>
 
 #include <array>
+#include <cstdio>
+#include <map>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -242,6 +244,8 @@ TEST_CASE("fit recovers the laws, volume, daily shape and rank correlation of a 
   const Scenario s = load_scenario_text(fit.scenario_toml, "fitted.toml");
   REQUIRE(s.workloads.size() == 1);
   CHECK(s.workloads[0].traffic.hourly_weights);
+  // The rank correlation is written, to three decimals, and drawn through the copula.
+  CHECK(s.workloads[0].input_output_correlation == Approx(w.spearman).margin(5e-4));
 }
 
 TEST_CASE("fit reads gzip as plain, and a log in two files as one", "[fit]") {
@@ -463,4 +467,281 @@ TEST_CASE("a CSV field in quotes may hold commas and doubled quotes", "[fit][cli
   REQUIRE(j["workloads"].size() == 2);
   CHECK(j["workloads"][0]["requests"] == 10);
   CHECK(j["workloads"][0]["input_tokens"]["mean"] == 109);  // 100, 102, ..., 118
+}
+
+TEST_CASE("the lognormal mixture law: closed-form moments, quantile inverts the cdf, TOML round trip",
+          "[fit][distribution]") {
+  const std::vector<double> pairs{std::log(400.0), 0.5, std::log(4000.0), 0.6}, cumulative{0.7, 1.0};
+  const Dist m = Dist::lognormal_mixture(pairs, cumulative, 1.0);
+  const double m1 = 0.7 * 400 * std::exp(0.125) + 0.3 * 4000 * std::exp(0.18);
+  const double m2 = 0.7 * 400.0 * 400 * std::exp(0.5) + 0.3 * 4000.0 * 4000 * std::exp(0.72);
+  CHECK(m.mean() == Approx(m1));
+  CHECK(m.variance() == Approx(m2 - m1 * m1));
+  for (const double p : {0.01, 0.3, 0.7, 0.95, 0.999}) CHECK(m.cdf(m.quantile(p)) == Approx(p).margin(1e-12));
+  const Dist scaled = Dist::lognormal_mixture(pairs, cumulative, 2.0);
+  CHECK(scaled.quantile(0.95) == Approx(2 * m.quantile(0.95)));
+  // Rounded per request, the token moments' closed form matches the draws (4 standard errors).
+  const TokenMoments tm = token_moments(m, Dist::fixed(1), 131072);
+  Rng rng(8);
+  double sum = 0;
+  const int n = 200000;
+  for (int i = 0; i < n; ++i) sum += sample_request_tokens(m, Dist::fixed(1), 131072, rng).input;
+  CHECK(std::abs(sum / n - tm.input_mean) < 4 * std::sqrt(tm.input_variance / n));
+
+  const std::string text = fmt::format(R"([scenario]
+name = "mixture"
+[[workload]]
+name = "w"
+model = "{}"
+requests_per_month = 1000
+input_tokens = {{ dist = "lognormal_mixture", weights = [7, 3], medians = [400, 4000], sigmas = [0.5, 0.6], scale = {{ dist = "uniform", min = 0.9, max = 1.1 }} }}
+output_tokens = 100
+)",
+                                       kModel);
+  const Scenario s = load_scenario_text(text, "m.toml");
+  Rng draw(2);
+  const Dist input = s.workloads[0].input_tokens.resolve(draw);
+  CHECK(input.kind() == DistKind::lognormal_mixture);
+  CHECK(input.mean() / input.scale() == Approx(m1));
+  const Scenario again = load_scenario_text(scenario_toml(s), "again.toml");
+  CHECK(again.workloads[0].input_tokens.describe() == s.workloads[0].input_tokens.describe());
+
+  auto error_of = [](const std::string& law) {
+    try {
+      (void)load_scenario_text(fmt::format("[scenario]\nname = \"m\"\n[[workload]]\nname = \"w\"\nmodel = \"{}\"\n"
+                                           "requests_per_month = 1000\ninput_tokens = {}\noutput_tokens = 10\n",
+                                           kModel, law),
+                               "bad.toml");
+    } catch (const InputError& e) {
+      return std::string(e.what());
+    }
+    return std::string("no error");
+  };
+  CHECK_THAT(error_of(R"({ dist = "lognormal_mixture", weights = [1, 1], medians = [10], sigmas = [1, 1] })"),
+             Catch::Contains("bad.toml:7:") && Catch::Contains("workload[0].input_tokens.medians") &&
+                 Catch::Contains("got 1 medians for 2 weights"));
+  CHECK_THAT(error_of(R"({ dist = "lognormal_mixture", weights = [1, 1], medians = [10, -3], sigmas = [1, 1] })"),
+             Catch::Contains("workload[0].input_tokens.medians[1]"));
+  CHECK_THAT(error_of(R"({ dist = "lognormal_mixture", weights = [1, 1], medians = [10, 30], sigmas = [1, 0] })"),
+             Catch::Contains("workload[0].input_tokens.sigmas[1]"));
+  CHECK_THAT(error_of(R"({ dist = "lognormal_mixture", weights = [1, 1], medians = [10, 30] })"),
+             Catch::Contains("workload[0].input_tokens.sigmas"));
+}
+
+TEST_CASE("fit recovers a heavy two-lognormal mixture: chosen, KS at most 0.02, parameters within 4 standard errors",
+          "[fit]") {
+  // Weights 0.7 / 0.3, medians 400 / 4,000, sigmas 0.5 / 0.6. The estimates' standard errors are
+  // measured over 8 independent logs of 20,000 requests.
+  constexpr std::array<double, 5> truth{0.7, std::log(400.0), 0.5, std::log(4000.0), 0.6};
+  const std::vector<double> pairs{truth[1], truth[2], truth[3], truth[4]}, cumulative{0.7, 1.0};
+  const Dist law = Dist::lognormal_mixture(pairs, cumulative);
+  TempDir dir;
+  constexpr int logs = 8, n = 20000;
+  std::vector<std::array<double, 5>> estimates;
+  for (int k = 0; k < logs; ++k) {
+    const fs::path path = dir.path() / fmt::format("mixture{}.csv", k);
+    {
+      std::ofstream out(path);
+      out << "time,input,output,model\n";
+      Rng rng = make_stream(100 + k, 0, StreamPurpose::traffic);
+      for (int i = 0; i < n; ++i) {
+        out << date_time(20514.0 * 86400 + i) << ',' << std::max(1.0, std::round(law.sample(rng))) << ",100,"
+            << kModel << '\n';
+      }
+    }
+    const FitResult fit = fit_logs({path.string()}, csv_options(), builtin_catalog());
+    const FittedTokenLaw& input = fit.workloads[0].input;
+    const FittedCandidate& chosen = input.candidates[input.chosen];
+    INFO(fit.scenario_toml);
+    CHECK(chosen.name == "lognormal_mixture");
+    CHECK(chosen.ks <= 0.02);
+    CHECK(std::abs(chosen.mean / input.mean - 1) < 0.01);
+    Rng unused(1);
+    const Dist fitted = input.law.resolve(unused);
+    REQUIRE(fitted.kind() == DistKind::lognormal_mixture);
+    // Components in order of their medians; the scale folded into the medians.
+    const auto p = fitted.values();
+    const auto c = fitted.cumulative_weights();
+    const double log_scale = std::log(fitted.scale());
+    const bool swap = p[0] > p[2];
+    const std::size_t lo = swap ? 1 : 0, hi = swap ? 0 : 1;
+    estimates.push_back({lo == 0 ? c[0] : 1 - c[0], p[2 * lo] + log_scale, p[2 * lo + 1], p[2 * hi] + log_scale,
+                         p[2 * hi + 1]});
+  }
+  for (std::size_t j = 0; j < truth.size(); ++j) {
+    double mean = 0, square = 0;
+    for (const auto& e : estimates) mean += e[j] / logs;
+    for (const auto& e : estimates) square += (e[j] - mean) * (e[j] - mean) / (logs - 1);
+    const double se_of_mean = std::sqrt(square / logs);
+    INFO("parameter " << j << ": mean estimate " << mean << ", true " << truth[j] << ", sd " << std::sqrt(square));
+    // The mean of 8 estimates within 4 of its standard errors of the truth, plus the bias of
+    // fitting the counts rounded to whole tokens (a thousandth).
+    CHECK(std::abs(mean - truth[j]) < 4 * se_of_mean + 1e-3 * std::abs(truth[j]));
+  }
+}
+
+TEST_CASE("backtest: the actuals are the log's own, the bands are calibrated on a stationary log, bad origins exit 2",
+          "[fit][backtest][cli]") {
+  TempDir dir;
+  const fs::path log = dir.path() / "generated.csv";
+  (void)write_log(log, 4.0, 29);
+  const std::string columns = " --columns time=time,input=input,output=output,model=model";
+  // Origins each 6 hours from day 3, 06:00 (the daily shape needs two whole days before).
+  const CliResult r = run_cli("backtest " + shell_quote(log.string()) + columns +
+                              " --train-until '2026-03-04 06:00' --rolling 6 --horizon 6h --trials 1000 --format json");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const json j = json::parse(r.out);
+  REQUIRE(j["origins"].size() == 6);
+  // Each origin's actuals: the log's requests in [origin, origin + 6 h), priced at the catalog's
+  // $0.88 per 1M tokens in and out.
+  std::map<long long, std::array<double, 3>> by_origin;
+  {
+    std::ifstream in(log);
+    std::string line;
+    std::getline(in, line);
+    const double first_origin = 20516.0 * 86400 + 21600;  // 2026-03-04 06:00
+    while (std::getline(in, line)) {
+      int y, mo, d, h, mi;
+      double s;
+      long long tokens_in, tokens_out;
+      REQUIRE(std::sscanf(line.c_str(), "%d-%d-%d %d:%d:%lf,%lld,%lld", &y, &mo, &d, &h, &mi, &s, &tokens_in,
+                          &tokens_out) == 8);
+      const double at = (20514.0 + (d - 2)) * 86400 + h * 3600 + mi * 60 + s;
+      if (at < first_origin) continue;
+      auto& t = by_origin[static_cast<long long>(std::floor((at - first_origin) / 21600))];
+      t[0] += 1;
+      t[1] += static_cast<double>(tokens_in);
+      t[2] += static_cast<double>(tokens_out);
+    }
+  }
+  for (std::size_t k = 0; k < 6; ++k) {
+    const json& f = j["origins"][k]["figures"];
+    const auto& t = by_origin[static_cast<long long>(k)];
+    CHECK(f["requests"]["actual"] == t[0]);
+    CHECK(f["input_tokens"]["actual"] == t[1]);
+    CHECK(f["output_tokens"]["actual"] == t[2]);
+    CHECK(f["serverless_usd"]["actual"].get<double>() == Approx((t[1] + t[2]) * 0.88e-6));
+    CHECK(j["origins"][k]["horizon_s"] == 21600.0);
+  }
+  // Calibration on a log the model describes: the 24 actuals' ranks in the simulated distributions
+  // are uniform, so the p5-p95 band holds each with probability 0.9. Of 24, at least 16 (4 binomial
+  // standard errors under 21.6), and not all of them by a wide band: the mean |rank - 1/2| of a
+  // uniform is 1/4. The p50s within 5% of the actuals (Poisson counts of about 10,000 a period).
+  int covered = 0;
+  double spread = 0;
+  for (const auto& o : j["origins"]) {
+    for (const auto& [name, f] : o["figures"].items()) {
+      covered += f["covered"].get<bool>() ? 1 : 0;
+      spread += std::abs(f["rank"].get<double>() - 0.5) / 24;
+      CHECK(std::abs(f["p50"].get<double>() / f["actual"].get<double>() - 1) < 0.05);
+    }
+  }
+  INFO(r.out);
+  WARN("generated log, 6 origins of 6 hours: " << covered << " of 24 actuals inside p5-p95");
+  CHECK(covered >= 16);
+  CHECK(spread > 0.1);
+  CHECK(j["coverage"]["requests"]["origins"] == 6);
+
+  // The table and the report.
+  const fs::path report = dir.path() / "backtest.html";
+  const CliResult table = run_cli("backtest " + shell_quote(log.string()) + columns +
+                                  " --rolling 2 --trials 200 --report " + shell_quote(report.string()));
+  REQUIRE(table.exit_code == 0);
+  CHECK_THAT(table.out, Catch::Contains("serverless_usd") && Catch::Contains("in p5-p95"));
+  CHECK_THAT(slurp(report), Catch::Contains("<svg") && Catch::Contains("Coverage of the actuals"));
+
+  // Origins outside the log, or periods past its end: exit 2, nothing written.
+  const fs::path none = dir.path() / "none.html";
+  for (const std::string& bad : {std::string(" --train-until '2026-02-01 00:00'"), std::string(" --rolling 4 --horizon 2d"),
+                                 std::string(" --train-fraction 1.5"), std::string(" --horizon 5x")}) {
+    const CliResult e = run_cli("backtest " + shell_quote(log.string()) + columns + bad + " --report " +
+                                shell_quote(none.string()));
+    INFO(bad << ": " << e.err);
+    CHECK(e.exit_code == 2);
+    CHECK_FALSE(fs::exists(none));
+  }
+}
+
+TEST_CASE("forecast: month to date from the log, the rest simulated, P(over budget), --fail-above exits 3",
+          "[fit][forecast][cli]") {
+  TempDir dir;
+  const fs::path log = dir.path() / "generated.csv";
+  const Generated g = write_log(log, 10.0, 31);  // 2026-03-02 to 03-11
+  const std::string columns = " --columns time=time,input=input,output=output,model=model";
+  const double month_to_date = (g.input_sum + g.output_sum) * 0.88e-6;
+  const CliResult r = run_cli("forecast " + shell_quote(log.string()) + columns + " --budget 100 --format json");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const json j = json::parse(r.out);
+  CHECK(j["period"] == "2026-03");
+  CHECK(j["month_to_date_requests"] == g.requests);
+  CHECK(j["month_to_date_usd"].get<double>() == Approx(month_to_date));
+  // The rest of March at the generator's mean cost per request and rate (its daily shape has mean 1):
+  // 0.5 requests/s x (800 + 200) tokens x $0.88 per 1M, over the hours left. Within 4% (the
+  // bootstrap's and the simulation's spread are about 1%).
+  const double remaining_h = j["remaining_hours"].get<double>();
+  CHECK(remaining_h == Approx(20 * 24).margin(0.1));
+  const double expected = month_to_date + kRatePerS * 3600 * remaining_h * (kInputMean + kOutputMean) * 0.88e-6;
+  CHECK(j["month_end_usd"]["p50"].get<double>() == Approx(expected).epsilon(0.04));
+  CHECK(j["days"].size() == 31);
+  CHECK(j["days"][10]["actual"] == true);
+  CHECK(j["days"][11]["actual"] == false);
+  CHECK(j["days"][30]["date"] == "2026-03-31");
+  CHECK(j["days"][30]["p50_usd"].get<double>() == Approx(j["month_end_usd"]["p50"].get<double>()));
+  // A budget below the month-to-date spend is over in every trial, and crossed on an actual day; a
+  // budget far above the month's spend never.
+  const double p50 = j["month_end_usd"]["p50"].get<double>();
+  const json low = json::parse(
+      run_cli("forecast " + shell_quote(log.string()) + columns + fmt::format(" --budget {} --format json", month_to_date / 2))
+          .out);
+  CHECK(low["p_over_budget"] == 1.0);
+  CHECK(low["days"][0]["actual"] == true);
+  const json high =
+      json::parse(run_cli("forecast " + shell_quote(log.string()) + columns + fmt::format(" --budget {} --format json", 3 * p50)).out);
+  CHECK(high["p_over_budget"] == 0.0);
+  CHECK(high["p50_crosses_budget"].is_null());
+  // --fail-above: exit 3 over the threshold, 0 under it; the output is written either way.
+  const fs::path report = dir.path() / "forecast.html";
+  const CliResult over = run_cli("forecast " + shell_quote(log.string()) + columns +
+                                 fmt::format(" --budget {} --fail-above 0.5 --report ", p50 * 0.9) + shell_quote(report.string()));
+  CHECK(over.exit_code == 3);
+  CHECK_THAT(over.err, Catch::Contains("is above --fail-above"));
+  CHECK_THAT(slurp(report), Catch::Contains("<svg") && Catch::Contains("budget"));
+  const CliResult under = run_cli("forecast " + shell_quote(log.string()) + columns +
+                                  fmt::format(" --budget {} --fail-above 0.5", p50 * 1.1));
+  CHECK(under.exit_code == 0);
+  CHECK_THAT(under.out, Catch::Contains("P(over budget)"));
+  // Bad periods: exit 2.
+  for (const std::string& bad : {std::string(" --budget 10 --period 2026-13"), std::string(" --budget 10 --period 2026-02"),
+                                 std::string(" --budget -5")}) {
+    const CliResult e = run_cli("forecast " + shell_quote(log.string()) + columns + bad);
+    INFO(bad << ": " << e.err);
+    CHECK(e.exit_code == 2);
+  }
+  // A later month: the whole month simulated from the log.
+  const json april =
+      json::parse(run_cli("forecast " + shell_quote(log.string()) + columns + " --budget 100 --period 2026-04 --format json").out);
+  CHECK(april["month_to_date_usd"] == 0.0);
+  CHECK(april["remaining_hours"].get<double>() == Approx(30 * 24));
+}
+
+TEST_CASE("backtest on the shared Azure trace: 20 rolling origins, the coverage the note reports",
+          "[fit][backtest][shared-data][cli]") {
+  const fs::path trace = fs::path(TOKENCAST_SHARED_DIR) / "data" / "traces" / "AzureLLMInferenceTrace_conv_2023.csv";
+  if (!fs::exists(trace)) {
+    WARN("shared trace absent: skipped");
+    return;
+  }
+  const CliResult r = run_cli("backtest " + shell_quote(trace.string()) + " --model " + kModel +
+                              " --rolling 20 --trials 1000 --format json");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const json j = json::parse(r.out);
+  REQUIRE(j["origins"].size() == 20);
+  for (const auto& [name, c] : j["coverage"].items()) INFO(name << ": " << c.dump());
+  // Measured (docs/fitting.md): requests 17, input tokens 14, output tokens 20, cost 18 of 20.
+  CHECK(j["coverage"]["requests"]["covered"].get<int>() >= 16);
+  CHECK(j["coverage"]["serverless_usd"]["covered"].get<int>() >= 16);
+  CHECK(j["coverage"]["output_tokens"]["covered"].get<int>() >= 16);
 }

@@ -1020,7 +1020,7 @@ TEST_CASE("bad scenarios name the key path, position and problem", "[loader]") {
       {kBase + "cached_input_share = { dist = \"beta\", a = 1 }\n",
        "workload[0].cached_input_share.dist", 9, 31,
        "unknown distribution 'beta' (expected one of fixed, uniform, triangular, pert, normal, "
-       "lognormal, gamma, empirical, histogram)"},
+       "lognormal, gamma, empirical, histogram, lognormal_mixture)"},
       {kBase + "cached_input_share = { min = 0, max = 1 }\n", "workload[0].cached_input_share.dist",
        9, 22, "missing required key"},
       {kBase + "cached_input_share = { dist = \"uniform\", min = 0, maks = 1 }\n",

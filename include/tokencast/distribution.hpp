@@ -19,7 +19,7 @@
 
 namespace tokencast {
 
-enum class DistKind { fixed, uniform, triangular, pert, normal, lognormal, gamma, empirical, histogram };
+enum class DistKind { fixed, uniform, triangular, pert, normal, lognormal, gamma, empirical, histogram, lognormal_mixture };
 
 // Which parameters a lognormal or gamma was written with.
 enum class ParamSet {
@@ -58,6 +58,10 @@ class Dist {
   // one before (increasing, last = 1); scaled by `scale` (> 0). Both spans must outlive the Dist.
   static Dist histogram(std::span<const double> edges, std::span<const double> cumulative_weights,
                         double scale = 1.0);
+  // Lognormal components: `mu_sigma` holds (mu, sigma) of each in turn, `cumulative_weights` their
+  // cumulative weights (increasing, last = 1); scaled by `scale` (> 0). Both spans must outlive the Dist.
+  static Dist lognormal_mixture(std::span<const double> mu_sigma, std::span<const double> cumulative_weights,
+                                double scale = 1.0);
 
   DistKind kind() const { return kind_; }
   bool is_continuous() const { return kind_ != DistKind::fixed && kind_ != DistKind::empirical; }
@@ -67,6 +71,14 @@ class Dist {
   double cdf(double x) const;
   Interval support() const;
 
+  // The value at normal score z: quantile(Phi(z)), directly for the lognormal (a copula's draws).
+  double from_normal_score(double z) const;
+  // The law with its scale taken out: a lognormal's mu 0, a gamma's scale 1, a tabulated law's or a
+  // mixture's scale 1; any other law itself. Correlations of copulas depend on this only.
+  Dist shape() const;
+  // The same law, parameter for parameter (tables by identity).
+  bool same_law(const Dist& other) const;
+
   // Inline for the lognormal, the usual token distribution: --exact draws two a request.
   double sample(Rng& rng) const {
     if (kind_ == DistKind::lognormal) return boost::random::lognormal_distribution<double>(a_, b_)(rng);
@@ -74,10 +86,11 @@ class Dist {
   }
 
   // empirical: the values (before `scale`) and their cumulative weights (ending at 1); histogram:
-  // the bin edges and the bins' cumulative weights.
+  // the bin edges and the bins' cumulative weights; lognormal_mixture: (mu, sigma) pairs and the
+  // components' cumulative weights.
   std::span<const double> values() const { return values_; }
   std::span<const double> cumulative_weights() const { return cumulative_; }
-  double scale() const { return scale_; }  // empirical and histogram: what the values are multiplied by
+  double scale() const { return scale_; }  // empirical, histogram, mixture: what the values are multiplied by
 
  private:
   double sample_other(Rng& rng) const;
@@ -139,6 +152,9 @@ Quantity distribution(DistKind kind, ParamSet param_set, std::initializer_list<Q
 // and a scale, e.g. one with its parameter uncertainty.
 Quantity histogram_distribution(std::vector<double> edges, const std::vector<double>& weights,
                                 Quantity scale = Quantity(1.0));
+// A mixture of lognormals by each component's weight (normalised here), median and sigma, and a scale.
+Quantity lognormal_mixture_distribution(const std::vector<double>& weights, const std::vector<double>& medians,
+                                        const std::vector<double>& sigmas, Quantity scale = Quantity(1.0));
 
 struct DistNode {
   DistKind kind = DistKind::fixed;
@@ -148,10 +164,11 @@ struct DistNode {
   //   normal: mean, sd, min(-inf), max(+inf)
   //   lognormal: mu, sigma | median, sigma | mean, cv | median, p95
   //   gamma: shape, scale | mean, cv
-  //   empirical, histogram: scale (1)
+  //   empirical, histogram, lognormal_mixture: scale (1)
   std::array<Quantity, 4> params{};
-  std::vector<double> values;              // empirical: the values; histogram: the bin edges
-  std::vector<double> cumulative_weights;  // of the values or bins, normalised to end at 1
+  // empirical: the values; histogram: the bin edges; lognormal_mixture: each component's mu, sigma
+  std::vector<double> values;
+  std::vector<double> cumulative_weights;  // of the values, bins or components, normalised to end at 1
 };
 
 }  // namespace tokencast

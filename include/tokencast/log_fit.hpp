@@ -28,6 +28,8 @@ struct FitOptions {
   std::optional<std::string> model;       // the catalog model of a log that names none (or of all)
                                           // a workload's model otherwise: the one most of its requests name
   std::uint64_t seed = 1;                 // of the bootstrap
+  std::optional<double> until_s;          // requests at or after this time (the log's clock) are left out
+  std::optional<double> from_s;           // and those before this one
   int bootstrap_resamples = 400;
 };
 
@@ -52,6 +54,7 @@ struct FittedWorkload {
   std::string model;
   std::uint64_t requests = 0;
   double span_s = 0;
+  double first_s = 0;  // the log's first request (its clock); span_s after it, the last
   FittedTokenLaw input, output;
   double cached_input_share = 0;
   double requests_per_month = 0, requests_per_month_sd = 0;

@@ -72,11 +72,12 @@ struct SloQueue {
 struct ServiceProfile {
   double input_mean_tokens = 0, input_variance = 0, input_p95_tokens = 0;
   double output_mean_tokens = 0, output_variance = 0;
+  double input_output_covariance = 0;  // of one request's prefilled input and its output
   double prefill_tokens_per_s = 0, decode_tokens_per_s = 0;
   int max_concurrency = 1;
   double decode_fixed_share = 1.0;  // as SloQueue's
   double mean_service_s() const;   // E[S]
-  double service_scv() const;      // Var[S]/E[S]^2 (input and output independent)
+  double service_scv() const;      // Var[S]/E[S]^2, the input and output's covariance included
   double prefill_mean_s() const;   // E[in] / P
   double prefill_scv() const;      // Var[in] / E[in]^2
   double prefill_p95_s() const;    // input_p95_tokens / prefill_tokens_per_s

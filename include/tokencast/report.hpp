@@ -2,6 +2,7 @@
 // The HTML report (`tokencast run --report FILE.html`).
 #include <string>
 
+#include "tokencast/log_forecast.hpp"
 #include "tokencast/output.hpp"
 #include "tokencast/results.hpp"
 #include "tokencast/scenario.hpp"
@@ -14,5 +15,12 @@ namespace tokencast {
 // the capacity section.
 std::string render_html_report(const Scenario& scenario, const RunResult& result,
                                const CapacitySections* capacity = nullptr);
+
+// `tokencast backtest --report`: each figure's simulated p5-p95 band and p50 at every origin against
+// the actual, and the coverage table.
+std::string render_backtest_report(const BacktestResult& result);
+// `tokencast forecast --report`: the cumulative spend's fan chart through the month against the
+// budget, and the month-end figures.
+std::string render_forecast_report(const ForecastResult& result);
 
 }  // namespace tokencast

@@ -22,6 +22,9 @@ struct ModelSpec {
   std::optional<Quantity> cached_input_usd_per_mtok;  // absent: cached input billed as input
   std::optional<Quantity> batch_discount;             // absent: the model has no batch mode
   std::int64_t context_tokens = 131072;
+  // Input tokens one image is billed and prefilled as (a provider's published figure, or the
+  // scenario's); absent: the model takes no images_per_request.
+  std::optional<double> tokens_per_image;
   std::string source;  // where the prices come from (catalog entries)
   std::string as_of;   // date of the prices
   std::string note;    // caveat shown by `tokencast catalog`
@@ -54,6 +57,12 @@ struct WorkloadSpec {
   Quantity input_tokens;   // per-request distribution
   Quantity output_tokens;  // per-request distribution
   Quantity cached_input_share{0.0};
+  // Spearman rank correlation of a request's input and output tokens, joined by a Gaussian copula
+  // (docs/cost-model.md, "Correlated tokens"); 0: independent.
+  double input_output_correlation = 0.0;
+  // Images per request (rounded, at least 0), each billed and prefilled as the model's
+  // tokens_per_image input tokens; absent: text only.
+  std::optional<Quantity> images_per_request;
   bool batchable = false;
   TrafficSpec traffic;
   std::map<std::string, std::string> tags;

@@ -31,15 +31,46 @@ struct TokenMoments {
   // and variance/mean of one request); shape 0 when the variance is 0 (the sum is n x mean).
   double input_sum_shape = 0, input_sum_scale = 0;
   double output_sum_shape = 0, output_sum_scale = 0;
+  // Input and output joined by a Gaussian copula (docs/cost-model.md, "Correlated tokens"): the
+  // normals' correlation, and the covariance of one request's tokens it gives (0: independent).
+  double normal_correlation = 0;
+  double covariance = 0;
 };
 
+// The normals' correlation of a Gaussian copula with this Spearman rank correlation:
+// 2 sin(pi rho_s / 6).
+double normal_correlation_of_spearman(double spearman);
+
+// The Pearson correlation of Q_X(Phi(Z1)) and Q_Y(Phi(Z2)) for standard normals of correlation
+// `normal_correlation`: closed form for two lognormals, otherwise the Hermite expansion
+// sum_k a_k b_k r^k of each law's quantile in normal scores (a 513-point grid on [-8, 8]). It
+// depends on the laws' shapes only (Dist::shape), not on their scales.
+double copula_pearson(const Dist& input, const Dist& output, double normal_correlation);
+
+// Images a request carries, each prefilled and billed as `tokens_per_image` input tokens: the count
+// is `count` drawn and rounded, at least 0, independent of the text.
+struct ImageTokens {
+  Dist count;
+  double tokens_per_image = 0;
+};
+
+// `normal_correlation` joins input and output by a Gaussian copula (0: drawn independently);
+// `images`, when set, adds each request's image tokens to its input (after the context cut).
 RequestTokens sample_request_tokens(const Dist& input, const Dist& output, std::int64_t context_tokens,
-                                    Rng& rng);
+                                    Rng& rng, double normal_correlation = 0, const ImageTokens* images = nullptr);
+
+// Mean and variance of max(0, round(X)): exact sums for fixed and empirical laws, otherwise over
+// the counts k of P = F(k + 1/2) - F(k - 1/2) until the mass left is below 1e-12.
+void image_count_moments(const Dist& count, double& mean, double& variance);
 
 // Moments of one request: closed forms when the cut and the floor are negligible (below 1e-12 in
 // probability), Gauss-Hermite quadrature in normal scores otherwise; rounding adds the Sheppard
 // variance 1/12 for continuous distributions.
-TokenMoments token_moments(const Dist& input, const Dist& output, std::int64_t context_tokens);
+// `pearson` is copula_pearson's value for the laws (their covariance is pearson x the two standard
+// deviations); 0 for independent tokens.
+// `images`, when set, adds the image tokens' mean and variance to the input's.
+TokenMoments token_moments(const Dist& input, const Dist& output, std::int64_t context_tokens,
+                           double normal_correlation = 0, double pearson = 0, const ImageTokens* images = nullptr);
 
 
 // Gamma(shape, scale) variates (Marsaglia-Tsang, with Boost.Random's normal and uniform), the
@@ -118,7 +149,13 @@ inline double sample_poisson(double mean, Rng& rng) {
 // stop short (the caller discards them).
 RequestTokens sample_token_sums_exactly(double requests, const Dist& input, const Dist& output,
                                         std::int64_t context_tokens, Rng& rng,
-                                        const std::atomic<bool>* cancel = nullptr);
+                                        const std::atomic<bool>* cancel = nullptr, double normal_correlation = 0,
+                                        const ImageTokens* images = nullptr);
+
+// Correlated sums of n requests: each a Wilson-Hilferty cube of a normal, shifted and scaled to the
+// sum's exact mean and variance, the two normals correlated so that the sums' covariance is n x the
+// request's exactly (docs/cost-model.md, "Correlated tokens").
+RequestTokens sample_correlated_token_sums(double requests, const TokenMoments& moments, Rng& rng);
 
 // Token sums of `requests` requests (a whole number >= 0), drawn request by request up to
 // `exact_below` requests (exact mode: infinity), else each from a Gamma with the sum's exact mean
@@ -127,12 +164,15 @@ RequestTokens sample_token_sums_exactly(double requests, const Dist& input, cons
 inline RequestTokens sample_token_sums(double requests, const TokenMoments& moments, const Dist& input,
                                        const Dist& output, std::int64_t context_tokens, Rng& rng,
                                        double exact_below = exact_sum_threshold,
-                                       const std::atomic<bool>* cancel = nullptr) {
+                                       const std::atomic<bool>* cancel = nullptr,
+                                       const ImageTokens* images = nullptr) {
   if (requests <= exact_below) {
     return draw_through_copy(rng, [&](Rng& copy) {
-      return sample_token_sums_exactly(requests, input, output, context_tokens, copy, cancel);
+      return sample_token_sums_exactly(requests, input, output, context_tokens, copy, cancel,
+                                       moments.normal_correlation, images);
     });
   }
+  if (moments.covariance != 0) return sample_correlated_token_sums(requests, moments, rng);
   auto gamma_sum = [&](double mean, double shape, double scale) {
     if (!(shape > 0)) return requests * mean;
     return GammaVariate(requests * shape, scale)(rng);

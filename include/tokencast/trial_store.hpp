@@ -25,7 +25,8 @@
 namespace tokencast {
 
 // The output columns of a scenario, fixed when it is compiled. Names:
-//   total.serverless_usd, total.batch_usd
+//   total.serverless_usd, total.batch_usd, and over several months total.serverless_usd.month[K]
+//     (K from 1; held while the horizon's monthly columns fit RunOptions::monthly_storage_bytes)
 //   workload[NAME].requests, .input_tokens, .output_tokens, .serverless_usd, .batch_usd
 //   model[ID].serverless_usd, .batch_usd, .tokens
 //   capacity[NAME].cost_usd, .utilization, .overflow_share, .usd_per_mtok, .peak_replicas_needed,

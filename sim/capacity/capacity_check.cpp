@@ -115,13 +115,19 @@ std::vector<PoolCheck> check_capacity(const Scenario& scenario, const RunResult&
       // Each replication draws the uncertain figures afresh, as one trial would.
       Rng rng = make_stream(seed, static_cast<std::uint64_t>(r), StreamPurpose::capacity_check, c);
       std::vector<Dist> inputs, outputs;
-      std::vector<double> cumulative, uncached;
+      std::vector<double> cumulative, uncached, correlations;
+      std::vector<std::optional<ImageTokens>> images;
       double total = 0;
       for (const WorkloadSpec* w : workloads) {
         total += w->requests_per_month.draw(rng);
         cumulative.push_back(total);
         inputs.push_back(w->input_tokens.resolve(rng));
         outputs.push_back(w->output_tokens.resolve(rng));
+        correlations.push_back(normal_correlation_of_spearman(w->input_output_correlation));
+        images.emplace_back();
+        if (w->images_per_request) {
+          images.back() = ImageTokens{w->images_per_request->resolve(rng), model->tokens_per_image.value_or(0.0)};
+        }
         uncached.push_back(1.0 - w->cached_input_share.draw(rng));  // prefix caching spares prefill
       }
       PoolSimulationConfig config;
@@ -139,7 +145,8 @@ std::vector<PoolCheck> check_capacity(const Scenario& scenario, const RunResult&
         const double u = g.uniform01() * total;
         std::size_t i = 0;
         while (i + 1 < cumulative.size() && u >= cumulative[i]) ++i;
-        RequestTokens tokens = sample_request_tokens(inputs[i], outputs[i], config.context_tokens, g);
+        RequestTokens tokens = sample_request_tokens(inputs[i], outputs[i], config.context_tokens, g, correlations[i],
+                                                     images[i] ? &*images[i] : nullptr);
         tokens.input *= uncached[i];
         return tokens;
       };

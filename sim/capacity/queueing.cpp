@@ -96,7 +96,8 @@ double ServiceProfile::mean_service_s() const {
 double ServiceProfile::service_scv() const {
   const double per_output_token_s = max_concurrency / decode_tokens_per_s;
   const double variance = input_variance / (prefill_tokens_per_s * prefill_tokens_per_s) +
-                          output_variance * per_output_token_s * per_output_token_s;
+                          output_variance * per_output_token_s * per_output_token_s +
+                          2.0 * input_output_covariance * per_output_token_s / prefill_tokens_per_s;
   const double mean = mean_service_s();
   return variance / (mean * mean);
 }

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "tokencast/log_fit.hpp"
 #include "tokencast/request_log.hpp"
 
 namespace tokencast::cli {
@@ -58,6 +59,22 @@ struct FitArgs {
   std::uint64_t seed = 1;
 };
 
+// `backtest LOG...`: the fit's reading options, and where the origins fall. Numbers arrive as text
+// and are read strictly (arguments.hpp).
+struct BacktestArgs {
+  FitArgs fit;
+  std::optional<std::string> train_fraction, train_until, train_window, rolling, horizon, trials, threads;
+  std::string format = "table";  // table | json
+  std::optional<std::string> report;
+};
+
+struct ForecastArgs {
+  FitArgs fit;
+  std::optional<std::string> budget, period, fail_above, trials, threads;
+  std::string format = "table";
+  std::optional<std::string> report;
+};
+
 struct CatalogArgs {
   std::string filter;
   std::string format = "table";
@@ -75,5 +92,10 @@ int capacity_command(const CapacityArgs& args, const std::atomic<bool>& cancel);
 int validate_command(const std::string& scenario_path);
 int catalog_command(const CatalogArgs& args);
 int fit_command(const FitArgs& args);
+int backtest_command(const BacktestArgs& args);
+// Exits 3 when --fail-above P is given and P(over budget) > P.
+int forecast_command(const ForecastArgs& args);
+// What fit, backtest and forecast read the logs with.
+FitOptions fit_options(const FitArgs& args);
 
 }  // namespace tokencast::cli

@@ -125,14 +125,9 @@ std::string summary(const FitResult& fit) {
 
 }  // namespace
 
-int fit_command(const FitArgs& args) {
-  if (args.logs.empty()) throw UsageError("fit: give at least one log");
+FitOptions fit_options(const FitArgs& args) {
+  if (args.logs.empty()) throw UsageError("give at least one log");
   if (args.by.empty()) throw UsageError("--by: expected none, model or a tag name (got an empty name)");
-  if (args.format != "toml" && args.format != "json") {
-    throw UsageError(fmt::format("--format: fit writes toml or json (got {})", args.format));
-  }
-  // Checked before any reading: never over a log.
-  const OutputTarget scenario_to = check_output_target("--output", args.output.value_or("-"), args.logs);
   FitOptions options;
   options.log.format = trace_format_of(args.trace_format);
   if (args.columns) options.log.columns = trace_columns(*args.columns);
@@ -141,6 +136,16 @@ int fit_command(const FitArgs& args) {
   if (options.group_by == FitGrouping::tag) options.log.tag = args.by;
   options.model = args.model;
   options.seed = args.seed;
+  return options;
+}
+
+int fit_command(const FitArgs& args) {
+  if (args.format != "toml" && args.format != "json") {
+    throw UsageError(fmt::format("--format: fit writes toml or json (got {})", args.format));
+  }
+  const FitOptions options = fit_options(args);
+  // Checked before any reading: never over a log.
+  const OutputTarget scenario_to = check_output_target("--output", args.output.value_or("-"), args.logs);
   const FitResult fit = fit_logs(args.logs, options, builtin_catalog());
 
   std::vector<std::pair<OutputTarget, std::string>> outputs;

@@ -171,6 +171,49 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"fail", "skip"}));
   fit_cmd->add_option("--seed", fit_seed, "Seed of the block bootstrap, 0..2^64-1 (default 1)");
 
+  // The log options fit, backtest and forecast share.
+  auto add_log_options = [](CLI::App* command, FitArgs& args, std::string& seed) {
+    command->add_option("logs", args.logs, "Logs in time order (the formats fit reads; plain or gzip)")->required();
+    command->add_option("--by", args.by, "One workload for the log (none), per model (model), or per value of a tag TAG");
+    command->add_option("--model", args.model, "The catalog model of a log that names none (or of every request)");
+    command->add_option("--trace-format", args.trace_format, "The logs' format")->check(CLI::IsMember(trace_format_names));
+    command->add_option("--columns", args.columns, "For a CSV: time=NAME,input=NAME,output=NAME[,model=NAME][,cached=NAME]");
+    command->add_option("--on-error", args.on_error, "A bad line fails (fail) or is counted and skipped (skip)")
+        ->check(CLI::IsMember({"fail", "skip"}));
+    command->add_option("--seed", seed, "Seed of the bootstrap and the simulation, 0..2^64-1 (default 1)");
+  };
+  BacktestArgs backtest;
+  std::string backtest_seed;
+  auto* backtest_cmd = app.add_subcommand(
+      "backtest", "Fit the head of a log, simulate the tail's period and place the actuals in it (docs/fitting.md)");
+  add_log_options(backtest_cmd, backtest.fit, backtest_seed);
+  backtest_cmd->add_option("--train-fraction", backtest.train_fraction,
+                           "The first origin at this share of the log's span (default 0.5)");
+  backtest_cmd->add_option("--train-until", backtest.train_until,
+                           "The first origin at this time: seconds on the log's clock or a UTC YYYY-MM-DD HH:MM[:SS]");
+  backtest_cmd->add_option("--train-window", backtest.train_window,
+                           "Fit only this much log before each origin: 600, 30m, 7d (default: all of it)");
+  backtest_cmd->add_option("--rolling", backtest.rolling, "Origins, each a horizon after the one before, 1..1000 (default 1)");
+  backtest_cmd->add_option("--horizon", backtest.horizon,
+                           "Each test period: 300, 5m, 2h, 1d (default: the rest of the log over --rolling)");
+  backtest_cmd->add_option("--trials", backtest.trials, "Trials per origin, 100..10000000 (default 2000)");
+  backtest_cmd->add_option("--threads", backtest.threads, "Worker threads, 1..1024 (default: all cores)");
+  backtest_cmd->add_option("--format", backtest.format, "Output format")->check(CLI::IsMember({"table", "json"}));
+  backtest_cmd->add_option("--report", backtest.report, "Also write an HTML page with the bands against the actuals");
+
+  ForecastArgs forecast;
+  std::string forecast_seed;
+  auto* forecast_cmd = app.add_subcommand(
+      "forecast", "Month-to-date spend from a log plus a simulated rest of the month, against a budget (docs/fitting.md)");
+  add_log_options(forecast_cmd, forecast.fit, forecast_seed);
+  forecast_cmd->add_option("--budget", forecast.budget, "The month's budget in USD")->required();
+  forecast_cmd->add_option("--period", forecast.period, "The month, YYYY-MM (default: the month of the log's last request)");
+  forecast_cmd->add_option("--fail-above", forecast.fail_above, "Exit 3 when P(over budget) is above P (0..1)");
+  forecast_cmd->add_option("--trials", forecast.trials, "Trials, 100..10000000 (default 2000)");
+  forecast_cmd->add_option("--threads", forecast.threads, "Worker threads, 1..1024 (default: all cores)");
+  forecast_cmd->add_option("--format", forecast.format, "Output format")->check(CLI::IsMember({"table", "json"}));
+  forecast_cmd->add_option("--report", forecast.report, "Also write an HTML page with the cumulative-spend fan chart");
+
   CatalogArgs catalog;
   auto* catalog_cmd = app.add_subcommand("catalog", "List the built-in price catalog");
   catalog_cmd->add_option("--filter", catalog.filter, "Show only ids containing TEXT (case-insensitive)");
@@ -210,6 +253,14 @@ int main(int argc, char** argv) {
     if (*fit_cmd) {
       if (!fit_seed.empty()) fit.seed = parse_seed("--seed", fit_seed);
       return fit_command(fit);
+    }
+    if (*backtest_cmd) {
+      if (!backtest_seed.empty()) backtest.fit.seed = parse_seed("--seed", backtest_seed);
+      return backtest_command(backtest);
+    }
+    if (*forecast_cmd) {
+      if (!forecast_seed.empty()) forecast.fit.seed = parse_seed("--seed", forecast_seed);
+      return forecast_command(forecast);
     }
     return exit_failure;
   };

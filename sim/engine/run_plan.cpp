@@ -72,11 +72,17 @@ RunPlan make_run_plan(const Scenario& scenario, std::int64_t trials, std::uint64
     plan.any_batch = plan.any_batch || wp.batch;
     plan.any_hourly = plan.any_hourly || wp.hourly;
 
-    wp.tokens_certain = !spec.input_tokens.has_uncertain_parameters() && !spec.output_tokens.has_uncertain_parameters();
+    wp.tokens_certain = !spec.input_tokens.has_uncertain_parameters() && !spec.output_tokens.has_uncertain_parameters() &&
+                        !(spec.images_per_request && spec.images_per_request->has_uncertain_parameters());
+    wp.normal_correlation = normal_correlation_of_spearman(spec.input_output_correlation);
+    if (spec.images_per_request) wp.tokens_per_image = model.spec->tokens_per_image.value_or(0.0);
     if (wp.tokens_certain) {
       wp.input = spec.input_tokens.resolve(unused);
       wp.output = spec.output_tokens.resolve(unused);
-      wp.moments = token_moments(wp.input, wp.output, model.spec->context_tokens);
+      if (spec.images_per_request) wp.images = ImageTokens{spec.images_per_request->resolve(unused), wp.tokens_per_image};
+      wp.moments = token_moments(wp.input, wp.output, model.spec->context_tokens, wp.normal_correlation,
+                                 copula_pearson(wp.input, wp.output, wp.normal_correlation),
+                                 wp.images ? &*wp.images : nullptr);
     }
     wp.shape_certain = traffic_shape_certain(spec.traffic);
     if (wp.shape_certain) {

@@ -32,6 +32,9 @@ struct WorkloadPlan {
   bool tokens_certain = false;
   Dist input, output;
   TokenMoments moments;
+  double normal_correlation = 0;  // of the copula joining input and output (0: independent)
+  double tokens_per_image = 0;    // the model's, when the workload has images_per_request
+  std::optional<ImageTokens> images;  // when certain (with tokens_certain)
   // Certain traffic shape: one profile per month, computed once.
   bool shape_certain = false;
   std::vector<MonthProfile> profiles;

@@ -76,10 +76,12 @@ SimulatedSlo simulate_slo_sizing(const RunPlan& plan, const CapacityOptionPlan& 
     const WorkloadPlan& w = *sources[i].plan;
     RequestTokens tokens;
     if (w.tokens_certain) {
-      tokens = sample_request_tokens(w.input, w.output, context, rng);
+      tokens = sample_request_tokens(w.input, w.output, context, rng, w.normal_correlation, w.images ? &*w.images : nullptr);
     } else {
       const Dist input_law = w.spec->input_tokens.resolve(rng), output_law = w.spec->output_tokens.resolve(rng);
-      tokens = sample_request_tokens(input_law, output_law, context, rng);
+      std::optional<ImageTokens> images;
+      if (w.spec->images_per_request) images = ImageTokens{w.spec->images_per_request->resolve(rng), w.tokens_per_image};
+      tokens = sample_request_tokens(input_law, output_law, context, rng, w.normal_correlation, images ? &*images : nullptr);
     }
     tokens.input *= sources[i].uncached;
     return tokens;

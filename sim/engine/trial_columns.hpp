@@ -79,6 +79,11 @@ class TrialColumns {
   // Reads the columns that are not per month again (after store_months(..., false)).
   void restore_fixed() { map_slots(first_month_, true); }
   int first_stored_month() const { return first_month_; }
+  // Whether column c's values are stored now (a monthly column only while its month's block is).
+  bool holds(int c) const {
+    const int month = month_of(c);
+    return month < 0 || (month >= first_month_ && month < first_month_ + block_months_);
+  }
   int stored_months() const { return block_months_; }
 
   double& at(int column, std::int64_t trial) {

@@ -80,11 +80,23 @@ void TrialSimulator::draw_parameters(std::int64_t trial, bool all_workloads) {
     if (wp.tokens_certain) {
       d.input = wp.input;
       d.output = wp.output;
+      d.images = wp.images;
       d.moments = wp.moments;
     } else {
       d.input = spec.input_tokens.resolve(rng);
       d.output = spec.output_tokens.resolve(rng);
-      d.moments = token_moments(d.input, d.output, plan_.models[wp.model].spec->context_tokens);
+      if (wp.normal_correlation != 0) {
+        const Dist input_shape = d.input.shape(), output_shape = d.output.shape();
+        if (!input_shape.same_law(d.input_shape) || !output_shape.same_law(d.output_shape)) {
+          d.input_shape = input_shape;
+          d.output_shape = output_shape;
+          d.pearson = copula_pearson(input_shape, output_shape, wp.normal_correlation);
+        }
+      }
+      // Drawn last in the stream: a scenario without images draws what it always did.
+      if (spec.images_per_request) d.images = ImageTokens{spec.images_per_request->resolve(rng), wp.tokens_per_image};
+      d.moments = token_moments(d.input, d.output, plan_.models[wp.model].spec->context_tokens,
+                                wp.normal_correlation, d.pearson, d.images ? &*d.images : nullptr);
     }
   }
   draw_services();
@@ -103,7 +115,7 @@ void TrialSimulator::draw_services() {
     const CapacitySpec& spec = *plan_.capacity[c].spec;
     if (spec.max_concurrency <= 0) continue;
     // The model's request mix: its workloads' token moments weighted by their volumes.
-    double volume = 0, in1 = 0, in2 = 0, out1 = 0, out2 = 0, in_p95 = 0;
+    double volume = 0, in1 = 0, in2 = 0, out1 = 0, out2 = 0, in_out = 0, in_p95 = 0;
     for (int w : plan_.models[plan_.capacity[c].model].workloads) {
       const WorkloadDraw& d = workloads_[w];
       const TokenMoments& m = d.moments;
@@ -114,6 +126,7 @@ void TrialSimulator::draw_services() {
       in2 += d.requests_per_month * uncached * uncached * (m.input_variance + m.input_mean * m.input_mean);
       out1 += d.requests_per_month * m.output_mean;
       out2 += d.requests_per_month * (m.output_variance + m.output_mean * m.output_mean);
+      in_out += d.requests_per_month * uncached * m.covariance;
       // The mixture's p95 lies below the largest of the workloads' p95s: a conservative bound.
       in_p95 = std::max(in_p95, uncached * d.input.quantile(0.95));
     }
@@ -122,6 +135,15 @@ void TrialSimulator::draw_services() {
     s.input_variance = volume > 0 ? std::max(0.0, in2 / volume - s.input_mean_tokens * s.input_mean_tokens) : 0;
     s.output_mean_tokens = volume > 0 ? out1 / volume : 0;
     s.output_variance = volume > 0 ? std::max(0.0, out2 / volume - s.output_mean_tokens * s.output_mean_tokens) : 0;
+    // The mix's covariance: the workloads' own, and their means' spread about the mix's (centred,
+    // so that one workload's comes out exactly its own).
+    for (int w : plan_.models[plan_.capacity[c].model].workloads) {
+      const WorkloadDraw& d = workloads_[w];
+      const double uncached = 1.0 - d.cached_share;
+      in_out += d.requests_per_month * (uncached * d.moments.input_mean - s.input_mean_tokens) *
+                (d.moments.output_mean - s.output_mean_tokens);
+    }
+    s.input_output_covariance = volume > 0 ? in_out / volume : 0;
     s.input_p95_tokens = in_p95;
     s.prefill_tokens_per_s = capacity_[c].prefill_tokens_per_s;
     s.decode_tokens_per_s = capacity_[c].decode_tokens_per_s;
@@ -285,11 +307,12 @@ template <bool Bursty>
 // Each hour's input and output token sums, into `input_sums` and `output_sums`.
 [[gnu::flatten]] void draw_token_sums(const double* __restrict counts, int hours, const TokenMoments moments,
                                       const Dist& input, const Dist& output, std::int64_t context, double exact_below,
-                                      const std::atomic<bool>* cancel, Rng& token_rng, double* __restrict input_sums,
-                                      double* __restrict output_sums) {
+                                      const std::atomic<bool>* cancel, const ImageTokens* images, Rng& token_rng,
+                                      double* __restrict input_sums, double* __restrict output_sums) {
   Rng rng = token_rng;
   for (int h = 0; h < hours; ++h) {
-    const RequestTokens s = sample_token_sums(counts[h], moments, input, output, context, rng, exact_below, cancel);
+    const RequestTokens s =
+        sample_token_sums(counts[h], moments, input, output, context, rng, exact_below, cancel, images);
     input_sums[h] = s.input;
     output_sums[h] = s.output;
   }
@@ -342,7 +365,7 @@ RequestTokens TrialSimulator::simulate_month(int w, int month, double& requests)
       draw_counts_in_place<false>(counts, hours, d.burst, d.traffic_rng);
     }
     draw_token_sums(counts, hours, d.moments, d.input, d.output, context, plan_.exact_below, plan_.cancel,
-                    d.token_rng, buffers.input_sums(), buffers.output_sums());
+                    d.images ? &*d.images : nullptr, d.token_rng, buffers.input_sums(), buffers.output_sums());
     const ServerlessTokenPrices price = serverless_token_prices(models_[wp.model].prices, d.cached_share);
     const HourlyTotals totals = add_to_model_hours(counts, buffers.input_sums(), buffers.output_sums(), hours, price,
                                                    buffers.input(), buffers.output(), buffers.serverless_usd(),
@@ -365,7 +388,8 @@ RequestTokens TrialSimulator::simulate_month(int w, int month, double& requests)
     factor = sample_gamma(1.0 / variance, variance, d.traffic_rng);
   }
   requests = sample_poisson(volume * factor, d.traffic_rng);
-  return sample_token_sums(requests, d.moments, d.input, d.output, context, d.token_rng);
+  return sample_token_sums(requests, d.moments, d.input, d.output, context, d.token_rng, exact_sum_threshold, nullptr,
+                           d.images ? &*d.images : nullptr);
 }
 
 void TrialSimulator::run_trial(std::int64_t trial, TrialColumns& cols, std::span<DeferredCapacity> deferred,

@@ -43,7 +43,12 @@ class TrialSimulator {
   struct WorkloadDraw {
     double requests_per_month = 0, growth = 0, burstiness = 0, cached_share = 0;
     Dist input, output;
+    std::optional<ImageTokens> images;
     TokenMoments moments;
+    // The copula's Pearson correlation for these shapes of the laws (Dist::shape): recomputed
+    // only when a draw changes a shape, not its scale.
+    Dist input_shape, output_shape;
+    double pearson = 0;
     DailyShape shape{};
     double weekend_factor = 1;
     GammaVariate burst;  // the hourly burst factor: mean 1, cv = burstiness

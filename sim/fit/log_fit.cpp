@@ -150,6 +150,16 @@ std::vector<Block> blocks_of(const GroupSummary& g, const Timeline& t, std::stri
     }
   }
   std::erase_if(blocks, [](const Block& b) { return !(b.seconds > 0); });
+  // A last day under half a day long holds a few hours of the daily shape, whose rate is not a
+  // day's: it joins the day before.
+  if (days && blocks.size() >= 2 && blocks.back().seconds < 0.5 * kDayS) {
+    const Block last = blocks.back();
+    blocks.pop_back();
+    blocks.back().requests += last.requests;
+    blocks.back().input += last.input;
+    blocks.back().output += last.output;
+    blocks.back().seconds += last.seconds;
+  }
   described = days ? fmt::format("{} days", blocks.size())
                    : fmt::format("{} blocks of {:g} s", blocks.size(), static_cast<double>(width) * kMinuteS);
   return blocks;
@@ -244,7 +254,7 @@ std::string law_line(const FittedTokenLaw& law, std::string_view what) {
                      "p50 {:g}, p95 {:g}, p99 {:g}\n",
                      c.name, fit::kChosenMaxKs, c.mean, c.p50, c.p95, c.p99);
   out += fmt::format("#   its {} uncertain by {:.2f}% (block bootstrap)\n",
-                     c.name == "histogram" ? "scale" : "mean", 100 * law.mean_relative_sd);
+                     c.name == "histogram" || c.name == "lognormal_mixture" ? "scale" : "mean", 100 * law.mean_relative_sd);
   return out;
 }
 
@@ -262,9 +272,9 @@ std::string workload_comment(const FittedWorkload& w, const FitOptions& options)
     out += fmt::format("# cached_input_share: {:.4f} of the prompt tokens the log reports cached.\n",
                        w.cached_input_share);
   }
-  out += fmt::format("# input/output Spearman rank correlation {:.3f} (a sample of up to 20,000 requests); the "
-                     "scenario format does not carry it yet, so the laws are drawn independently.\n",
-                     w.spearman);
+  out += fmt::format("# input_output_correlation: Spearman rank correlation {:.3f} (a sample of up to 20,000 "
+                     "requests, standard error about {:.3f}), drawn through a Gaussian copula.\n",
+                     w.spearman, 1.06 / std::sqrt(static_cast<double>(std::min<std::uint64_t>(w.requests, 20000))));
   out += w.hourly_weights ? std::string("# hourly_weights: requests per hour of day (UTC) over the log.\n")
                           : std::string("# No daily shape fitted (under 2 days of log on a calendar clock): flat.\n");
   if (!w.weekend_factor) out += "# No weekend factor fitted (under 2 weeks of log).\n";
@@ -389,6 +399,7 @@ FitResult fit_logs(const std::vector<std::string>& paths, const FitOptions& opti
     bool first_in_file = true;
     const RequestLogStats stats = for_each_logged_request(path, log, [&](const LoggedRequest& r) {
       const double at = r.time_s();
+      if ((options.until_s && at >= *options.until_s) || (options.from_s && at < *options.from_s)) return;
       if (std::isnan(first_s)) {
         first_s = at;
         first_minute = static_cast<std::int64_t>(std::floor(at / kMinuteS));
@@ -483,6 +494,7 @@ FitResult fit_logs(const std::vector<std::string>& paths, const FitOptions& opti
     }
     w.requests = static_cast<std::uint64_t>(g.n);
     w.span_s = span_s;
+    w.first_s = first_s;
 
     Rng rng = make_stream(options.seed, 0, StreamPurpose::log_fit, gi, 1);
     const std::vector<Block> blocks = blocks_of(g, timeline, w.blocks);
@@ -508,6 +520,7 @@ FitResult fit_logs(const std::vector<std::string>& paths, const FitOptions& opti
     spec.input_tokens = w.input.law;
     spec.output_tokens = w.output.law;
     spec.cached_input_share = Quantity(std::round(w.cached_input_share * 1e6) / 1e6);
+    spec.input_output_correlation = std::clamp(std::round(w.spearman * 1000) / 1000, -1.0, 1.0);
     if (w.hourly_weights) spec.traffic.hourly_weights = w.hourly_weights;
     if (w.weekend_factor) spec.traffic.weekend_factor = Quantity(*w.weekend_factor);
     if (w.burstiness) spec.traffic.burstiness = Quantity(std::min(10.0, *w.burstiness));

@@ -3,7 +3,11 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <limits>
 #include <memory>
+#include <optional>
+#include <utility>
+#include <vector>
 #include <stdexcept>
 
 #include "tokencast/token_moments.hpp"
@@ -62,6 +66,67 @@ LawSummary summary_of(const Dist& law) {
   return s;
 }
 
+// Two lognormals fitted by EM to the log counts (each bin at the log of its middle), started from
+// the lower and upper halves; nullopt when the data hold fewer than two distinct counts.
+struct Mixture {
+  std::array<double, 2> weight, mu, sigma;
+};
+std::optional<Mixture> fit_two_lognormals(const TokenHistogram& h) {
+  std::vector<std::pair<double, double>> points;  // log count, its number
+  for (std::size_t i = h.first_bin(); i <= h.last_bin(); ++i) {
+    if (h.count_in(i) == 0) continue;
+    points.emplace_back(std::log(std::max(0.5, 0.5 * (h.lower(i) + h.upper(i)))), static_cast<double>(h.count_in(i)));
+  }
+  if (points.size() < 2) return std::nullopt;
+  const double n = static_cast<double>(h.count()), median = std::log(std::max(0.5, h.quantile(0.5)));
+  Mixture m{};
+  for (int k = 0; k < 2; ++k) {
+    double count = 0, sum = 0, square = 0;
+    for (const auto& [x, c] : points) {
+      if ((k == 0) != (x <= median)) continue;
+      count += c;
+      sum += c * x;
+      square += c * x * x;
+    }
+    if (count == 0) return std::nullopt;
+    m.weight[k] = count / n;
+    m.mu[k] = sum / count;
+    m.sigma[k] = std::sqrt(std::max(1e-4, square / count - m.mu[k] * m.mu[k]));
+  }
+  // A component narrower than this fits one count: a degenerate likelihood, not a law.
+  constexpr double kMinSigma = 0.02;
+  double previous = -std::numeric_limits<double>::infinity();
+  for (int iteration = 0; iteration < 500; ++iteration) {
+    std::array<double, 2> count{}, sum{}, square{};
+    double log_likelihood = 0;
+    for (const auto& [x, c] : points) {
+      std::array<double, 2> density;
+      for (int k = 0; k < 2; ++k) {
+        const double z = (x - m.mu[k]) / m.sigma[k];
+        density[k] = m.weight[k] * std::exp(-0.5 * z * z) / m.sigma[k];
+      }
+      const double total = density[0] + density[1];
+      if (!(total > 0)) continue;
+      log_likelihood += c * std::log(total);
+      for (int k = 0; k < 2; ++k) {
+        const double r = c * density[k] / total;
+        count[k] += r;
+        sum[k] += r * x;
+        square[k] += r * x * x;
+      }
+    }
+    for (int k = 0; k < 2; ++k) {
+      if (!(count[k] > 0)) return std::nullopt;
+      m.weight[k] = count[k] / (count[0] + count[1]);
+      m.mu[k] = sum[k] / count[k];
+      m.sigma[k] = std::sqrt(std::max(kMinSigma * kMinSigma, square[k] / count[k] - m.mu[k] * m.mu[k]));
+    }
+    if (log_likelihood - previous < 1e-9 * n) break;
+    previous = log_likelihood;
+  }
+  return m;
+}
+
 }  // namespace
 
 Quantity uncertain_figure(double value, double sd, double lo, double hi) {
@@ -93,6 +158,23 @@ TokenLawFit fit_token_law(const TokenHistogram& h, double mean, double variance,
     fit.candidates.push_back({"gamma", 2, ks_distance(h, gamma), summary_of(gamma),
                               distribution(DistKind::gamma, ParamSet::mean_cv,
                                            {uncertain_positive(mean, mean_relative_sd), Quantity(cv)})});
+  }
+
+  // Two lognormals, scaled to keep the mean.
+  if (mean > 0) {
+    if (const auto m = fit_two_lognormals(h)) {
+      const std::vector<double> weights{m->weight[0], m->weight[1]};
+      const std::vector<double> medians{std::exp(m->mu[0]), std::exp(m->mu[1])};
+      const std::vector<double> sigmas{m->sigma[0], m->sigma[1]};
+      const Quantity shape = lognormal_mixture_distribution(weights, medians, sigmas);
+      const DistNode& table = *shape.node();
+      const double scale = mean / summary_of(Dist::lognormal_mixture(table.values, table.cumulative_weights)).mean;
+      const Dist mixture = Dist::lognormal_mixture(table.values, table.cumulative_weights, scale);
+      auto node = std::make_shared<DistNode>(table);
+      node->params[0] = uncertain_positive(scale, mean_relative_sd);
+      fit.candidates.push_back({"lognormal_mixture", 5, ks_distance(h, mixture), summary_of(mixture),
+                                Quantity(std::shared_ptr<const DistNode>(std::move(node)))});
+    }
   }
 
   // The histogram: the continuized law at the edge shares, linear between; distinct edges only (a

@@ -1,6 +1,6 @@
 #pragma once
 // A law for a log's token counts: the candidates (a compact histogram, a lognormal and a gamma
-// by mean and cv), each's Kolmogorov-Smirnov distance to the data, and the one chosen
+// by mean and cv, two lognormals mixed), each's Kolmogorov-Smirnov distance to the data, and the one chosen
 // (docs/fitting.md, "Token laws").
 #include <string>
 #include <vector>
@@ -25,8 +25,8 @@ struct LawSummary {
 };
 
 struct LawCandidate {
-  std::string name;     // "lognormal", "gamma", "histogram"
-  int parameters = 0;   // free parameters: 2, 2, 2 x bins
+  std::string name;     // "lognormal", "gamma", "lognormal_mixture", "histogram"
+  int parameters = 0;   // free parameters: 2, 2, 5, 2 x bins
   double ks = 0;        // sup |F(k + 1/2) - F_data(k)| over the counts k (the law rounded per request)
   LawSummary summary;   // of the law as tokencast draws it (rounded), its scale at its mean
   Quantity law;         // with the mean (or the histogram's scale) uncertain as given

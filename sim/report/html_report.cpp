@@ -179,6 +179,18 @@ std::string table_of_contents(const RunResult& r, bool capacity, bool breakeven,
 
 }  // namespace
 
+namespace report {
+std::string html_page(std::string_view title, std::string_view body) {
+  std::string out = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
+  out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
+  out += fmt::format("<meta name=\"generator\" content=\"tokencast {}\">\n", escape_html(TOKENCAST_VERSION));
+  out += fmt::format("<title>{}</title>\n<style>{}</style>\n</head>\n<body>\n<main>\n", escape_html(title), style_sheet);
+  out += fmt::format("<header><h1>{}</h1></header>\n", escape_html(title));
+  out += body;
+  return out + "</main>\n</body>\n</html>\n";
+}
+}  // namespace report
+
 std::string render_html_report(const Scenario& scenario, const RunResult& result, const CapacitySections* sections) {
   const GpuComparison* gpus = sections != nullptr && sections->gpus ? &*sections->gpus : nullptr;
   const TraceReplay* replay = sections != nullptr && sections->replay ? &*sections->replay : nullptr;

@@ -9,6 +9,9 @@
 
 namespace tokencast::report {
 
+// A whole page: the report's head and style sheet around `body` (already HTML).
+std::string html_page(std::string_view title, std::string_view body);
+
 // Escapes &, <, >, " and ' so any text is safe inside elements and quoted attributes.
 std::string escape_html(std::string_view text);
 

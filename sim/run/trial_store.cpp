@@ -41,6 +41,11 @@ void name_columns(const detail::RunPlan& plan, std::vector<std::string>& names, 
     columns.push_back(column);
   };
   add("total.serverless_usd", plan.total_serverless.total);
+  if (plan.months > 1) {
+    for (int m = 0; m < plan.months; ++m) {
+      add(fmt::format("total.serverless_usd.month[{}]", m + 1), plan.total_serverless.month(m));
+    }
+  }
   if (plan.any_batch) add("total.batch_usd", plan.total_batch.total);
   for (const auto& w : plan.workloads) {
     const std::string prefix = fmt::format("workload[{}].", w.spec->name);
@@ -112,7 +117,13 @@ void TrialStore::grow(std::int64_t trials) {
 std::span<const double> TrialStore::column(int id) const {
   if (id < 0 || id >= state_->layout.size()) throw std::out_of_range(fmt::format("no output column {}", id));
   if (!state_->plan) return {};
-  return state_->plan->columns.column(state_->layout.columns_[static_cast<std::size_t>(id)]);
+  const int column = state_->layout.columns_[static_cast<std::size_t>(id)];
+  if (!state_->plan->columns.holds(column)) {
+    throw std::out_of_range(fmt::format("column '{}' is a month past the block of months held (RunOptions::"
+                                        "monthly_storage_bytes)",
+                                        state_->layout.names()[static_cast<std::size_t>(id)]));
+  }
+  return state_->plan->columns.column(column);
 }
 
 std::span<const double> TrialStore::column(std::string_view name) const { return column(state_->layout.id(name)); }

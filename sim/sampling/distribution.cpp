@@ -66,6 +66,7 @@ int used_slots(DistKind kind) {
     case DistKind::gamma: return 2;
     case DistKind::empirical: return 1;  // scale
     case DistKind::histogram: return 1;  // scale
+    case DistKind::lognormal_mixture: return 1;  // scale
   }
   return 0;
 }
@@ -118,6 +119,7 @@ std::string_view to_string(DistKind kind) {
     case DistKind::gamma: return "gamma";
     case DistKind::empirical: return "empirical";
     case DistKind::histogram: return "histogram";
+    case DistKind::lognormal_mixture: return "lognormal_mixture";
   }
   return "unknown";
 }
@@ -243,6 +245,18 @@ Dist Dist::histogram(std::span<const double> edges, std::span<const double> cumu
   return tabulated(DistKind::histogram, edges, cumulative_weights, scale);
 }
 
+Dist Dist::lognormal_mixture(std::span<const double> mu_sigma, std::span<const double> cumulative_weights,
+                             double scale) {
+  require(!cumulative_weights.empty() && mu_sigma.size() == 2 * cumulative_weights.size(),
+          "lognormal_mixture: need a mu and a sigma per component");
+  for (std::size_t i = 0; i < cumulative_weights.size(); ++i) {
+    require(std::isfinite(mu_sigma[2 * i]) && mu_sigma[2 * i + 1] > 0 && std::isfinite(mu_sigma[2 * i + 1]),
+            "lognormal_mixture: each sigma must be finite and > 0");
+  }
+  require(scale > 0 && std::isfinite(scale), "lognormal_mixture: scale must be finite and > 0");
+  return tabulated(DistKind::lognormal_mixture, mu_sigma, cumulative_weights, scale);
+}
+
 Dist Dist::tabulated(DistKind kind, std::span<const double> values, std::span<const double> cumulative_weights,
                      double scale) {
   Dist d;
@@ -261,6 +275,14 @@ struct Bin {
 };
 Bin bin_of(std::span<const double> edges, std::span<const double> cumulative, std::size_t i) {
   return {edges[i], edges[i + 1], cumulative[i] - (i == 0 ? 0.0 : cumulative[i - 1])};
+}
+
+// Component i of a lognormal mixture.
+struct Component {
+  double mu, sigma, weight;
+};
+Component component_of(std::span<const double> mu_sigma, std::span<const double> cumulative, std::size_t i) {
+  return {mu_sigma[2 * i], mu_sigma[2 * i + 1], cumulative[i] - (i == 0 ? 0.0 : cumulative[i - 1])};
 }
 
 }  // namespace
@@ -293,6 +315,14 @@ double Dist::mean() const {
       for (std::size_t i = 0; i < cumulative_.size(); ++i) {
         const Bin b = bin_of(values_, cumulative_, i);
         sum += b.weight * 0.5 * (b.lo + b.hi);
+      }
+      return scale_ * sum;
+    }
+    case DistKind::lognormal_mixture: {
+      double sum = 0.0;
+      for (std::size_t i = 0; i < cumulative_.size(); ++i) {
+        const Component c = component_of(values_, cumulative_, i);
+        sum += c.weight * std::exp(c.mu + 0.5 * c.sigma * c.sigma);
       }
       return scale_ * sum;
     }
@@ -342,6 +372,15 @@ double Dist::variance() const {
       }
       return scale_ * scale_ * std::max(0.0, second - m * m);
     }
+    case DistKind::lognormal_mixture: {
+      const double m = mean() / scale_;
+      double second = 0.0;
+      for (std::size_t i = 0; i < cumulative_.size(); ++i) {
+        const Component c = component_of(values_, cumulative_, i);
+        second += c.weight * std::exp(2.0 * c.mu + 2.0 * c.sigma * c.sigma);
+      }
+      return scale_ * scale_ * std::max(0.0, second - m * m);
+    }
   }
   return 0.0;
 }
@@ -354,7 +393,8 @@ Interval Dist::support() const {
     case DistKind::pert: return {a_, c_};
     case DistKind::normal: return {c_, d_};
     case DistKind::lognormal:
-    case DistKind::gamma: return {0.0, kInf};
+    case DistKind::gamma:
+    case DistKind::lognormal_mixture: return {0.0, kInf};
     case DistKind::empirical: {
       const auto [lo, hi] = std::minmax_element(values_.begin(), values_.end());
       return {scale_ * *lo, scale_ * *hi};
@@ -404,6 +444,21 @@ double Dist::quantile(double p) const {
       return bm::quantile(bm::lognormal_distribution<double, Policy>(a_, b_), p);
     case DistKind::gamma:
       return bm::quantile(bm::gamma_distribution<double, Policy>(a_, b_), p);
+    case DistKind::lognormal_mixture: {
+      // Between the components' own quantiles: bisection on log x to the last bit.
+      const double z = bm::quantile(StdNormal(), p);
+      double lo = kInf, hi = -kInf;
+      for (std::size_t i = 0; i < cumulative_.size(); ++i) {
+        const Component c = component_of(values_, cumulative_, i);
+        lo = std::min(lo, c.mu + c.sigma * z);
+        hi = std::max(hi, c.mu + c.sigma * z);
+      }
+      for (int k = 0; k < 200 && hi - lo > 1e-14 * std::max(1.0, std::abs(hi)); ++k) {
+        const double middle = 0.5 * (lo + hi);
+        (cdf(scale_ * std::exp(middle)) < p ? lo : hi) = middle;
+      }
+      return scale_ * std::exp(0.5 * (lo + hi));
+    }
     default: break;
   }
   return 0.0;
@@ -449,9 +504,46 @@ double Dist::cdf(double x) const {
     case DistKind::lognormal:
       return bm::cdf(bm::lognormal_distribution<double, Policy>(a_, b_), x);
     case DistKind::gamma: return bm::cdf(bm::gamma_distribution<double, Policy>(a_, b_), x);
+    case DistKind::lognormal_mixture: {
+      const double log_y = std::log(x / scale_);
+      double sum = 0.0;
+      for (std::size_t i = 0; i < cumulative_.size(); ++i) {
+        const Component c = component_of(values_, cumulative_, i);
+        sum += c.weight * bm::cdf(StdNormal(), (log_y - c.mu) / c.sigma);
+      }
+      return std::clamp(sum, 0.0, 1.0);
+    }
     default: break;
   }
   return 0.0;
+}
+
+double Dist::from_normal_score(double z) const {
+  if (kind_ == DistKind::lognormal) return std::exp(a_ + b_ * z);
+  // The smaller tail of Phi, so that p keeps its precision on either side.
+  const StdNormal n01;
+  const double p = z < 0 ? bm::cdf(n01, z) : 1.0 - bm::cdf(bm::complement(n01, z));
+  return quantile(std::clamp(p, 0x1.0p-1000, 1.0 - 0x1.0p-53));
+}
+
+Dist Dist::shape() const {
+  Dist d = *this;
+  switch (kind_) {
+    case DistKind::lognormal: d.a_ = 0; break;
+    case DistKind::gamma: d.b_ = 1; break;
+    case DistKind::empirical:
+    case DistKind::histogram:
+    case DistKind::lognormal_mixture: d.scale_ = 1; break;
+    default: break;
+  }
+  return d;
+}
+
+bool Dist::same_law(const Dist& o) const {
+  return kind_ == o.kind_ && a_ == o.a_ && b_ == o.b_ && c_ == o.c_ && d_ == o.d_ && alpha_ == o.alpha_ &&
+         beta_ == o.beta_ && scale_ == o.scale_ && values_.data() == o.values_.data() &&
+         values_.size() == o.values_.size() && cumulative_.data() == o.cumulative_.data() &&
+         cumulative_.size() == o.cumulative_.size();
 }
 
 double Dist::sample_other(Rng& rng) const {
@@ -487,6 +579,13 @@ double Dist::sample_other(Rng& rng) const {
       return scale_ * values_[index];
     }
     case DistKind::histogram: return quantile(open_uniform01(rng));
+    case DistKind::lognormal_mixture: {
+      const double u = rng.uniform01();
+      const auto it = std::upper_bound(cumulative_.begin(), cumulative_.end(), u);
+      const auto i = std::min<std::size_t>(static_cast<std::size_t>(it - cumulative_.begin()), cumulative_.size() - 1);
+      const Component c = component_of(values_, cumulative_, i);
+      return scale_ * br::lognormal_distribution<double>(c.mu, c.sigma)(rng);
+    }
   }
   return 0.0;
 }
@@ -515,6 +614,27 @@ Quantity histogram_distribution(std::vector<double> edges, const std::vector<dou
   for (const double w : weights) node->cumulative_weights.push_back((running += w / largest) / total);
   node->cumulative_weights.back() = 1.0;
   node->params[0] = std::move(scale);
+  return Quantity(std::move(node));
+}
+
+Quantity lognormal_mixture_distribution(const std::vector<double>& weights, const std::vector<double>& medians,
+                                        const std::vector<double>& sigmas, Quantity scale) {
+  if (weights.empty() || medians.size() != weights.size() || sigmas.size() != weights.size()) {
+    throw std::invalid_argument("lognormal_mixture_distribution: need a median and a sigma per weight");
+  }
+  // The cumulative weights as a histogram normalises them (one rule for both).
+  std::vector<double> edges(weights.size() + 1);
+  for (std::size_t i = 0; i < edges.size(); ++i) edges[i] = static_cast<double>(i);
+  auto node = std::make_shared<DistNode>(*histogram_distribution(edges, weights, std::move(scale)).node());
+  node->kind = DistKind::lognormal_mixture;
+  node->values.clear();
+  for (std::size_t i = 0; i < weights.size(); ++i) {
+    if (!(medians[i] > 0) || !(sigmas[i] > 0) || !std::isfinite(medians[i]) || !std::isfinite(sigmas[i])) {
+      throw std::invalid_argument("lognormal_mixture_distribution: medians and sigmas must be finite and > 0");
+    }
+    node->values.push_back(std::log(medians[i]));
+    node->values.push_back(sigmas[i]);
+  }
   return Quantity(std::move(node));
 }
 
@@ -571,6 +691,7 @@ Dist Quantity::resolve(Rng& rng) const {
     case DistKind::gamma: return gamma_from(node.param_set, p[0], p[1]);
     case DistKind::empirical: return Dist::empirical(node.values, node.cumulative_weights, p[0]);
     case DistKind::histogram: return Dist::histogram(node.values, node.cumulative_weights, p[0]);
+    case DistKind::lognormal_mixture: return Dist::lognormal_mixture(node.values, node.cumulative_weights, p[0]);
   }
   throw std::logic_error("Quantity::resolve: unknown distribution kind");
 }
@@ -590,7 +711,8 @@ Interval Quantity::support() const {
     case DistKind::pert: return {params[0].support().lo, params[2].support().hi};
     case DistKind::normal: return {params[2].support().lo, params[3].support().hi};
     case DistKind::lognormal:
-    case DistKind::gamma: return {0.0, kInf};
+    case DistKind::gamma:
+    case DistKind::lognormal_mixture: return {0.0, kInf};
     case DistKind::empirical:
     case DistKind::histogram: {
       if (node_->values.empty()) return {};
@@ -684,6 +806,15 @@ std::string Quantity::describe() const {
       const std::size_t n = node.cumulative_weights.size();
       args = fmt::format("{} bin{} from {} to {}", n, n == 1 ? "" : "s", num(node.values.front()),
                          num(node.values.back()));
+      if (!is_constant_value(p[0], 1.0)) add("scale", p[0]);
+      break;
+    }
+    case DistKind::lognormal_mixture: {
+      for (std::size_t i = 0; i < node.cumulative_weights.size(); ++i) {
+        const double w = node.cumulative_weights[i] - (i == 0 ? 0.0 : node.cumulative_weights[i - 1]);
+        args += fmt::format("{}{}: median {} sigma {}", i == 0 ? "" : ", ", num(w), num(std::exp(node.values[2 * i])),
+                            num(node.values[2 * i + 1]));
+      }
       if (!is_constant_value(p[0], 1.0)) add("scale", p[0]);
       break;
     }

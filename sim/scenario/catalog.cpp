@@ -27,7 +27,7 @@ const std::set<std::string, std::less<>> catalog_keys = {"provider"};
 const std::set<std::string, std::less<>> model_keys = {
     "id",           "input_usd_per_mtok", "output_usd_per_mtok", "cached_input_usd_per_mtok",
     "batch_discount", "context_tokens",   "source",              "as_of",
-    "note"};
+    "note", "tokens_per_image"};
 const std::set<std::string, std::less<>> gpu_keys = {"id", "usd_per_gpu_hour", "source", "as_of"};
 const std::set<std::string, std::less<>> accelerator_keys = {
     "id", "memory_gb", "bf16_tflops", "fp8_tflops", "memory_tb_per_s", "interconnect_gb_per_s", "nvlink",
@@ -248,6 +248,13 @@ class CatalogBuilder {
         reader.fail(*node, key("context_tokens"), fmt::format("must be > 0, got {}", tokens->get()));
       }
       model.context_tokens = tokens->get();
+    }
+    if (const toml::node* node = entry.get("tokens_per_image")) {
+      const double tokens = reader.number_value(*node, key("tokens_per_image"));
+      if (!(tokens > 0 && tokens <= 1e6)) {
+        reader.fail(*node, key("tokens_per_image"), fmt::format("must lie in (0, 1e6], got {}", tokens));
+      }
+      model.tokens_per_image = tokens;
     }
     model.source = reader.string_value(reader.require(entry, "source", path), key("source"));
     model.as_of = reader.date_value(reader.require(entry, "as_of", path), key("as_of"));

@@ -13,7 +13,7 @@ namespace {
 
 constexpr std::string_view kModelKeys[] = {
     "id", "input_usd_per_mtok", "output_usd_per_mtok", "cached_input_usd_per_mtok",
-    "batch_discount", "context_tokens"};
+    "batch_discount", "context_tokens", "tokens_per_image"};
 
 constexpr std::int64_t kDefaultContextTokens = 131072;
 const ValueRange kPrice = ValueRange::at_most_limit(0.0, false, limits::max_usd_per_mtok);
@@ -69,6 +69,9 @@ void ModelRegistry::read(const TableReader& root) {
     if (auto context = table.integer("context_tokens",
                                      IntRange{2, limits::max_context_tokens})) {
       spec.context_tokens = *context;
+    }
+    if (auto tokens = table.plain_number("tokens_per_image", ValueRange{0.0, 1e6, true, false})) {
+      spec.tokens_per_image = *tokens;
     }
     spec.from_catalog = listed != nullptr;
     if (listed != nullptr && overridden) {

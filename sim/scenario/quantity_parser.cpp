@@ -6,6 +6,7 @@
 #include <limits>
 #include <memory>
 #include <numeric>
+#include <tuple>
 #include <vector>
 
 #include <fmt/format.h>
@@ -38,7 +39,7 @@ struct KindInfo {
   std::string_view takes;                // for unknown-key messages
 };
 
-constexpr std::array<KindInfo, 9> kKinds{{
+constexpr std::array<KindInfo, 10> kKinds{{
     {DistKind::fixed, "fixed", {"dist", "value"}, "a fixed takes value"},
     {DistKind::uniform, "uniform", {"dist", "min", "max"}, "a uniform takes min, max"},
     {DistKind::triangular,
@@ -69,10 +70,15 @@ constexpr std::array<KindInfo, 9> kKinds{{
      "histogram",
      {"dist", "edges", "weights", "scale"},
      "a histogram takes edges, weights, scale"},
+    {DistKind::lognormal_mixture,
+     "lognormal_mixture",
+     {"dist", "weights", "medians", "sigmas", "scale"},
+     "a lognormal_mixture takes weights, medians, sigmas (one each per component), scale"},
 }};
 
 constexpr std::string_view kKindList =
-    "fixed, uniform, triangular, pert, normal, lognormal, gamma, empirical, histogram";
+    "fixed, uniform, triangular, pert, normal, lognormal, gamma, empirical, histogram, lognormal_mixture";
+constexpr std::size_t kMaxMixtureComponents = 16;
 // What an empirical's values or a histogram's edges are multiplied by (a fitted mean's uncertainty).
 const ValueRange kScale = ValueRange::at_most_limit(0.0, true, 1e6);
 
@@ -89,7 +95,7 @@ std::vector<std::string_view> keys_of(const KindInfo& info) {
 bool excludes_lower_bound(const Quantity& quantity) {
   const DistNode* node = quantity.node();
   if (node == nullptr) return false;
-  if (node->kind == DistKind::lognormal) return true;
+  if (node->kind == DistKind::lognormal || node->kind == DistKind::lognormal_mixture) return true;
   if (node->kind != DistKind::gamma) return false;
   if (node->param_set == ParamSet::mean_cv) return node->params[1].support().hi <= 1.0;
   return node->params[0].support().lo >= 1.0;
@@ -109,6 +115,18 @@ std::string support_hint(const Quantity& quantity, bool low_side) {
     return "; use a bounded distribution such as pert, uniform or a normal with max = ...";
   }
   return {};
+}
+
+// A mixture's components' medians at their extremes (its bulk for the range checks).
+double largest_median(const DistNode& node) {
+  double mu = -kInf;
+  for (std::size_t i = 0; i < node.values.size(); i += 2) mu = std::max(mu, node.values[i]);
+  return std::exp(mu);
+}
+double smallest_median(const DistNode& node) {
+  double mu = kInf;
+  for (std::size_t i = 0; i < node.values.size(); i += 2) mu = std::min(mu, node.values[i]);
+  return std::exp(mu);
 }
 
 }  // namespace
@@ -133,6 +151,8 @@ double bulk_upper(const Quantity& quantity) {
     case DistKind::gamma:
       return node->param_set == ParamSet::mean_cv ? bulk_upper(p[0])
                                                   : bulk_upper(p[0]) * bulk_upper(p[1]);
+    case DistKind::lognormal_mixture:
+      return largest_median(*node) * bulk_upper(p[0]);
     case DistKind::empirical:
     case DistKind::histogram:
       break;
@@ -161,6 +181,8 @@ double bulk_lower(const Quantity& quantity) {
       return node->param_set == ParamSet::mu_sigma ? std::exp(bulk_lower(p[0])) : bulk_lower(p[0]);
     case DistKind::gamma:
       return node->param_set == ParamSet::mean_cv ? bulk_lower(p[0]) : bulk_lower(p[0]) * bulk_lower(p[1]);
+    case DistKind::lognormal_mixture:
+      return smallest_median(*node) * bulk_lower(p[0]);
     case DistKind::empirical:
     case DistKind::histogram:
       break;
@@ -179,6 +201,8 @@ std::string_view bulk_lower_name(const Quantity& quantity) {
       return node->param_set == ParamSet::mean_cv ? "mean" : "median";
     case DistKind::gamma:
       return "mean";
+    case DistKind::lognormal_mixture:
+      return "smallest median";
     default:
       return "lower end";
   }
@@ -195,6 +219,8 @@ std::string_view bulk_name(const Quantity& quantity) {
       return node->param_set == ParamSet::mean_cv ? "mean" : "median";
     case DistKind::gamma:
       return "mean";
+    case DistKind::lognormal_mixture:
+      return "largest median";
     default:
       return "upper bound";
   }
@@ -243,6 +269,9 @@ class DistributionReader {
         break;
       case DistKind::histogram:
         read_histogram(*node);
+        break;
+      case DistKind::lognormal_mixture:
+        read_lognormal_mixture(*node);
         break;
     }
     return Quantity(std::shared_ptr<const DistNode>(std::move(node)));
@@ -500,6 +529,40 @@ class DistributionReader {
     }
     check_weights(*weights_node, weights);
     node = *histogram_distribution(edges, weights, optional("scale", kScale).value_or(Quantity(1.0))).node();
+  }
+
+  // One weight, median and sigma per component, at most kMaxMixtureComponents.
+  void read_lognormal_mixture(DistNode& node) const {
+    constexpr std::string_view takes = "a lognormal_mixture takes weights, medians, sigmas (one each per component), scale";
+    auto array_of = [&](std::string_view key) {
+      const toml::node* found = table_.find(key);
+      if (found == nullptr) table_.fail_missing(key, takes);
+      return std::pair{found, plain_array(key, *found)};
+    };
+    const auto [weights_node, weights] = array_of("weights");
+    if (weights.size() > kMaxMixtureComponents) {
+      fail_at(table_.file(), *weights_node, table_.path_of("weights"),
+              fmt::format("too many components (got {}, expected at most {})", weights.size(), kMaxMixtureComponents));
+    }
+    check_weights(*weights_node, weights);
+    const auto [medians_node, medians] = array_of("medians");
+    const auto [sigmas_node, sigmas] = array_of("sigmas");
+    for (const auto& [key, array_node, values] : {std::tuple{"medians", medians_node, &medians},
+                                                  std::tuple{"sigmas", sigmas_node, &sigmas}}) {
+      const std::string path = table_.path_of(key);
+      if (values->size() != weights.size()) {
+        fail_at(table_.file(), *array_node, path,
+                fmt::format("got {} {} for {} weights, expected one per component", values->size(), key,
+                            weights.size()));
+      }
+      const ValueRange range = std::string_view(key) == "sigmas" ? kLognormalSigma : ValueRange::positive();
+      for (std::size_t i = 0; i < values->size(); ++i) {
+        check_support(table_.file(), *array_node->as_array()->get(i), element_path(path, i), Quantity((*values)[i]),
+                      range);
+      }
+    }
+    node = *lognormal_mixture_distribution(weights, medians, sigmas, optional("scale", kScale).value_or(Quantity(1.0)))
+                .node();
   }
 
   // Each weight >= 0, and not all 0.

@@ -58,7 +58,8 @@ std::array<std::string_view, 4> parameter_keys(DistKind kind, ParamSet set) {
         default: return {};
       }
     case DistKind::empirical:
-    case DistKind::histogram: return {};
+    case DistKind::histogram:
+    case DistKind::lognormal_mixture: return {};
   }
   return {};
 }
@@ -80,6 +81,21 @@ std::string distribution_toml(const DistNode& node) {
     }
     out += (node.kind == DistKind::histogram ? ", edges = " : ", values = ") + numbers_toml(node.values);
     if (!weights.empty()) out += ", weights = " + numbers_toml(weights);
+    const Quantity& scale = node.params[0];
+    if (!(scale.is_constant() && scale.constant() == 1.0)) out += ", scale = " + quantity_toml(scale);
+    return out + " }";
+  }
+  if (node.kind == DistKind::lognormal_mixture) {
+    std::vector<double> weights, medians, sigmas;
+    double before = 0;
+    for (std::size_t i = 0; i < node.cumulative_weights.size(); ++i) {
+      weights.push_back(node.cumulative_weights[i] - before);
+      before = node.cumulative_weights[i];
+      medians.push_back(std::exp(node.values[2 * i]));
+      sigmas.push_back(node.values[2 * i + 1]);
+    }
+    out += ", weights = " + numbers_toml(weights) + ", medians = " + numbers_toml(medians) +
+           ", sigmas = " + numbers_toml(sigmas);
     const Quantity& scale = node.params[0];
     if (!(scale.is_constant() && scale.constant() == 1.0)) out += ", scale = " + quantity_toml(scale);
     return out + " }";
@@ -121,6 +137,7 @@ void write_model(Writer& w, const ModelSpec& m) {
   if (m.cached_input_usd_per_mtok) w.quantity("cached_input_usd_per_mtok", *m.cached_input_usd_per_mtok);
   if (m.batch_discount) w.quantity("batch_discount", *m.batch_discount);
   w.integer("context_tokens", m.context_tokens);
+  if (m.tokens_per_image) w.number("tokens_per_image", *m.tokens_per_image);
 }
 
 void write_workload(Writer& w, const WorkloadSpec& s) {
@@ -131,6 +148,8 @@ void write_workload(Writer& w, const WorkloadSpec& s) {
   w.quantity("input_tokens", s.input_tokens);
   w.quantity("output_tokens", s.output_tokens);
   w.quantity("cached_input_share", s.cached_input_share);
+  if (s.input_output_correlation != 0) w.number("input_output_correlation", s.input_output_correlation);
+  if (s.images_per_request) w.quantity("images_per_request", *s.images_per_request);
   w.line("batchable", s.batchable ? "true" : "false");
   std::string traffic = "{ ";
   auto add = [&](std::string_view key, const std::string& value) {

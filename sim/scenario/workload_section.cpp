@@ -15,7 +15,7 @@ namespace tokencast::loader {
 namespace {
 
 constexpr std::string_view kWorkloadKeys[] = {"name",         "model",         "requests_per_month",
-                                              "input_tokens", "output_tokens", "cached_input_share",
+                                              "input_tokens", "output_tokens", "cached_input_share", "input_output_correlation", "images_per_request",
                                               "batchable",    "traffic",       "tags"};
 
 constexpr std::string_view kTrafficKeys[] = {"daily_peak_to_mean", "peak_hour",  "hourly_weights",
@@ -212,6 +212,17 @@ WorkloadSpec read_workload(const TableReader& table, const ModelRegistry& models
   if (auto share =
           optional_quantity(table, "cached_input_share", ValueRange{0.0, 1.0, false, false})) {
     spec.cached_input_share = *share;
+  }
+  spec.input_output_correlation =
+      table.plain_number("input_output_correlation", ValueRange{-1.0, 1.0, false, false}).value_or(0.0);
+  if (auto images = optional_quantity(table, "images_per_request", ValueRange::at_most_limit(0.0, false, 1000.0))) {
+    if (!models.spec(spec.model).tokens_per_image) {
+      table.fail_key("images_per_request",
+                     fmt::format("model '{}' has no tokens_per_image (its provider publishes none in the catalog); "
+                                 "set tokens_per_image in a [[model]] table with id = \"{}\"",
+                                 spec.model, spec.model));
+    }
+    spec.images_per_request = *images;
   }
   spec.batchable = table.boolean("batchable").value_or(false);
   if (const toml::table* traffic = table.subtable("traffic")) {
