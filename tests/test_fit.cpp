@@ -653,8 +653,10 @@ TEST_CASE("backtest: the actuals are the log's own, the bands are calibrated on 
 
   // Origins outside the log, or periods past its end: exit 2, nothing written.
   const fs::path none = dir.path() / "none.html";
-  for (const std::string& bad : {std::string(" --train-until '2026-02-01 00:00'"), std::string(" --rolling 4 --horizon 2d"),
-                                 std::string(" --train-fraction 1.5"), std::string(" --horizon 5x")}) {
+  for (const std::string& bad :
+       {std::string(" --train-until '2026-02-01 00:00'"), std::string(" --rolling 4 --horizon 2d"),
+        std::string(" --train-fraction 1.5"), std::string(" --horizon 5x"), std::string(" --train-until '2026-02-31 00:00'"),
+        std::string(" --horizon 0.001"), std::string(" --rolling 0")}) {
     const CliResult e = run_cli("backtest " + shell_quote(log.string()) + columns + bad + " --report " +
                                 shell_quote(none.string()));
     INFO(bad << ": " << e.err);
@@ -714,7 +716,8 @@ TEST_CASE("forecast: month to date from the log, the rest simulated, P(over budg
   CHECK_THAT(under.out, Catch::Contains("P(over budget)"));
   // Bad periods: exit 2.
   for (const std::string& bad : {std::string(" --budget 10 --period 2026-13"), std::string(" --budget 10 --period 2026-02"),
-                                 std::string(" --budget -5")}) {
+                                 std::string(" --budget -5"), std::string(" --budget 10 --period 2025-+1"),
+                                 std::string(" --budget 10 --trials 5")}) {
     const CliResult e = run_cli("forecast " + shell_quote(log.string()) + columns + bad);
     INFO(bad << ": " << e.err);
     CHECK(e.exit_code == 2);

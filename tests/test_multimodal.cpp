@@ -126,4 +126,9 @@ decode_tokens_per_s = 3000
   r = run_cli("run " + shell_quote(bad.string()));
   CHECK(r.exit_code == 2);
   CHECK_THAT(r.err, Catch::Contains("workload[0].images_per_request"));
+  // A count of images is bounded: an unbounded law is refused with the way out.
+  std::ofstream(bad) << scenario_text(R"(images_per_request = { dist = "lognormal", median = 2, sigma = 1 })", kModelTable);
+  r = run_cli("run " + shell_quote(bad.string()));
+  CHECK(r.exit_code == 2);
+  CHECK_THAT(r.err, Catch::Contains("workload[0].images_per_request") && Catch::Contains("bounded"));
 }

@@ -76,7 +76,8 @@ struct ForecastOptions {
 // Cumulative serverless spend at the end of one day of the month, over the trials.
 struct ForecastDay {
   std::string date;  // YYYY-MM-DD
-  bool actual = false;  // the log covers the whole day
+  bool actual = false;   // the log's own spend
+  bool partial = false;  // an actual day the log ends in: its spend up to the last request
   double p5 = 0, p25 = 0, p50 = 0, p75 = 0, p95 = 0;
 };
 

@@ -40,8 +40,11 @@ double parse_time(std::string_view option, const std::string& text) {
   double s = 0;
   char sep = 0;
   const int got = std::sscanf(text.c_str(), "%4d-%2d-%2d%c%2d:%2d:%lf", &y, &mo, &d, &sep, &h, &mi, &s);
-  if (got >= 6 && (sep == ' ' || sep == 'T') && mo >= 1 && mo <= 12 && d >= 1 && d <= 31 && h < 24 && mi < 60 &&
-      s >= 0 && s < 61) {
+  static constexpr int kDays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  const bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  const bool day_ok = mo >= 1 && mo <= 12 && d >= 1 && d <= (mo == 2 && !leap ? 28 : kDays[mo - 1]);
+  if (got >= 6 && (sep == ' ' || sep == 'T') && day_ok && h >= 0 && h < 24 && mi >= 0 && mi < 60 && s >= 0 &&
+      s < 60) {
     const long long yy = y - (mo <= 2);
     const long long era = (yy >= 0 ? yy : yy - 399) / 400;
     const long long yoe = yy - era * 400;
@@ -147,7 +150,8 @@ std::string forecast_table(const ForecastResult& r) {
                      r.p95_crosses.value_or("never"));
   out += fmt::format("{:<12} {:<10} {:>14} {:>14} {:>14}\n", "day", "", "p5_usd", "p50_usd", "p95_usd");
   for (const ForecastDay& d : r.days) {
-    out += fmt::format("{:<12} {:<10} {:>14.2f} {:>14.2f} {:>14.2f}\n", d.date, d.actual ? "actual" : "simulated",
+    out += fmt::format("{:<12} {:<10} {:>14.2f} {:>14.2f} {:>14.2f}\n", d.date,
+                       d.partial ? "to date" : d.actual ? "actual" : "simulated",
                        d.p5, d.p50, d.p95);
   }
   return std::string(terminal_safe(out));
@@ -156,7 +160,7 @@ std::string forecast_table(const ForecastResult& r) {
 std::string forecast_json(const ForecastResult& r, std::optional<double> fail_above) {
   Json days = Json::array();
   for (const ForecastDay& d : r.days) {
-    days.push_back(Json{{"date", d.date}, {"actual", d.actual}, {"p5_usd", d.p5}, {"p25_usd", d.p25},
+    days.push_back(Json{{"date", d.date}, {"actual", d.actual}, {"partial", d.partial}, {"p5_usd", d.p5}, {"p25_usd", d.p25},
                         {"p50_usd", d.p50}, {"p75_usd", d.p75}, {"p95_usd", d.p95}});
   }
   auto optional_text = [](const std::optional<std::string>& s) { return s ? Json(*s) : Json(nullptr); };

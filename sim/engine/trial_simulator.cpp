@@ -128,7 +128,9 @@ void TrialSimulator::draw_services() {
       out2 += d.requests_per_month * (m.output_variance + m.output_mean * m.output_mean);
       in_out += d.requests_per_month * uncached * m.covariance;
       // The mixture's p95 lies below the largest of the workloads' p95s: a conservative bound.
-      in_p95 = std::max(in_p95, uncached * d.input.quantile(0.95));
+      // Images add their tokens' p95: a sum of p95s, conservative like the bound itself.
+      const double images_p95 = d.images ? d.images->tokens_per_image * std::nearbyint(d.images->count.quantile(0.95)) : 0.0;
+      in_p95 = std::max(in_p95, uncached * (d.input.quantile(0.95) + images_p95));
     }
     ServiceProfile& s = services_[c];
     s.input_mean_tokens = volume > 0 ? in1 / volume : 0;

@@ -16,6 +16,7 @@ namespace {
 
 // 744 hours: the longest period the model has (hours_per_month).
 constexpr double kMaxHorizonS = 744 * 3600.0;
+constexpr double kMaxWindows = 1e6;
 
 BacktestPoint place(double actual, std::vector<double> simulated) {
   std::sort(simulated.begin(), simulated.end());
@@ -64,8 +65,15 @@ BacktestResult backtest_logs(const std::vector<std::string>& paths, const Backte
                                  first_origin, span.first_s, span.last_s));
   }
   const double horizon = options.horizon_s.value_or((span.last_s - first_origin) / options.rolling);
+  const std::string horizon_from =
+      options.horizon_s ? "--horizon" : "--rolling: the horizon (the log after the first origin over --rolling)";
   if (!(horizon > 0) || horizon > kMaxHorizonS) {
-    throw UsageError(fmt::format("--horizon: expected more than 0 s and at most 744 h (got {:g} s)", horizon));
+    throw UsageError(fmt::format("{}: expected more than 0 s and at most 744 h (got {:g} s)", horizon_from, horizon));
+  }
+  // The training is cut into windows of the horizon to measure how its level moves.
+  if ((span.last_s - span.first_s) / horizon > kMaxWindows) {
+    throw UsageError(fmt::format("{}: {:g} s cuts the log's {:.0f} s into more than {:.0e} windows; give a longer one",
+                                 horizon_from, horizon, span.last_s - span.first_s, kMaxWindows));
   }
   // The last period may end at the last request (it is included: the window is closed there).
   const double last_end = first_origin + options.rolling * horizon;
@@ -128,14 +136,18 @@ BacktestResult backtest_logs(const std::vector<std::string>& paths, const Backte
   }
   for (int m = 0; m < backtest_metric_count; ++m) {
     BacktestCoverage& c = result.coverage[m];
+    int compared = 0;  // origins with an actual to divide by
     for (const BacktestOrigin& o : result.origins) {
       const BacktestPoint& p = o.points[m];
       c.covered += p.covered() ? 1 : 0;
       if (p.actual > 0) {
-        c.p50_mean_abs_error += std::abs(p.p50 / p.actual - 1) / options.rolling;
-        c.p50_mean_error += (p.p50 / p.actual - 1) / options.rolling;
+        c.p50_mean_abs_error += std::abs(p.p50 / p.actual - 1);
+        c.p50_mean_error += p.p50 / p.actual - 1;
+        ++compared;
       }
     }
+    c.p50_mean_abs_error = compared > 0 ? c.p50_mean_abs_error / compared : 0.0;
+    c.p50_mean_error = compared > 0 ? c.p50_mean_error / compared : 0.0;
   }
   return result;
 }

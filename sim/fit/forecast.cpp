@@ -2,6 +2,7 @@
 // from a fit of the log, in 24-hour steps from its last request (docs/fitting.md, "Forecasts").
 #include <algorithm>
 #include <cmath>
+#include <cctype>
 #include <cstdio>
 
 #include <fmt/format.h>
@@ -72,8 +73,11 @@ ForecastResult forecast_logs(const std::vector<std::string>& paths, const Foreca
   if (options.period) {
     int y = 0, m = 0;
     char tail = 0;
-    if (std::sscanf(options.period->c_str(), "%4d-%2d%c", &y, &m, &tail) != 2 || m < 1 || m > 12 ||
-        options.period->size() != 7) {
+    const std::string& p = *options.period;
+    const bool digits = p.size() == 7 && p[4] == '-' &&
+                        std::all_of(p.begin(), p.begin() + 4, [](char c) { return c >= '0' && c <= '9'; }) &&
+                        std::isdigit(static_cast<unsigned char>(p[5])) && std::isdigit(static_cast<unsigned char>(p[6]));
+    if (!digits || std::sscanf(p.c_str(), "%4d-%2d%c", &y, &m, &tail) != 2 || m < 1 || m > 12) {
       throw UsageError(fmt::format("--period: expected a month as YYYY-MM (got '{}')", *options.period));
     }
     year = y;
@@ -109,14 +113,22 @@ ForecastResult forecast_logs(const std::vector<std::string>& paths, const Foreca
   const double remaining_s = result.month_end_s - start;
   result.remaining_hours = remaining_s / 3600;
   const int steps = std::max(1, static_cast<int>(std::ceil(remaining_s / kDayS - 1e-9)));
-  const double last_share = (remaining_s - (steps - 1) * kDayS) / kDayS;
   const FitResult fit = fit_logs(paths, options.fit, catalog);
+  // The last step's share of its day: the part of the daily shape before the month's end (one
+  // workload's shape; flat for several).
+  const std::optional<std::array<double, 24>> shape =
+      fit.workloads.size() == 1 ? fit.workloads[0].hourly_weights : std::nullopt;
+  const double last_start = start + (steps - 1) * kDayS;
+  const double last_share = fit::shaped_seconds(last_start, result.month_end_s, shape) /
+                            fit::shaped_seconds(last_start, last_start + kDayS, shape);
   Scenario scenario = fit::period_scenario(fit, catalog, start, kDayS, steps, true);
   scenario.trials = options.trials;
   scenario.seed = options.seed;
   result.scenario_toml = fit.scenario_toml;
   RunOptions run;
   run.threads = options.threads;
+  // Every day's column is read: all of them held at once (the run's memory limit still applies).
+  run.monthly_storage_bytes = max_run_bytes;
   TrialStore store(scenario, run);
   store.grow(options.trials);
   result.trials = options.trials;
@@ -132,6 +144,7 @@ ForecastResult forecast_logs(const std::vector<std::string>& paths, const Foreca
     ForecastDay day;
     day.date = date_of(result.month_start_s + static_cast<double>(d) * kDayS);
     day.actual = true;
+    day.partial = static_cast<double>(d) == as_of_day;  // up to the last request only
     day.p5 = day.p25 = day.p50 = day.p75 = day.p95 = actual_cumulative;
     if (!actual_crossing && actual_cumulative >= options.budget_usd) actual_crossing = day.date;
     result.days.push_back(day);

@@ -108,7 +108,6 @@ WindowTotals window_totals(const std::vector<std::string>& paths, const FitOptio
   return totals;
 }
 
-namespace {
 // The daily shape's integral over [from, to): seconds weighted by their hour's weight.
 double shaped_seconds(double from, double to, const std::optional<std::array<double, 24>>& shape) {
   if (!shape) return to - from;
@@ -120,7 +119,6 @@ double shaped_seconds(double from, double to, const std::optional<std::array<dou
   }
   return total;
 }
-}  // namespace
 
 LevelSpread level_spread(const std::vector<std::string>& paths, const FitOptions& options, double until_s,
                          double window_s, const std::optional<std::array<double, 24>>& shape) {
@@ -257,6 +255,13 @@ Scenario period_scenario(const FitResult& fit, const Catalog& catalog, double st
     const double drift = spread != nullptr ? std::sqrt(std::max(0.0, spread->count_error2 - count_variance)) : 0.0;
     spec.requests_per_month = positive_level(std::max(expected, 1e-9), std::max(relative_sd, drift));
     spec.traffic.monthly_growth = Quantity(0.0);
+    // The fitted rate is the log's average, from its middle; a growing log's rate at start_s is
+    // that far ahead.
+    if (w.monthly_growth) {
+      const double months_ahead = (start_s - (w.first_s + 0.5 * w.span_s)) / (kDaysPerMonth * 86400.0);
+      expected *= std::pow(1.0 + *w.monthly_growth, months_ahead);
+      spec.requests_per_month = positive_level(std::max(expected, 1e-9), std::max(relative_sd, drift));
+    }
     if (daily_growth && w.monthly_growth) {
       spec.traffic.monthly_growth = uncertain_figure(*w.monthly_growth / kDaysPerMonth,
                                                      w.monthly_growth_sd.value_or(0.0) / kDaysPerMonth, -0.99, 10.0);

@@ -33,6 +33,10 @@ WindowTotals window_totals(const std::vector<std::string>& paths, const FitOptio
                            double from_s, double until_s,
                            const std::function<void(double at_s, double usd)>& each = {});
 
+// The daily shape's integral over [from, to): seconds weighted by their hour of day's weight (UTC),
+// plain seconds without a shape.
+double shaped_seconds(double from_s, double to_s, const std::optional<std::array<double, 24>>& shape);
+
 // How far the windows of `window_s` before `until_s` fall from what the windows before each
 // predicted (their average), relative to it: for tokens per request beyond the sampling error (a
 // relative sd), and for the request count the mean squared relative error itself (the period's

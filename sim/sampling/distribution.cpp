@@ -445,19 +445,31 @@ double Dist::quantile(double p) const {
     case DistKind::gamma:
       return bm::quantile(bm::gamma_distribution<double, Policy>(a_, b_), p);
     case DistKind::lognormal_mixture: {
-      // Between the components' own quantiles: bisection on log x to the last bit.
-      const double z = bm::quantile(StdNormal(), p);
+      // Between the components' own quantiles, in t = log x: Newton on the mixture's cdf, kept
+      // inside the bracket (bisection where a step would leave it). A handful of steps a draw.
+      const StdNormal n01;
+      const double z = bm::quantile(n01, p);
       double lo = kInf, hi = -kInf;
       for (std::size_t i = 0; i < cumulative_.size(); ++i) {
         const Component c = component_of(values_, cumulative_, i);
         lo = std::min(lo, c.mu + c.sigma * z);
         hi = std::max(hi, c.mu + c.sigma * z);
       }
-      for (int k = 0; k < 200 && hi - lo > 1e-14 * std::max(1.0, std::abs(hi)); ++k) {
-        const double middle = 0.5 * (lo + hi);
-        (cdf(scale_ * std::exp(middle)) < p ? lo : hi) = middle;
+      double t = 0.5 * (lo + hi);
+      for (int k = 0; k < 100 && hi - lo > 1e-13 * std::max(1.0, std::abs(hi)); ++k) {
+        double value = 0, slope = 0;
+        for (std::size_t i = 0; i < cumulative_.size(); ++i) {
+          const Component c = component_of(values_, cumulative_, i);
+          const double u = (t - c.mu) / c.sigma;
+          value += c.weight * bm::cdf(n01, u);
+          slope += c.weight * std_normal_pdf(u) / c.sigma;
+        }
+        if (value == p) break;
+        (value < p ? lo : hi) = t;
+        const double next = slope > 0 ? t - (value - p) / slope : lo - 1;
+        t = next > lo && next < hi ? next : 0.5 * (lo + hi);
       }
-      return scale_ * std::exp(0.5 * (lo + hi));
+      return scale_ * std::exp(t);
     }
     default: break;
   }
@@ -531,6 +543,23 @@ Dist Dist::shape() const {
   switch (kind_) {
     case DistKind::lognormal: d.a_ = 0; break;
     case DistKind::gamma: d.b_ = 1; break;
+    // Location-scale laws on [0, 1] (a normal standardised): the same copula correlation.
+    case DistKind::uniform:
+      d.a_ = 0;
+      d.b_ = 1;
+      break;
+    case DistKind::triangular:
+    case DistKind::pert:
+      d.b_ = (b_ - a_) / (c_ - a_);
+      d.a_ = 0;
+      d.c_ = 1;
+      break;
+    case DistKind::normal:
+      d.a_ = 0;
+      d.b_ = 1;
+      d.c_ = (c_ - a_) / b_;
+      d.d_ = (d_ - a_) / b_;
+      break;
     case DistKind::empirical:
     case DistKind::histogram:
     case DistKind::lognormal_mixture: d.scale_ = 1; break;

@@ -233,7 +233,9 @@ CapacitySpec read_option(const TableReader& table, CapacityKind kind, const Mode
       table.plain_number("capacity_quantile", ValueRange{0.0, 1.0, true, true}).value_or(0.95);
   read_overflow(table, spec);
   read_latency_objective(table, spec, estimated);
-  if (estimated) read_throughput_estimate(table, catalog, workloads, spec);
+  if (estimated) {
+    read_throughput_estimate(table, catalog, workloads, models.spec(spec.model).tokens_per_image.value_or(0.0), spec);
+  }
   read_autoscale(table, spec);
   read_commitment(table, spec);
   if (kind == CapacityKind::gpu_cluster) {

@@ -40,7 +40,11 @@ GpuCandidates gpu_candidates(const Scenario& scenario, const Catalog& catalog,
                                         option.model));
       continue;
     }
-    const loader::TokenMix mix = loader::mix_of(option.model, scenario.workloads);
+    double tokens_per_image = 0;
+    for (const ModelSpec& m : scenario.models) {
+      if (m.id == option.model) tokens_per_image = m.tokens_per_image.value_or(0.0);
+    }
+    const loader::TokenMix mix = loader::mix_of(option.model, scenario.workloads, tokens_per_image);
     RooflineInput in;
     in.model = model;
     if (const auto& estimate = option.throughput_estimate; estimate && estimate->method == "roofline") {

@@ -36,8 +36,19 @@ std::vector<ScenarioWarning> scenario_warnings(const Scenario& scenario) {
       if (scenario.workloads[w].model != option.model) continue;
       // Prefix caching: only the uncached share of a prompt is prefilled.
       const double uncached = 1.0 - loader::load_time_mean(scenario.workloads[w].cached_input_share, (1u << 21) + w);
-      input_p95 = std::max(input_p95, uncached * loader::load_time_figure(scenario.workloads[w].input_tokens, w,
-                                                                          [](const Dist& d) { return d.quantile(0.95); }));
+      // Images add their tokens' p95 (a sum of p95s: conservative, as the bound is).
+      double images_p95 = 0;
+      if (const auto& images = scenario.workloads[w].images_per_request) {
+        for (const ModelSpec& m : scenario.models) {
+          if (m.id == option.model) {
+            images_p95 = m.tokens_per_image.value_or(0.0) *
+                         loader::load_time_figure(*images, (1u << 22) + w, [](const Dist& d) { return d.quantile(0.95); });
+          }
+        }
+      }
+      input_p95 = std::max(input_p95, uncached * (loader::load_time_figure(scenario.workloads[w].input_tokens, w,
+                                                                           [](const Dist& d) { return d.quantile(0.95); }) +
+                                                  images_p95));
     }
     const double prefill_rate = loader::load_time_mean(option.prefill_tokens_per_s, 1u << 20);
     const double prefill_p95_s = input_p95 / prefill_rate;

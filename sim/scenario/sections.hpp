@@ -53,7 +53,9 @@ inline double load_time_mean(const Quantity& quantity, std::uint64_t entity) {
 struct TokenMix {
   double input = 0, output = 0;
 };
-TokenMix mix_of(const std::string& model, const std::vector<WorkloadSpec>& workloads);
+// The workloads' mean tokens per request on `model`, weighted by volume; images at the model's
+// `tokens_per_image` count as input.
+TokenMix mix_of(const std::string& model, const std::vector<WorkloadSpec>& workloads, double tokens_per_image = 0);
 
 // The precision a model is served at unless one is written: FP8 for weights published in 8 bits
 // or fewer, BF16 otherwise.
@@ -73,6 +75,6 @@ std::vector<MeasuredPoint> read_measured_curve(const std::string& file);
 // decode_tokens_per_s, gpus_per_replica and, unless written, max_concurrency, from the catalog's
 // accelerator and the architecture of the option's model, at the mean tokens of its workloads.
 void read_throughput_estimate(const TableReader& option, const Catalog& catalog,
-                              const std::vector<WorkloadSpec>& workloads, CapacitySpec& spec);
+                              const std::vector<WorkloadSpec>& workloads, double tokens_per_image, CapacitySpec& spec);
 
 }  // namespace tokencast::loader

@@ -131,7 +131,7 @@ void read_measured_throughput(const TableReader& option, const TableReader& tabl
 
 }  // namespace
 
-TokenMix mix_of(const std::string& model, const std::vector<WorkloadSpec>& workloads) {
+TokenMix mix_of(const std::string& model, const std::vector<WorkloadSpec>& workloads, double tokens_per_image) {
   double weight = 0, input = 0, output = 0;
   for (std::size_t i = 0; i < workloads.size(); ++i) {
     const WorkloadSpec& w = workloads[i];
@@ -139,6 +139,7 @@ TokenMix mix_of(const std::string& model, const std::vector<WorkloadSpec>& workl
     const double volume = std::max(load_time_mean(w.requests_per_month, 3 * i), 1e-300);
     weight += volume;
     input += volume * load_time_mean(w.input_tokens, 3 * i + 1);
+    if (w.images_per_request) input += volume * tokens_per_image * load_time_mean(*w.images_per_request, (1u << 22) + i);
     output += volume * load_time_mean(w.output_tokens, 3 * i + 2);
   }
   return {input / weight, std::max(1.0, output / weight)};
@@ -152,7 +153,7 @@ Precision default_precision(const ArchitectureSpec& model) {
 }
 
 void read_throughput_estimate(const TableReader& option, const Catalog& catalog,
-                              const std::vector<WorkloadSpec>& workloads, CapacitySpec& spec) {
+                              const std::vector<WorkloadSpec>& workloads, double tokens_per_image, CapacitySpec& spec) {
   const toml::node* node = option.find("throughput");
   const toml::table* sub = node->as_table();
   if (sub == nullptr) {
@@ -221,7 +222,7 @@ void read_throughput_estimate(const TableReader& option, const Catalog& catalog,
   }
   spec.gpus_per_replica = in.tensor_parallel;
 
-  const TokenMix mix = mix_of(spec.model, workloads);
+  const TokenMix mix = mix_of(spec.model, workloads, tokens_per_image);
   const double sequence_tokens = mix.input + mix.output;
   const std::int64_t fit = sequences_in_memory(in, sequence_tokens);
   if (fit < 1) {

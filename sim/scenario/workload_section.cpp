@@ -215,7 +215,8 @@ WorkloadSpec read_workload(const TableReader& table, const ModelRegistry& models
   }
   spec.input_output_correlation =
       table.plain_number("input_output_correlation", ValueRange{-1.0, 1.0, false, false}).value_or(0.0);
-  if (auto images = optional_quantity(table, "images_per_request", ValueRange::at_most_limit(0.0, false, 1000.0))) {
+  // Bounded (a count of images is small): the rounded count's moments are then exact sums.
+  if (auto images = optional_quantity(table, "images_per_request", ValueRange{0.0, 1000.0, false, false})) {
     if (!models.spec(spec.model).tokens_per_image) {
       table.fail_key("images_per_request",
                      fmt::format("model '{}' has no tokens_per_image (its provider publishes none in the catalog); "
