@@ -1,6 +1,7 @@
 #pragma once
 // Reads a scenario from TOML, validates it against the catalog and returns it; every problem is
 // an InputError carrying the file position and key path.
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -13,12 +14,25 @@ namespace tokencast {
 inline constexpr std::size_t max_scenario_bytes = 4 * 1024 * 1024;
 inline constexpr int max_distribution_depth = 8;
 
-Scenario load_scenario_file(const std::string& path, const Catalog& catalog = builtin_catalog());
+// `--set key.path=VALUE`: a value that replaces (or adds) the one at a key path as error messages
+// write it ("workload[0].traffic.burstiness", "dedicated[1].replicas", "scenario.trials").
+struct ScenarioOverride {
+  std::string path;    // workload[0].requests_per_month
+  std::string value;   // TOML: 2e6, "text", { dist = "uniform", min = 1, max = 2 }
+  std::string source;  // "--set PATH=VALUE", what errors in it are reported at
+};
+// Reads "PATH=VALUE"; an InputError naming it when it is not one.
+ScenarioOverride parse_override(std::string_view text);
+
+// The overrides are applied to the TOML in order before it is read; an error in an overridden value
+// names the override ("--set workload[0].requests_per_month=-5: error: workload[0]...: ...").
+Scenario load_scenario_file(const std::string& path, const Catalog& catalog = builtin_catalog(),
+                            std::span<const ScenarioOverride> overrides = {});
 // `file_name` is used in error messages and as Scenario::file.
 Scenario load_scenario_text(std::string_view toml_text, std::string_view file_name,
-                            const Catalog& catalog = builtin_catalog());
+                            const Catalog& catalog = builtin_catalog(), std::span<const ScenarioOverride> overrides = {});
 // The default scenario compiled into the binary (scenarios/quickstart.toml).
-Scenario load_default_scenario(const Catalog& catalog = builtin_catalog());
+Scenario load_default_scenario(const Catalog& catalog = builtin_catalog(), std::span<const ScenarioOverride> overrides = {});
 std::string_view default_scenario_text();
 
 // The scenario as TOML that the loader reads back into it: models as [[model]] tables with their

@@ -26,9 +26,6 @@
 namespace tokencast::cli {
 namespace {
 
-Scenario load(const std::optional<std::string>& path) {
-  return path ? load_scenario_file(*path) : load_default_scenario();
-}
 
 // Where a command's outputs go, checked before anything is simulated.
 struct Destinations {
@@ -67,9 +64,9 @@ double since(std::chrono::steady_clock::time_point start) {
 }
 
 // The scenario, its load time kept for the run's phases.
-Scenario load_timed(const std::optional<std::string>& path, double& load_s) {
+Scenario load_timed(const RunArgs& args, double& load_s) {
   const auto start = std::chrono::steady_clock::now();
-  Scenario scenario = load(path);
+  Scenario scenario = load_scenario(args.scenario, args.set);
   load_s = since(start);
   return scenario;
 }
@@ -107,7 +104,7 @@ void write_results(const RunArgs& args, const Destinations& to, const Scenario& 
 int run_command(const RunArgs& args, const std::atomic<bool>& cancel) {
   const Destinations to = destinations(args);
   double load_s = 0;
-  const Scenario scenario = load_timed(args.scenario, load_s);
+  const Scenario scenario = load_timed(args, load_s);
   RunResult result = run_scenario(scenario, run_options(args, cancel));
   result.phases.load_s = load_s;
   write_results(args, to, scenario, result, format_table, cancel);
@@ -117,7 +114,7 @@ int run_command(const RunArgs& args, const std::atomic<bool>& cancel) {
 int breakeven_command(const BreakevenArgs& args, const std::atomic<bool>& cancel) {
   const Destinations to = destinations(args.run);
   double load_s = 0;
-  const Scenario scenario = load_timed(args.run.scenario, load_s);
+  const Scenario scenario = load_timed(args.run, load_s);
   if (scenario.capacity.empty()) {
     throw InputError({scenario.file, 0, 0}, "",
                      "the scenario has no [[dedicated]] or [[gpu_cluster]] option to compare with serverless");
@@ -234,7 +231,7 @@ TraceReplay replay(const Scenario& scenario, const RunResult& result, const Capa
 int capacity_command(const CapacityArgs& args, const std::atomic<bool>& cancel) {
   const Destinations to = destinations(args.run);
   double load_s = 0;
-  const Scenario scenario = load_timed(args.run.scenario, load_s);
+  const Scenario scenario = load_timed(args.run, load_s);
   if (scenario.capacity.empty()) {
     throw InputError({scenario.file, 0, 0}, "", "the scenario has no [[dedicated]] or [[gpu_cluster]] option to size");
   }
@@ -281,8 +278,15 @@ int capacity_command(const CapacityArgs& args, const std::atomic<bool>& cancel) 
   return 0;
 }
 
-int validate_command(const std::string& scenario_path) {
-  const Scenario s = load_scenario_file(scenario_path);
+Scenario load_scenario(const std::optional<std::string>& path, const std::vector<std::string>& set) {
+  std::vector<ScenarioOverride> overrides;
+  for (const std::string& text : set) overrides.push_back(parse_override(text));
+  return path ? load_scenario_file(*path, builtin_catalog(), overrides)
+              : load_default_scenario(builtin_catalog(), overrides);
+}
+
+int validate_command(const std::string& scenario_path, const std::vector<std::string>& set) {
+  const Scenario s = load_scenario(scenario_path, set);
   std::size_t dedicated = 0, clusters = 0;
   for (const auto& c : s.capacity) (c.kind == CapacityKind::dedicated ? dedicated : clusters)++;
   write_stdout(terminal_safe(fmt::format(

@@ -25,6 +25,7 @@ struct RunArgs {
   double precision = 0;
   std::int64_t max_trials = 1'000'000;
   bool timings = false;  // print the run's phase timings to standard error
+  std::vector<std::string> set;  // --set key.path=VALUE, in order
 };
 
 struct BreakevenArgs {
@@ -89,7 +90,9 @@ TraceColumns trace_columns(const std::string& text);
 int run_command(const RunArgs& args, const std::atomic<bool>& cancel);
 int breakeven_command(const BreakevenArgs& args, const std::atomic<bool>& cancel);
 int capacity_command(const CapacityArgs& args, const std::atomic<bool>& cancel);
-int validate_command(const std::string& scenario_path);
+int validate_command(const std::string& scenario_path, const std::vector<std::string>& set);
+// The scenario a command names (or the embedded default) with its --set overrides applied.
+Scenario load_scenario(const std::optional<std::string>& path, const std::vector<std::string>& set);
 int catalog_command(const CatalogArgs& args);
 int fit_command(const FitArgs& args);
 int backtest_command(const BacktestArgs& args);

@@ -60,6 +60,10 @@ void add_simulation_options(CLI::App* command, tokencast::cli::RunArgs& args, Nu
   command->add_option("--threads", numbers.threads, "Worker threads, 1..1024 (default: all cores)");
   command->add_option("--format", args.format, "Output format")->check(CLI::IsMember({"table", "json", "csv"}));
   command->add_option("--output,-o", args.output, "Write to FILE (atomically) instead of standard output; - is standard output");
+  command->add_option("--set", args.set,
+                      "KEY.PATH=VALUE: replace (or add) a scenario value before it is read, VALUE in TOML: "
+                      "workload[0].requests_per_month=2e6, 'dedicated[0].replicas=4', "
+                      "'workload[0].input_tokens={ dist = \"lognormal\", mean = 900, cv = 1 }' (repeatable)");
   command->add_flag("--timings", args.timings,
                     "Print the wall time of each phase (load, plan, simulate, size, statistics, output) to standard "
                     "error");
@@ -146,8 +150,10 @@ int main(int argc, char** argv) {
                            "With --simulate: simulate renewal arrivals of this interarrival scv (0..1e9; 1: Poisson) in place of the scenario's traffic.arrivals");
 
   std::string validate_path;
+  std::vector<std::string> validate_set;
   auto* validate_cmd = app.add_subcommand("validate", "Check a scenario file and report what it defines");
   validate_cmd->add_option("scenario", validate_path, "Scenario TOML file")->required();
+  validate_cmd->add_option("--set", validate_set, "KEY.PATH=VALUE: a scenario value replaced before it is read (repeatable)");
 
   FitArgs fit;
   std::string fit_seed;
@@ -247,7 +253,7 @@ int main(int argc, char** argv) {
     }
     if (*validate_cmd) {
       if (validate_path.empty()) throw tokencast::UsageError("scenario: the path is empty");
-      return validate_command(validate_path);
+      return validate_command(validate_path, validate_set);
     }
     if (*catalog_cmd) return catalog_command(catalog);
     if (*fit_cmd) {

@@ -328,7 +328,10 @@ RequestTokens sample_correlated_token_sums(double requests, const TokenMoments& 
       const double f = (k1 * r + k2 * r * r + k3 * r * r * r) / norm - target;
       const double slope = (k1 + 2 * k2 * r + 3 * k3 * r * r) / norm;
       if (!(slope > 0)) break;
-      r = std::clamp(r - f / slope, -1.0, 1.0);
+      const double next = std::clamp(r - f / slope, -1.0, 1.0);
+      const bool converged = std::abs(next - r) < 1e-13;
+      r = next;
+      if (converged) break;
     }
   }
   boost::random::normal_distribution<double> normal;

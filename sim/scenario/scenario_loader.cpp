@@ -1,4 +1,5 @@
 #include "tokencast/scenario_loader.hpp"
+#include "scenario_overrides.hpp"
 
 #include <cerrno>
 #include <cstdio>
@@ -116,13 +117,14 @@ std::string read_file(const std::string& path) {
 
 }  // namespace
 
-Scenario load_scenario_text(std::string_view toml_text, std::string_view file_name,
-                            const Catalog& catalog) {
+Scenario load_scenario_text(std::string_view toml_text, std::string_view file_name, const Catalog& catalog,
+                            std::span<const ScenarioOverride> overrides) {
   if (toml_text.size() > max_scenario_bytes) {
     throw InputError(SourcePosition{std::string(file_name), 0, 0}, "",
                      size_limit_message(toml_text.size()));
   }
-  const toml::table document = parse_toml(toml_text, file_name);
+  toml::table document = parse_toml(toml_text, file_name);
+  apply_overrides(document, overrides);
   const loader::TableReader root(file_name, document, "");
   root.reject_unknown_keys(kRootKeys);
 
@@ -139,8 +141,8 @@ Scenario load_scenario_text(std::string_view toml_text, std::string_view file_na
   return scenario;
 }
 
-Scenario load_scenario_file(const std::string& path, const Catalog& catalog) {
-  return load_scenario_text(read_file(path), path, catalog);
+Scenario load_scenario_file(const std::string& path, const Catalog& catalog, std::span<const ScenarioOverride> overrides) {
+  return load_scenario_text(read_file(path), path, catalog, overrides);
 }
 
 std::string_view default_scenario_text() {
@@ -150,8 +152,8 @@ std::string_view default_scenario_text() {
   throw std::logic_error("the default scenario quickstart.toml is not embedded in this build");
 }
 
-Scenario load_default_scenario(const Catalog& catalog) {
-  return load_scenario_text(default_scenario_text(), "<embedded:quickstart.toml>", catalog);
+Scenario load_default_scenario(const Catalog& catalog, std::span<const ScenarioOverride> overrides) {
+  return load_scenario_text(default_scenario_text(), "<embedded:quickstart.toml>", catalog, overrides);
 }
 
 }  // namespace tokencast

@@ -11,6 +11,8 @@
 namespace tokencast::loader {
 
 SourcePosition position_of(std::string_view file, const toml::node& node) {
+  // A value from --set: the override is where it came from (it has no line in the file).
+  if (const auto& from = node.source().path; from && from->starts_with("--set ")) return SourcePosition{*from, 0, 0};
   const toml::source_position begin = node.source().begin;
   return SourcePosition{std::string(file), static_cast<int>(begin.line),
                         static_cast<int>(begin.column)};
