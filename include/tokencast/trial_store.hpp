@@ -25,8 +25,10 @@
 namespace tokencast {
 
 // The output columns of a scenario, fixed when it is compiled. Names:
-//   total.serverless_usd, total.batch_usd, and over several months total.serverless_usd.month[K]
-//     (K from 1; held while the horizon's monthly columns fit RunOptions::monthly_storage_bytes)
+//   total.serverless_usd, total.batch_usd
+//   and over several months each cost's months, NAME.month[K] (K from 1: total.serverless_usd.month[3],
+//     capacity[x].cost_usd.month[1]), held while the horizon's monthly columns fit
+//     RunOptions::monthly_storage_bytes (column() refuses one that is not)
 //   workload[NAME].requests, .input_tokens, .output_tokens, .serverless_usd, .batch_usd
 //   model[ID].serverless_usd, .batch_usd, .tokens
 //   capacity[NAME].cost_usd, .utilization, .overflow_share, .usd_per_mtok, .peak_replicas_needed,

@@ -76,6 +76,14 @@ struct ForecastArgs {
   std::optional<std::string> report;
 };
 
+// `check [SCENARIO] --budget USD`: RunArgs for the scenario, trials, seed, threads, format and --set.
+struct CheckArgs {
+  RunArgs run;
+  std::optional<std::string> budget, percentile;
+  std::string mode = "cheapest_plan";  // serverless | batch | cheapest_plan
+  bool per_month = false;
+};
+
 struct CatalogArgs {
   std::string filter;
   std::string format = "table";
@@ -96,6 +104,8 @@ Scenario load_scenario(const std::optional<std::string>& path, const std::vector
 int catalog_command(const CatalogArgs& args);
 int fit_command(const FitArgs& args);
 int backtest_command(const BacktestArgs& args);
+// Exits 3 when the percentile is over the budget.
+int check_command(const CheckArgs& args);
 // Exits 3 when --fail-above P is given and P(over budget) > P.
 int forecast_command(const ForecastArgs& args);
 // What fit, backtest and forecast read the logs with.

@@ -188,6 +188,16 @@ int main(int argc, char** argv) {
         ->check(CLI::IsMember({"fail", "skip"}));
     command->add_option("--seed", seed, "Seed of the bootstrap and the simulation, 0..2^64-1 (default 1)");
   };
+  CheckArgs check;
+  auto* check_cmd = app.add_subcommand(
+      "check", "Exit 3 when a scenario's cost at a percentile is over a budget, 0 within it (docs/ci.md)");
+  add_simulation_options(check_cmd, check.run, numbers);
+  check_cmd->add_option("--budget", check.budget, "USD over the horizon (a month's with --per-month)")->required();
+  check_cmd->add_option("--percentile", check.percentile, "The percentile checked, in (0, 100) (default 95)");
+  check_cmd->add_option("--mode", check.mode, "The total checked (default cheapest_plan)")
+      ->check(CLI::IsMember({"cheapest_plan", "serverless", "batch"}));
+  check_cmd->add_flag("--per-month", check.per_month, "Check every month of the horizon against the budget");
+
   BacktestArgs backtest;
   std::string backtest_seed;
   auto* backtest_cmd = app.add_subcommand(
@@ -259,6 +269,10 @@ int main(int argc, char** argv) {
     if (*fit_cmd) {
       if (!fit_seed.empty()) fit.seed = parse_seed("--seed", fit_seed);
       return fit_command(fit);
+    }
+    if (*check_cmd) {
+      read_numbers(numbers, check.run, breakeven, capacity);
+      return check_command(check);
     }
     if (*backtest_cmd) {
       if (!backtest_seed.empty()) backtest.fit.seed = parse_seed("--seed", backtest_seed);

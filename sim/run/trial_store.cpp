@@ -40,30 +40,31 @@ void name_columns(const detail::RunPlan& plan, std::vector<std::string>& names, 
     names.push_back(std::move(name));
     columns.push_back(column);
   };
-  add("total.serverless_usd", plan.total_serverless.total);
-  if (plan.months > 1) {
-    for (int m = 0; m < plan.months; ++m) {
-      add(fmt::format("total.serverless_usd.month[{}]", m + 1), plan.total_serverless.month(m));
-    }
-  }
-  if (plan.any_batch) add("total.batch_usd", plan.total_batch.total);
+  // A cost over the horizon, and over several months each month's too.
+  auto add_cost = [&](const std::string& name, const detail::CostColumns& cost) {
+    add(name, cost.total);
+    if (plan.months < 2) return;
+    for (int m = 0; m < plan.months; ++m) add(fmt::format("{}.month[{}]", name, m + 1), cost.month(m));
+  };
+  add_cost("total.serverless_usd", plan.total_serverless);
+  if (plan.any_batch) add_cost("total.batch_usd", plan.total_batch);
   for (const auto& w : plan.workloads) {
     const std::string prefix = fmt::format("workload[{}].", w.spec->name);
     add(prefix + "requests", w.requests_col);
     add(prefix + "input_tokens", w.input_col);
     add(prefix + "output_tokens", w.output_col);
-    add(prefix + "serverless_usd", w.serverless.total);
-    if (w.batch) add(prefix + "batch_usd", w.batch_cost.total);
+    add_cost(prefix + "serverless_usd", w.serverless);
+    if (w.batch) add_cost(prefix + "batch_usd", w.batch_cost);
   }
   for (const auto& m : plan.models) {
     const std::string prefix = fmt::format("model[{}].", m.spec->id);
-    add(prefix + "serverless_usd", m.serverless.total);
-    if (m.batch) add(prefix + "batch_usd", m.batch_cost.total);
+    add_cost(prefix + "serverless_usd", m.serverless);
+    if (m.batch) add_cost(prefix + "batch_usd", m.batch_cost);
     add(prefix + "tokens", m.tokens_col);
   }
   for (const auto& c : plan.capacity) {
     const std::string prefix = fmt::format("capacity[{}].", c.spec->name);
-    add(prefix + "cost_usd", c.cost.total);
+    add_cost(prefix + "cost_usd", c.cost);
     add(prefix + "utilization", c.utilization_col);
     add(prefix + "overflow_share", c.overflow_share_col);
     add(prefix + "usd_per_mtok", c.usd_per_mtok_col);
