@@ -25,6 +25,10 @@ struct RunOptions {
   // below this, up to max_trials (starting from `trials`).
   double precision = 0;
   std::int64_t max_trials = 1'000'000;
+  // Key each model's, workload's and capacity option's random streams by its name instead of its
+  // place in the scenario, so that two scenarios draw the same numbers for what they share
+  // (`tokencast diff`); off, a run draws what it always has.
+  bool streams_by_name = false;
   // Tag keys to break costs down by (RunResult::groups).
   std::vector<std::string> group_by;
   // Polled between blocks of trials; when it becomes true the run throws Interrupted.

@@ -4,6 +4,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "tokencast/catalog.hpp"
 #include "tokencast/scenario.hpp"
@@ -39,6 +40,16 @@ std::string_view default_scenario_text();
 // prices, capacity priced per GPU-hour (a catalog GPU's id is left out). Saves a scenario built in
 // code.
 std::string scenario_toml(const Scenario& scenario);
+
+// One input two scenarios set differently, at a key path with arrays of tables named by their
+// entries ("workload[chat].requests_per_month"); a side that does not set it is empty.
+struct InputChange {
+  std::string path;
+  std::string base, next;  // the values as TOML writes them
+};
+// Every difference, in key-path order; the scenarios as scenario_toml writes them (the scenario's
+// name, file and seed included).
+std::vector<InputChange> input_changes(const Scenario& base, const Scenario& next);
 
 // Checks a scenario built in code with the loader's own rules (it loads scenario_toml(scenario),
 // against no catalog: the scenario must hold every model it uses). Throws the InputError a TOML

@@ -84,6 +84,12 @@ struct CheckArgs {
   bool per_month = false;
 };
 
+// `diff BASE [NEW]`: NEW is BASE with the --set overrides when left out (they apply to NEW).
+struct DiffArgs {
+  RunArgs run;  // run.scenario: BASE; trials, seed, threads, format, output, set
+  std::optional<std::string> next;
+};
+
 struct CatalogArgs {
   std::string filter;
   std::string format = "table";
@@ -106,6 +112,7 @@ int fit_command(const FitArgs& args);
 int backtest_command(const BacktestArgs& args);
 // Exits 3 when the percentile is over the budget.
 int check_command(const CheckArgs& args);
+int diff_command(const DiffArgs& args);
 // Exits 3 when --fail-above P is given and P(over budget) > P.
 int forecast_command(const ForecastArgs& args);
 // What fit, backtest and forecast read the logs with.

@@ -198,6 +198,19 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"cheapest_plan", "serverless", "batch"}));
   check_cmd->add_flag("--per-month", check.per_month, "Check every month of the horizon against the budget");
 
+  DiffArgs diff;
+  auto* diff_cmd = app.add_subcommand(
+      "diff", "Compare two scenarios (or one and its --set overrides) on common random numbers (docs/ci.md)");
+  diff_cmd->add_option("scenario", diff.run.scenario, "BASE scenario TOML file")->required();
+  diff_cmd->add_option("new", diff.next, "NEW scenario TOML file (default: BASE with the --set overrides)");
+  diff_cmd->add_option("--set", diff.run.set, "KEY.PATH=VALUE: an override of NEW (repeatable)");
+  diff_cmd->add_option("--trials", numbers.trials, "Trials of each side, 1..10000000 (default: BASE's)");
+  diff_cmd->add_option("--seed", numbers.seed, "Random seed of both sides, 0..2^64-1 (default: BASE's)");
+  diff_cmd->add_option("--threads", numbers.threads, "Worker threads, 1..1024 (default: all cores)");
+  diff_cmd->add_option("--format", diff.run.format, "table, json, or markdown for a pull-request comment")
+      ->check(CLI::IsMember({"table", "json", "markdown"}));
+  diff_cmd->add_option("--output,-o", diff.run.output, "Write to FILE (atomically) instead of standard output");
+
   BacktestArgs backtest;
   std::string backtest_seed;
   auto* backtest_cmd = app.add_subcommand(
@@ -269,6 +282,10 @@ int main(int argc, char** argv) {
     if (*fit_cmd) {
       if (!fit_seed.empty()) fit.seed = parse_seed("--seed", fit_seed);
       return fit_command(fit);
+    }
+    if (*diff_cmd) {
+      read_numbers(numbers, diff.run, breakeven, capacity);
+      return diff_command(diff);
     }
     if (*check_cmd) {
       read_numbers(numbers, check.run, breakeven, capacity);

@@ -23,6 +23,17 @@ bool traffic_shape_certain(const TrafficSpec& t) {
 
 }  // namespace
 
+void key_streams_by_name(RunPlan& plan) {
+  auto hash = [](std::string_view name) {
+    std::uint64_t h = 0xcbf29ce484222325ULL;
+    for (const char c : name) h = (h ^ static_cast<unsigned char>(c)) * 0x100000001b3ULL;
+    return h;
+  };
+  for (std::size_t m = 0; m < plan.models.size(); ++m) plan.model_streams[m] = hash(plan.models[m].spec->id);
+  for (std::size_t w = 0; w < plan.workloads.size(); ++w) plan.workload_streams[w] = hash(plan.workloads[w].spec->name);
+  for (std::size_t c = 0; c < plan.capacity.size(); ++c) plan.capacity_streams[c] = hash(plan.capacity[c].spec->name);
+}
+
 RunPlan make_run_plan(const Scenario& scenario, std::int64_t trials, std::uint64_t seed, bool exact) {
   RunPlan plan;
   if (exact) plan.exact_below = std::numeric_limits<double>::infinity();
@@ -135,6 +146,14 @@ RunPlan make_run_plan(const Scenario& scenario, std::int64_t trials, std::uint64
   }
   plan.total_serverless = add_cost_columns(cols, plan.months);
   if (plan.any_batch) plan.total_batch = add_cost_columns(cols, plan.months);
+  auto indices = [](std::size_t n) {
+    std::vector<std::uint64_t> v(n);
+    for (std::size_t i = 0; i < n; ++i) v[i] = i;
+    return v;
+  };
+  plan.model_streams = indices(plan.models.size());
+  plan.workload_streams = indices(plan.workloads.size());
+  plan.capacity_streams = indices(plan.capacity.size());
   return plan;
 }
 

@@ -116,7 +116,13 @@ struct RunPlan {
   bool replay = false;  // drawn once for the volume grid's replay: every reservation is deferred
   // RunOptions::cancel: polled by the trials themselves too (one can take seconds).
   const std::atomic<bool>* cancel = nullptr;
+  // The entity of each model's, workload's and capacity option's random streams: its index, or
+  // with RunOptions::streams_by_name a hash of its name (key_streams_by_name).
+  std::vector<std::uint64_t> model_streams, workload_streams, capacity_streams;
 };
+
+// Keys the plan's streams by name (FNV-1a of the model id, workload name or option name).
+void key_streams_by_name(RunPlan& plan);
 
 // The daily shape a traffic spec gives for drawn peak_to_mean and peak_hour.
 DailyShape daily_shape_of(const TrafficSpec& traffic, double peak_to_mean, double peak_hour);

@@ -40,7 +40,7 @@ SloQueue mean_slo_queue(const RunPlan& plan, const CapacityOptionPlan& option) {
 
 SimulatedSlo simulate_slo_sizing(const RunPlan& plan, const CapacityOptionPlan& option) {
   const CapacitySpec& spec = *option.spec;
-  const auto index = static_cast<std::uint64_t>(&option - plan.capacity.data());
+  const auto index = plan.capacity_streams[static_cast<std::size_t>(&option - plan.capacity.data())];
   SimulatedSlo out;
   out.peak_arrival_rate_per_s = sizing_peak_rate(plan, option);
   const SloQueue queue = mean_slo_queue(plan, option);
@@ -62,7 +62,7 @@ SimulatedSlo simulate_slo_sizing(const RunPlan& plan, const CapacityOptionPlan& 
   for (const WorkloadPlan& w : plan.workloads) {
     if (w.model != option.model) continue;
     total += mean_of(plan.columns.column(w.requests_col));
-    const auto w_index = static_cast<std::uint64_t>(&w - plan.workloads.data());
+    const auto w_index = plan.workload_streams[static_cast<std::size_t>(&w - plan.workloads.data())];
     sources.push_back({&w, total,
                        1.0 - mean_figure(w.spec->cached_input_share,
                                          make_stream(plan.seed, 0, StreamPurpose::capacity_sizing, index, 3 + w_index))});

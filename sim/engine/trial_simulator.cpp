@@ -40,7 +40,7 @@ void TrialSimulator::draw_parameters(std::int64_t trial, bool all_workloads) {
   const auto t = static_cast<std::uint64_t>(trial);
   for (std::size_t m = 0; m < models_.size(); ++m) {
     const ModelSpec& spec = *plan_.models[m].spec;
-    Rng rng = make_stream(plan_.seed, t, StreamPurpose::scenario_parameters, m, 0);
+    Rng rng = make_stream(plan_.seed, t, StreamPurpose::scenario_parameters, plan_.model_streams[m], 0);
     ModelDraw& d = models_[m];
     d.prices.input_usd_per_mtok = spec.input_usd_per_mtok.draw(rng);
     d.prices.output_usd_per_mtok = spec.output_usd_per_mtok.draw(rng);
@@ -50,7 +50,7 @@ void TrialSimulator::draw_parameters(std::int64_t trial, bool all_workloads) {
   }
   for (std::size_t c = 0; c < capacity_.size(); ++c) {
     const CapacitySpec& spec = *plan_.capacity[c].spec;
-    Rng rng = make_stream(plan_.seed, t, StreamPurpose::scenario_parameters, c, 1);
+    Rng rng = make_stream(plan_.seed, t, StreamPurpose::scenario_parameters, plan_.capacity_streams[c], 1);
     CapacityParams& p = capacity_[c];
     p.usd_per_gpu_hour = spec.usd_per_gpu_hour.draw(rng);
     p.prefill_tokens_per_s = spec.prefill_tokens_per_s.draw(rng);
@@ -63,7 +63,7 @@ void TrialSimulator::draw_parameters(std::int64_t trial, bool all_workloads) {
     const WorkloadPlan& wp = plan_.workloads[w];
     if (!all_workloads && !wp.hourly) continue;
     const WorkloadSpec& spec = *wp.spec;
-    Rng rng = make_stream(plan_.seed, t, StreamPurpose::workload_parameters, w);
+    Rng rng = make_stream(plan_.seed, t, StreamPurpose::workload_parameters, plan_.workload_streams[w]);
     WorkloadDraw& d = workloads_[w];
     d.requests_per_month = spec.requests_per_month.draw(rng) * plan_.volume_multiplier;
     d.growth = spec.traffic.monthly_growth.draw(rng);
@@ -432,8 +432,8 @@ void TrialSimulator::run_trial(std::int64_t trial, TrialColumns& cols, std::span
       for (int w : mp.workloads) {
         const WorkloadPlan& wp = plan_.workloads[w];
         WorkloadDraw& d = workloads_[w];
-        d.traffic_rng = make_stream(plan_.seed, t, StreamPurpose::traffic, w, month);
-        d.token_rng = make_stream(plan_.seed, t, StreamPurpose::tokens, w, month);
+        d.traffic_rng = make_stream(plan_.seed, t, StreamPurpose::traffic, plan_.workload_streams[w], month);
+        d.token_rng = make_stream(plan_.seed, t, StreamPurpose::tokens, plan_.workload_streams[w], month);
         double requests = 0;
         const RequestTokens s = simulate_month(w, month, requests);
         const double serverless = serverless_cost_usd(model.prices, s.input, s.output, d.cached_share);

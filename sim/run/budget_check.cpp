@@ -2,6 +2,8 @@
 // columns (any percentile, each month's too), the cheapest plan rebuilt as `run` picks it.
 #include "tokencast/budget_check.hpp"
 
+#include "mode_columns.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -15,37 +17,9 @@
 namespace tokencast {
 namespace {
 
-// The columns (by name, without a month) whose sum per trial is the chosen mode's total.
-std::vector<std::string> columns_of(Mode mode, const Scenario& scenario, const RunResult& summary) {
-  if (mode == Mode::serverless) return {"total.serverless_usd"};
-  if (mode == Mode::batch) return {"total.batch_usd"};
-  // The cheapest plan: each model's mode of least mean cost, in the order run lists them
-  // (serverless, batch, then its dedicated and its gpu_cluster options in the scenario's order).
-  std::vector<std::string> columns;
-  for (const ModelResult& m : summary.models) {
-    std::vector<std::string> names{fmt::format("model[{}].serverless_usd", m.model)};
-    if (m.costs.size() > 1 && m.costs[1].mode == Mode::batch) names.push_back(fmt::format("model[{}].batch_usd", m.model));
-    for (const CapacityKind kind : {CapacityKind::dedicated, CapacityKind::gpu_cluster}) {
-      for (const CapacitySpec& c : scenario.capacity) {
-        if (c.model == m.model && c.kind == kind) names.push_back(fmt::format("capacity[{}].cost_usd", c.name));
-      }
-    }
-    std::size_t best = 0;
-    for (std::size_t i = 1; i < m.costs.size() && i < names.size(); ++i) {
-      if (m.costs[i].total_usd.mean < m.costs[best].total_usd.mean) best = i;
-    }
-    columns.push_back(names[best]);
-  }
-  return columns;
-}
-
 double percentile_of(const TrialStore& store, const std::vector<std::string>& columns, const std::string& suffix,
                      double p) {
-  std::vector<double> total(static_cast<std::size_t>(store.trials()), 0.0);
-  for (const std::string& name : columns) {
-    const auto values = store.column(name + suffix);
-    for (std::size_t t = 0; t < total.size(); ++t) total[t] += values[t];
-  }
+  std::vector<double> total = detail::column_sum(store, columns, suffix);
   std::sort(total.begin(), total.end());
   return quantile_sorted(total, p);
 }
@@ -76,7 +50,7 @@ BudgetCheck check_budget(const Scenario& scenario, const BudgetCheckOptions& opt
   }
   store.grow(run.trials.value_or(scenario.trials));
   const RunResult summary = store.summarize();
-  const std::vector<std::string> columns = columns_of(options.mode, scenario, summary);
+  const std::vector<std::string> columns = detail::total_columns(options.mode, scenario, summary);
 
   BudgetCheck check;
   check.mode = options.mode;

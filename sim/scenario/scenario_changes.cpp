@@ -1,0 +1,69 @@
+// What differs between two scenarios, key by key: both written as TOML (scenario_toml, so that
+// catalog prices and defaults are spelled out alike) and flattened, arrays of tables by the name
+// of each entry ("workload[chat].requests_per_month") so that a reordering is not a change.
+#include <algorithm>
+#include <map>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+#include "tokencast/scenario_loader.hpp"
+
+namespace tokencast {
+namespace {
+
+std::string text_of(const toml::node& node) {
+  std::ostringstream out;
+  node.visit([&](const auto& value) { out << value; });
+  return out.str();
+}
+
+void flatten(const toml::table& table, const std::string& prefix, std::map<std::string, std::string>& out) {
+  for (const auto& [key, node] : table) {
+    const std::string path = prefix.empty() ? std::string(key.str()) : fmt::format("{}.{}", prefix, key.str());
+    if (const toml::table* sub = node.as_table()) {
+      flatten(*sub, path, out);
+      continue;
+    }
+    if (const toml::array* array = node.as_array(); array != nullptr && array->is_array_of_tables()) {
+      for (std::size_t i = 0; i < array->size(); ++i) {
+        const toml::table& entry = *array->get(i)->as_table();
+        std::string id = std::to_string(i);
+        if (const auto name = entry["name"].value<std::string>()) id = *name;
+        else if (const auto model = entry["id"].value<std::string>()) id = *model;
+        flatten(entry, fmt::format("{}[{}]", path, id), out);
+      }
+      continue;
+    }
+    out[path] = text_of(node);
+  }
+}
+
+std::map<std::string, std::string> flat(const Scenario& scenario) {
+  std::map<std::string, std::string> out;
+  flatten(toml::parse(scenario_toml(scenario)), "", out);
+  return out;
+}
+
+}  // namespace
+
+std::vector<InputChange> input_changes(const Scenario& base, const Scenario& next) {
+  const auto a = flat(base), b = flat(next);
+  std::vector<InputChange> changes;
+  for (const auto& [path, value] : a) {
+    const auto found = b.find(path);
+    if (found == b.end()) {
+      changes.push_back({path, value, ""});
+    } else if (found->second != value) {
+      changes.push_back({path, value, found->second});
+    }
+  }
+  for (const auto& [path, value] : b) {
+    if (!a.contains(path)) changes.push_back({path, "", value});
+  }
+  std::sort(changes.begin(), changes.end(), [](const InputChange& x, const InputChange& y) { return x.path < y.path; });
+  return changes;
+}
+
+}  // namespace tokencast
