@@ -98,8 +98,8 @@ TEST_CASE("diff after one workload grows 10%: only it, its model and the totals 
   }
   REQUIRE(j["inputs_changed"].size() == 1);
   CHECK(j["inputs_changed"][0]["path"] == "workload[chat].requests_per_month");
-  CHECK(j["inputs_changed"][0]["base"] == "2000000.0");
-  CHECK(j["inputs_changed"][0]["new"] == "2200000.0");
+  CHECK(j["inputs_changed"][0]["base"] == "2000000");
+  CHECK(j["inputs_changed"][0]["new"] == "2200000");
 
   // Markdown for a pull-request comment, and the table.
   const CliResult md = run_cli("diff " + shell_quote(a.string()) + " --set 'workload[0].requests_per_month=2.2e6' --format markdown");

@@ -2,7 +2,9 @@
 // their figures as a table or JSON, and their report pages, all written or none.
 #include <cmath>
 #include <cstdio>
+#include <functional>
 #include <iostream>
+#include <span>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -186,6 +188,22 @@ std::string forecast_json(const ForecastResult& r, std::optional<double> fail_ab
   return out.dump(2) + "\n";
 }
 
+// Standard output and the report (when asked), checked before the logs are read, then written all
+// or none once `result` renders them.
+template <typename Result>
+void write_with_report(const std::vector<std::string>& logs, const std::optional<std::string>& report,
+                       const std::function<Result()>& compute, const std::function<std::string(const Result&)>& text,
+                       std::string (*page)(const Result&)) {
+  const OutputTarget out = check_output_target("standard output", "-", logs);
+  std::optional<OutputTarget> report_to;
+  if (report) report_to = check_output_target("--report", *report, logs, std::span<const OutputTarget>(&out, 1));
+  const Result result = compute();
+  std::vector<std::pair<OutputTarget, std::string>> outputs;
+  outputs.emplace_back(out, text(result));
+  if (report_to) outputs.emplace_back(*report_to, page(result));
+  write_outputs(outputs);
+}
+
 int threads_of(const std::optional<std::string>& text) {
   return text ? static_cast<int>(parse_integer("--threads", *text, 1, 1024)) : 0;
 }
@@ -212,15 +230,10 @@ int backtest_command(const BacktestArgs& args) {
   options.trials = trials_of(args.trials);
   options.threads = threads_of(args.threads);
   options.seed = args.fit.seed;
-  std::vector<OutputTarget> taken;
-  taken.push_back(check_output_target("standard output", "-", args.fit.logs));
-  std::optional<OutputTarget> report_to;
-  if (args.report) report_to = check_output_target("--report", *args.report, args.fit.logs, taken);
-  const BacktestResult result = backtest_logs(args.fit.logs, options, builtin_catalog());
-  std::vector<std::pair<OutputTarget, std::string>> outputs;
-  outputs.emplace_back(taken.front(), args.format == "json" ? backtest_json(result) : backtest_table(result));
-  if (report_to) outputs.emplace_back(*report_to, render_backtest_report(result));
-  write_outputs(outputs);
+  write_with_report<BacktestResult>(
+      args.fit.logs, args.report, [&] { return backtest_logs(args.fit.logs, options, builtin_catalog()); },
+      [&](const BacktestResult& r) { return args.format == "json" ? backtest_json(r) : backtest_table(r); },
+      render_backtest_report);
   return 0;
 }
 
@@ -238,18 +251,17 @@ int forecast_command(const ForecastArgs& args) {
   options.trials = trials_of(args.trials);
   options.threads = threads_of(args.threads);
   options.seed = args.fit.seed;
-  std::vector<OutputTarget> taken;
-  taken.push_back(check_output_target("standard output", "-", args.fit.logs));
-  std::optional<OutputTarget> report_to;
-  if (args.report) report_to = check_output_target("--report", *args.report, args.fit.logs, taken);
-  const ForecastResult result = forecast_logs(args.fit.logs, options, builtin_catalog());
-  std::vector<std::pair<OutputTarget, std::string>> outputs;
-  outputs.emplace_back(taken.front(), args.format == "json" ? forecast_json(result, fail_above) : forecast_table(result));
-  if (report_to) outputs.emplace_back(*report_to, render_forecast_report(result));
-  write_outputs(outputs);
-  if (fail_above && result.p_over_budget > *fail_above) {
+  double p_over_budget = 0;
+  write_with_report<ForecastResult>(
+      args.fit.logs, args.report, [&] { return forecast_logs(args.fit.logs, options, builtin_catalog()); },
+      [&](const ForecastResult& r) {
+        p_over_budget = r.p_over_budget;
+        return args.format == "json" ? forecast_json(r, fail_above) : forecast_table(r);
+      },
+      render_forecast_report);
+  if (fail_above && p_over_budget > *fail_above) {
     std::cerr << fmt::format("tokencast: P(over budget) {:.1f}% is above --fail-above {:.1f}%\n",
-                             100 * result.p_over_budget, 100 * *fail_above);
+                             100 * p_over_budget, 100 * *fail_above);
     return 3;
   }
   return 0;

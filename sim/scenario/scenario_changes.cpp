@@ -13,7 +13,27 @@
 namespace tokencast {
 namespace {
 
+// A value as a scenario writes it: numbers in their shortest exact form, a distribution as its
+// inline table.
 std::string text_of(const toml::node& node) {
+  if (const auto* number = node.as_floating_point()) return fmt::format("{}", number->get());
+  if (const auto* integer = node.as_integer()) return fmt::format("{}", integer->get());
+  if (const auto* text = node.as_string()) return fmt::format("\"{}\"", text->get());
+  if (const auto* flag = node.as_boolean()) return flag->get() ? "true" : "false";
+  if (const auto* array = node.as_array()) {
+    std::string out = "[";
+    for (std::size_t i = 0; i < array->size(); ++i) out += (i ? ", " : "") + text_of(*array->get(i));
+    return out + "]";
+  }
+  if (const auto* table = node.as_table()) {
+    std::string out = "{ ";
+    bool first = true;
+    for (const auto& [key, value] : *table) {
+      out += fmt::format("{}{} = {}", first ? "" : ", ", key.str(), text_of(value));
+      first = false;
+    }
+    return out + " }";
+  }
   std::ostringstream out;
   node.visit([&](const auto& value) { out << value; });
   return out.str();
@@ -22,7 +42,8 @@ std::string text_of(const toml::node& node) {
 void flatten(const toml::table& table, const std::string& prefix, std::map<std::string, std::string>& out) {
   for (const auto& [key, node] : table) {
     const std::string path = prefix.empty() ? std::string(key.str()) : fmt::format("{}.{}", prefix, key.str());
-    if (const toml::table* sub = node.as_table()) {
+    // A table is walked, but a distribution (a table with `dist`) is one value.
+    if (const toml::table* sub = node.as_table(); sub != nullptr && !sub->contains("dist")) {
       flatten(*sub, path, out);
       continue;
     }
