@@ -77,6 +77,7 @@ enum class StreamPurpose : std::uint64_t {
   load_time_means = 6,      // means of uncertain figures that loading needs (throughput estimates)
   capacity_sizing = 7,      // the pool simulation that sizes a latency objective under bursty arrivals
   log_fit = 8,              // `fit`: the block bootstrap and the sample of requests, per workload
+  correlation = 9,          // the normal scores of a [[correlation]] group's inputs, per trial
 };
 
 // The stream for one (seed, trial, purpose, entity); `entity` is e.g. a workload index and

@@ -144,6 +144,33 @@ struct CapacitySpec {
   int commitment_months = 0;
 };
 
+// One uncertain input a [[correlation]] names: which entity's which figure.
+struct CorrelatedInput {
+  enum class Entity { model, workload, capacity };
+  enum class Field {
+    // model
+    input_usd_per_mtok, output_usd_per_mtok, cached_input_usd_per_mtok, batch_discount,
+    // workload
+    requests_per_month, cached_input_share, monthly_growth, burstiness, weekend_factor, daily_peak_to_mean, peak_hour,
+    // capacity option
+    usd_per_gpu_hour, prefill_tokens_per_s, decode_tokens_per_s, max_utilization, fixed_usd_per_month,
+    monthly_minimum_usd,
+  };
+  static constexpr int field_count = 17;
+  Entity entity = Entity::workload;
+  int index = 0;  // into Scenario::models, workloads or capacity
+  Field field = Field::requests_per_month;
+  std::string path;  // as written: "workload[0].requests_per_month"
+};
+
+// A [[correlation]]: its inputs drawn through a Gaussian copula of these rank correlations, each
+// input's own distribution kept as written (docs/decisions.md, "Correlated inputs").
+struct CorrelationSpec {
+  std::vector<CorrelatedInput> inputs;
+  std::vector<double> spearman;  // n x n, row by row, as written (1 on the diagonal)
+  std::vector<double> cholesky;  // n x n lower-triangular factor of the normals' correlations
+};
+
 struct Scenario {
   std::string name;
   std::string file;  // path it was loaded from, or "<embedded:quickstart.toml>"
@@ -154,6 +181,7 @@ struct Scenario {
   std::vector<ModelSpec> models;  // the models workloads and capacity options use, in first-use order
   std::vector<WorkloadSpec> workloads;
   std::vector<CapacitySpec> capacity;
+  std::vector<CorrelationSpec> correlations;
   std::string catalog_as_of;  // date of the catalog prices in use
 
   // How requests of `model` arrive within an hour: its workloads share one process (the loader

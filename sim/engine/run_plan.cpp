@@ -151,6 +151,23 @@ RunPlan make_run_plan(const Scenario& scenario, std::int64_t trials, std::uint64
     for (std::size_t i = 0; i < n; ++i) v[i] = i;
     return v;
   };
+  auto unscored = [](std::size_t n) {
+    RunPlan::ScoreIndex none;
+    none.fill(-1);
+    return std::vector<RunPlan::ScoreIndex>(n, none);
+  };
+  plan.model_scores = unscored(plan.models.size());
+  plan.workload_scores = unscored(plan.workloads.size());
+  plan.capacity_scores = unscored(plan.capacity.size());
+  for (const CorrelationSpec& spec : scenario.correlations) {
+    plan.correlation_groups.push_back({plan.correlated_inputs, &spec});
+    for (const CorrelatedInput& in : spec.inputs) {
+      auto& table = in.entity == CorrelatedInput::Entity::model      ? plan.model_scores
+                    : in.entity == CorrelatedInput::Entity::workload ? plan.workload_scores
+                                                                     : plan.capacity_scores;
+      table[static_cast<std::size_t>(in.index)][static_cast<std::size_t>(in.field)] = plan.correlated_inputs++;
+    }
+  }
   plan.model_streams = indices(plan.models.size());
   plan.workload_streams = indices(plan.workloads.size());
   plan.capacity_streams = indices(plan.capacity.size());

@@ -1,6 +1,7 @@
 #pragma once
 // A scenario prepared for the engine: who uses what, which figures are certain (computed once),
 // and where each output lives in the trial columns.
+#include <array>
 #include <atomic>
 #include <optional>
 #include <vector>
@@ -119,6 +120,16 @@ struct RunPlan {
   // The entity of each model's, workload's and capacity option's random streams: its index, or
   // with RunOptions::streams_by_name a hash of its name (key_streams_by_name).
   std::vector<std::uint64_t> model_streams, workload_streams, capacity_streams;
+  // [[correlation]] groups: each trial draws their normal scores (L x independent normals) into one
+  // vector; an input's place there by entity and field, -1 for an input drawn on its own.
+  struct CorrelationGroup {
+    int first = 0;  // of the group's scores in the vector
+    const CorrelationSpec* spec = nullptr;
+  };
+  std::vector<CorrelationGroup> correlation_groups;
+  int correlated_inputs = 0;
+  using ScoreIndex = std::array<int, CorrelatedInput::field_count>;
+  std::vector<ScoreIndex> model_scores, workload_scores, capacity_scores;
 };
 
 // Keys the plan's streams by name (FNV-1a of the model id, workload name or option name).

@@ -20,7 +20,8 @@ TrialSimulator::TrialSimulator(const RunPlan& plan)
       services_(plan.capacity.size()),
       peak_requests_(plan.capacity.size()),
       slo_rate_limits_(plan.capacity.size()),
-      autoscaled_hours_at_max_(plan.capacity.size()) {
+      autoscaled_hours_at_max_(plan.capacity.size()),
+      scores_(static_cast<std::size_t>(plan.correlated_inputs)) {
   for (std::size_t m = 0; m < plan.models.size(); ++m) {
     if (!plan.models[m].hourly) continue;
     const auto hours = static_cast<std::size_t>(plan.hours_per_month);
@@ -36,28 +37,56 @@ TrialSimulator::TrialSimulator(const RunPlan& plan)
   }
 }
 
+// A figure of the trial: drawn on its own, or at its [[correlation]] normal score (its own law's
+// quantile there; uncertain parameters drawn as always).
+double TrialSimulator::draw_input(const Quantity& q, Rng& rng, int score) const {
+  if (score < 0) return q.draw(rng);
+  return q.resolve(rng).from_normal_score(scores_[static_cast<std::size_t>(score)]);
+}
+
 void TrialSimulator::draw_parameters(std::int64_t trial, bool all_workloads) {
   const auto t = static_cast<std::uint64_t>(trial);
+  // The correlated inputs' normal scores: L times independent normals, a stream per group.
+  for (std::size_t g = 0; g < plan_.correlation_groups.size(); ++g) {
+    const auto& group = plan_.correlation_groups[g];
+    const std::vector<double>& l = group.spec->cholesky;
+    const std::size_t n = group.spec->inputs.size();
+    Rng rng = make_stream(plan_.seed, t, StreamPurpose::correlation, g);
+    boost::random::normal_distribution<double> normal;
+    double* z = scores_.data() + group.first;
+    for (std::size_t i = 0; i < n; ++i) z[i] = normal(rng);
+    for (std::size_t i = n; i-- > 0;) {  // in place, last row first: row i reads only z[0..i]
+      double sum = 0;
+      for (std::size_t k = 0; k <= i; ++k) sum += l[i * n + k] * z[k];
+      z[i] = sum;
+    }
+  }
+  using F = CorrelatedInput::Field;
+  auto at = [](const RunPlan::ScoreIndex& index, F field) { return index[static_cast<std::size_t>(field)]; };
   for (std::size_t m = 0; m < models_.size(); ++m) {
     const ModelSpec& spec = *plan_.models[m].spec;
     Rng rng = make_stream(plan_.seed, t, StreamPurpose::scenario_parameters, plan_.model_streams[m], 0);
     ModelDraw& d = models_[m];
-    d.prices.input_usd_per_mtok = spec.input_usd_per_mtok.draw(rng);
-    d.prices.output_usd_per_mtok = spec.output_usd_per_mtok.draw(rng);
+    const auto& score = plan_.model_scores[m];
+    d.prices.input_usd_per_mtok = draw_input(spec.input_usd_per_mtok, rng, at(score, F::input_usd_per_mtok));
+    d.prices.output_usd_per_mtok = draw_input(spec.output_usd_per_mtok, rng, at(score, F::output_usd_per_mtok));
     d.prices.cached_input_usd_per_mtok =
-        spec.cached_input_usd_per_mtok ? spec.cached_input_usd_per_mtok->draw(rng) : d.prices.input_usd_per_mtok;
-    d.batch_discount = spec.batch_discount ? spec.batch_discount->draw(rng) : 0.0;
+        spec.cached_input_usd_per_mtok
+            ? draw_input(*spec.cached_input_usd_per_mtok, rng, at(score, F::cached_input_usd_per_mtok))
+            : d.prices.input_usd_per_mtok;
+    d.batch_discount = spec.batch_discount ? draw_input(*spec.batch_discount, rng, at(score, F::batch_discount)) : 0.0;
   }
   for (std::size_t c = 0; c < capacity_.size(); ++c) {
     const CapacitySpec& spec = *plan_.capacity[c].spec;
     Rng rng = make_stream(plan_.seed, t, StreamPurpose::scenario_parameters, plan_.capacity_streams[c], 1);
     CapacityParams& p = capacity_[c];
-    p.usd_per_gpu_hour = spec.usd_per_gpu_hour.draw(rng);
-    p.prefill_tokens_per_s = spec.prefill_tokens_per_s.draw(rng);
-    p.decode_tokens_per_s = spec.decode_tokens_per_s.draw(rng);
-    p.max_utilization = spec.max_utilization.draw(rng);
-    p.fixed_usd_per_month = spec.fixed_usd_per_month.draw(rng);
-    p.monthly_minimum_usd = spec.monthly_minimum_usd.draw(rng);
+    const auto& score = plan_.capacity_scores[c];
+    p.usd_per_gpu_hour = draw_input(spec.usd_per_gpu_hour, rng, at(score, F::usd_per_gpu_hour));
+    p.prefill_tokens_per_s = draw_input(spec.prefill_tokens_per_s, rng, at(score, F::prefill_tokens_per_s));
+    p.decode_tokens_per_s = draw_input(spec.decode_tokens_per_s, rng, at(score, F::decode_tokens_per_s));
+    p.max_utilization = draw_input(spec.max_utilization, rng, at(score, F::max_utilization));
+    p.fixed_usd_per_month = draw_input(spec.fixed_usd_per_month, rng, at(score, F::fixed_usd_per_month));
+    p.monthly_minimum_usd = draw_input(spec.monthly_minimum_usd, rng, at(score, F::monthly_minimum_usd));
   }
   for (std::size_t w = 0; w < workloads_.size(); ++w) {
     const WorkloadPlan& wp = plan_.workloads[w];
@@ -65,17 +94,18 @@ void TrialSimulator::draw_parameters(std::int64_t trial, bool all_workloads) {
     const WorkloadSpec& spec = *wp.spec;
     Rng rng = make_stream(plan_.seed, t, StreamPurpose::workload_parameters, plan_.workload_streams[w]);
     WorkloadDraw& d = workloads_[w];
-    d.requests_per_month = spec.requests_per_month.draw(rng) * plan_.volume_multiplier;
-    d.growth = spec.traffic.monthly_growth.draw(rng);
-    d.burstiness = spec.traffic.burstiness.draw(rng);
+    const auto& score = plan_.workload_scores[w];
+    d.requests_per_month = draw_input(spec.requests_per_month, rng, at(score, F::requests_per_month)) * plan_.volume_multiplier;
+    d.growth = draw_input(spec.traffic.monthly_growth, rng, at(score, F::monthly_growth));
+    d.burstiness = draw_input(spec.traffic.burstiness, rng, at(score, F::burstiness));
     if (d.burstiness > 0) {
       const double shape = 1.0 / (d.burstiness * d.burstiness);
       d.burst = GammaVariate(shape, 1.0 / shape);
     }
-    d.cached_share = spec.cached_input_share.draw(rng);
-    d.weekend_factor = spec.traffic.weekend_factor.draw(rng);
-    const double peak_to_mean = spec.traffic.daily_peak_to_mean.draw(rng);
-    const double peak_hour = spec.traffic.peak_hour.draw(rng);
+    d.cached_share = draw_input(spec.cached_input_share, rng, at(score, F::cached_input_share));
+    d.weekend_factor = draw_input(spec.traffic.weekend_factor, rng, at(score, F::weekend_factor));
+    const double peak_to_mean = draw_input(spec.traffic.daily_peak_to_mean, rng, at(score, F::daily_peak_to_mean));
+    const double peak_hour = draw_input(spec.traffic.peak_hour, rng, at(score, F::peak_hour));
     if (!wp.shape_certain) d.shape = daily_shape_of(spec.traffic, peak_to_mean, peak_hour);
     if (wp.tokens_certain) {
       d.input = wp.input;

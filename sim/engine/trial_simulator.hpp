@@ -40,6 +40,7 @@ class TrialSimulator {
   const ServiceProfile& service(int c) const { return services_[static_cast<std::size_t>(c)]; }
 
  private:
+  double draw_input(const Quantity& q, Rng& rng, int score) const;
   struct WorkloadDraw {
     double requests_per_month = 0, growth = 0, burstiness = 0, cached_share = 0;
     Dist input, output;
@@ -113,6 +114,7 @@ class TrialSimulator {
   std::vector<std::vector<SloRateLimit>> slo_rate_limits_;  // by option and replicas: memo
   std::int64_t current_trial_ = -1;
   std::vector<double> autoscaled_hours_at_max_;
+  std::vector<double> scores_;  // this trial's [[correlation]] normal scores (RunPlan::correlation_groups)
   std::vector<std::vector<DeferredCapacity::Hour>>* recorded_ = nullptr;
 };
 

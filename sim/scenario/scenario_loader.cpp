@@ -19,7 +19,7 @@ namespace tokencast {
 namespace {
 
 constexpr std::string_view kRootKeys[] = {"scenario", "model", "workload", "dedicated",
-                                          "gpu_cluster"};
+                                          "gpu_cluster", "correlation"};
 constexpr std::string_view kScenarioKeys[] = {"name", "months", "trials", "seed",
                                               "hours_per_month"};
 constexpr std::string_view kDefaultScenarioName = "quickstart.toml";
@@ -138,6 +138,7 @@ Scenario load_scenario_text(std::string_view toml_text, std::string_view file_na
       loader::read_workloads(root, registry, scenario.months, scenario.hours_per_month);
   scenario.capacity = loader::read_capacity(root, registry, catalog, scenario.workloads);
   scenario.models = used_models(scenario, registry);
+  scenario.correlations = loader::read_correlations(root, scenario);
   return scenario;
 }
 

@@ -1,0 +1,263 @@
+// [[correlation]] tables: uncertain inputs named by key path, and their rank correlations (one
+// number for two inputs, a matrix for more), checked and factored for the Gaussian copula.
+#include <cmath>
+#include <numbers>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "sections.hpp"
+#include "tokencast/errors.hpp"
+
+namespace tokencast::loader {
+namespace {
+
+using Field = CorrelatedInput::Field;
+using Entity = CorrelatedInput::Entity;
+
+constexpr std::string_view kCorrelationKeys[] = {"inputs", "rank_correlation", "matrix"};
+
+struct FieldName {
+  Entity entity;
+  std::string_view suffix;
+  Field field;
+};
+constexpr FieldName kFields[] = {
+    {Entity::model, "input_usd_per_mtok", Field::input_usd_per_mtok},
+    {Entity::model, "output_usd_per_mtok", Field::output_usd_per_mtok},
+    {Entity::model, "cached_input_usd_per_mtok", Field::cached_input_usd_per_mtok},
+    {Entity::model, "batch_discount", Field::batch_discount},
+    {Entity::workload, "requests_per_month", Field::requests_per_month},
+    {Entity::workload, "cached_input_share", Field::cached_input_share},
+    {Entity::workload, "traffic.monthly_growth", Field::monthly_growth},
+    {Entity::workload, "traffic.burstiness", Field::burstiness},
+    {Entity::workload, "traffic.weekend_factor", Field::weekend_factor},
+    {Entity::workload, "traffic.daily_peak_to_mean", Field::daily_peak_to_mean},
+    {Entity::workload, "traffic.peak_hour", Field::peak_hour},
+    {Entity::capacity, "usd_per_gpu_hour", Field::usd_per_gpu_hour},
+    {Entity::capacity, "prefill_tokens_per_s", Field::prefill_tokens_per_s},
+    {Entity::capacity, "decode_tokens_per_s", Field::decode_tokens_per_s},
+    {Entity::capacity, "max_utilization", Field::max_utilization},
+    {Entity::capacity, "fixed_usd_per_month", Field::fixed_usd_per_month},
+    {Entity::capacity, "monthly_minimum_usd", Field::monthly_minimum_usd},
+};
+
+std::string fields_of(Entity entity) {
+  std::string out;
+  for (const FieldName& f : kFields) {
+    if (f.entity == entity) out += (out.empty() ? "" : ", ") + std::string(f.suffix);
+  }
+  return out;
+}
+
+// The input a path names, or a message saying why it names none.
+std::optional<CorrelatedInput> input_of(const std::string& path, const Scenario& s, const toml::table& root,
+                                        std::string& why) {
+  const std::size_t open = path.find('['), close = path.find(']');
+  if (open == std::string::npos || close == std::string::npos || close < open || close + 1 >= path.size() ||
+      path[close + 1] != '.') {
+    why = "expected KIND[INDEX].FIELD, e.g. workload[0].requests_per_month or dedicated[1].usd_per_gpu_hour";
+    return std::nullopt;
+  }
+  const std::string kind = path.substr(0, open), suffix = path.substr(close + 2);
+  int index = -1;
+  try {
+    std::size_t used = 0;
+    index = std::stoi(path.substr(open + 1, close - open - 1), &used);
+    if (used != close - open - 1) index = -1;
+  } catch (const std::exception&) {
+    index = -1;
+  }
+  if (index < 0) {
+    why = "the index must be a whole number";
+    return std::nullopt;
+  }
+  CorrelatedInput in;
+  in.path = path;
+  in.index = index;
+  std::size_t count = 0;
+  if (kind == "workload") {
+    in.entity = Entity::workload;
+    count = s.workloads.size();
+  } else if (kind == "dedicated" || kind == "gpu_cluster") {
+    in.entity = Entity::capacity;
+    // [[dedicated]] and [[gpu_cluster]] tables are numbered apart; Scenario::capacity holds both.
+    const CapacityKind wanted = kind == "dedicated" ? CapacityKind::dedicated : CapacityKind::gpu_cluster;
+    int seen = -1;
+    in.index = -1;
+    for (std::size_t c = 0; c < s.capacity.size(); ++c) {
+      if (s.capacity[c].kind == wanted && ++seen == index) in.index = static_cast<int>(c);
+    }
+    count = static_cast<std::size_t>(seen + 1);
+  } else if (kind == "model") {
+    in.entity = Entity::model;
+    // [[model]] tables by their order in the file; the run's models by first use.
+    const toml::array* tables = root["model"].as_array();
+    count = tables != nullptr ? tables->size() : 0;
+    if (static_cast<std::size_t>(index) < count) {
+      const auto id = (*tables)[static_cast<std::size_t>(index)].as_table()->get_as<std::string>("id");
+      in.index = -1;
+      for (std::size_t m = 0; id != nullptr && m < s.models.size(); ++m) {
+        if (s.models[m].id == id->get()) in.index = static_cast<int>(m);
+      }
+      if (in.index < 0) {
+        why = fmt::format("model[{}] is used by no workload or capacity option: it is not drawn", index);
+        return std::nullopt;
+      }
+    }
+  } else {
+    why = fmt::format("'{}' is not a kind of table with uncertain inputs (expected workload, model, dedicated or "
+                      "gpu_cluster)",
+                      kind);
+    return std::nullopt;
+  }
+  if (static_cast<std::size_t>(index) >= count) {
+    why = fmt::format("the scenario has no {}[{}] ({} {} table{})", kind, index, count, kind, count == 1 ? "" : "s");
+    return std::nullopt;
+  }
+  for (const FieldName& f : kFields) {
+    if (f.entity == in.entity && f.suffix == suffix) {
+      in.field = f.field;
+      return in;
+    }
+  }
+  why = fmt::format("'{}' is not an uncertain input a {} can correlate (expected one of {})", suffix, kind,
+                    fields_of(in.entity));
+  return std::nullopt;
+}
+
+}  // namespace
+
+const Quantity* correlated_quantity(const Scenario& s, const CorrelatedInput& in) {
+  const auto i = static_cast<std::size_t>(in.index);
+  switch (in.field) {
+    case Field::input_usd_per_mtok: return &s.models[i].input_usd_per_mtok;
+    case Field::output_usd_per_mtok: return &s.models[i].output_usd_per_mtok;
+    case Field::cached_input_usd_per_mtok:
+      return s.models[i].cached_input_usd_per_mtok ? &*s.models[i].cached_input_usd_per_mtok : nullptr;
+    case Field::batch_discount: return s.models[i].batch_discount ? &*s.models[i].batch_discount : nullptr;
+    case Field::requests_per_month: return &s.workloads[i].requests_per_month;
+    case Field::cached_input_share: return &s.workloads[i].cached_input_share;
+    case Field::monthly_growth: return &s.workloads[i].traffic.monthly_growth;
+    case Field::burstiness: return &s.workloads[i].traffic.burstiness;
+    case Field::weekend_factor: return &s.workloads[i].traffic.weekend_factor;
+    case Field::daily_peak_to_mean: return &s.workloads[i].traffic.daily_peak_to_mean;
+    case Field::peak_hour: return &s.workloads[i].traffic.peak_hour;
+    case Field::usd_per_gpu_hour: return &s.capacity[i].usd_per_gpu_hour;
+    case Field::prefill_tokens_per_s: return &s.capacity[i].prefill_tokens_per_s;
+    case Field::decode_tokens_per_s: return &s.capacity[i].decode_tokens_per_s;
+    case Field::max_utilization: return &s.capacity[i].max_utilization;
+    case Field::fixed_usd_per_month: return &s.capacity[i].fixed_usd_per_month;
+    case Field::monthly_minimum_usd: return &s.capacity[i].monthly_minimum_usd;
+  }
+  return nullptr;
+}
+
+std::vector<CorrelationSpec> read_correlations(const TableReader& root, const Scenario& scenario) {
+  std::vector<CorrelationSpec> out;
+  std::set<std::string> taken;
+  for (const TableReader& table : root.array_of_tables("correlation")) {
+    table.reject_unknown_keys(kCorrelationKeys);
+    CorrelationSpec spec;
+    const toml::node* inputs_node = table.find("inputs");
+    if (inputs_node == nullptr) table.fail_missing("inputs", "a [[correlation]] names two or more uncertain inputs");
+    const toml::array* inputs = inputs_node->as_array();
+    if (inputs == nullptr || inputs->size() < 2) {
+      fail_at(table.file(), *inputs_node, table.path_of("inputs"),
+              "expected an array of two or more key paths, e.g. [\"workload[0].requests_per_month\", "
+              "\"workload[1].requests_per_month\"]");
+    }
+    for (std::size_t k = 0; k < inputs->size(); ++k) {
+      const toml::node& node = *inputs->get(k);
+      const std::string at = element_path(table.path_of("inputs"), k);
+      const auto* text = node.as_string();
+      if (text == nullptr) fail_at(table.file(), node, at, fmt::format("got {}, expected a key path string", type_name(node)));
+      std::string why;
+      const auto input = input_of(text->get(), scenario, root.table(), why);
+      if (!input) fail_at(table.file(), node, at, fmt::format("{}: {}", text->get(), why));
+      const Quantity* q = correlated_quantity(scenario, *input);
+      if (q == nullptr || q->is_certain()) {
+        fail_at(table.file(), node, at,
+                fmt::format("{} is not uncertain ({}): a correlation joins uncertain inputs", text->get(),
+                            q == nullptr ? "not set" : fmt::format("the constant {}", format_number(q->constant()))));
+      }
+      if (!taken.insert(text->get()).second) {
+        fail_at(table.file(), node, at, fmt::format("{} is already in a correlation: each input in one at most", text->get()));
+      }
+      spec.inputs.push_back(*input);
+    }
+    const std::size_t n = spec.inputs.size();
+    spec.spearman.assign(n * n, 0.0);
+    for (std::size_t i = 0; i < n; ++i) spec.spearman[i * n + i] = 1.0;
+    const toml::node* rho = table.find("rank_correlation");
+    const toml::node* matrix = table.find("matrix");
+    if ((rho == nullptr) == (matrix == nullptr)) {
+      table.fail_here("give exactly one of rank_correlation (two inputs) or matrix (n x n)");
+    }
+    if (rho != nullptr) {
+      if (n != 2) {
+        fail_at(table.file(), *rho, table.path_of("rank_correlation"),
+                fmt::format("one number joins two inputs; for {} give matrix = [[...], ...] ({} x {})", n, n, n));
+      }
+      const double r = read_finite_number(table.file(), *rho, table.path_of("rank_correlation"), "a number in [-1, 1]");
+      if (r < -1 || r > 1) {
+        fail_at(table.file(), *rho, table.path_of("rank_correlation"), fmt::format("out of range (got {}, expected [-1, 1])", format_number(r)));
+      }
+      spec.spearman[1] = spec.spearman[2] = r;
+    } else {
+      const std::string path = table.path_of("matrix");
+      const toml::array* rows = matrix->as_array();
+      if (rows == nullptr || rows->size() != n) {
+        fail_at(table.file(), *matrix, path, fmt::format("expected {} rows of {} numbers, one per input", n, n));
+      }
+      for (std::size_t i = 0; i < n; ++i) {
+        const toml::array* row = rows->get(i)->as_array();
+        if (row == nullptr || row->size() != n) {
+          fail_at(table.file(), *rows->get(i), element_path(path, i), fmt::format("expected a row of {} numbers", n));
+        }
+        for (std::size_t j = 0; j < n; ++j) {
+          const std::string at = fmt::format("{}[{}][{}]", path, i, j);
+          const double v = read_finite_number(table.file(), *row->get(j), at, "a number in [-1, 1]");
+          if (v < -1 || v > 1) fail_at(table.file(), *row->get(j), at, fmt::format("out of range (got {}, expected [-1, 1])", format_number(v)));
+          if (i == j && v != 1) fail_at(table.file(), *row->get(j), at, fmt::format("the diagonal must be 1 (got {})", format_number(v)));
+          spec.spearman[i * n + j] = v;
+        }
+      }
+      for (std::size_t i = 0; i < n; ++i) {
+        for (std::size_t j = 0; j < i; ++j) {
+          if (spec.spearman[i * n + j] != spec.spearman[j * n + i]) {
+            fail_at(table.file(), *rows->get(i)->as_array()->get(j), fmt::format("{}[{}][{}]", path, i, j),
+                    fmt::format("the matrix must be symmetric (got {} here and {} at [{}][{}])",
+                                format_number(spec.spearman[i * n + j]), format_number(spec.spearman[j * n + i]), j, i));
+          }
+        }
+      }
+    }
+    // The normals' correlations 2 sin(pi rho / 6), factored L L^T: a negative pivot means no
+    // normal vector (so no copula) has these correlations.
+    spec.cholesky.assign(n * n, 0.0);
+    for (std::size_t j = 0; j < n; ++j) {
+      for (std::size_t i = j; i < n; ++i) {
+        double sum = i == j ? 1.0 : 2.0 * std::sin(std::numbers::pi * spec.spearman[i * n + j] / 6.0);
+        for (std::size_t k = 0; k < j; ++k) sum -= spec.cholesky[i * n + k] * spec.cholesky[j * n + k];
+        if (i == j) {
+          if (sum < -1e-9) {
+            const toml::node& where = matrix != nullptr ? *matrix : *rho;
+            fail_at(table.file(), where, table.path_of(matrix != nullptr ? "matrix" : "rank_correlation"),
+                    fmt::format("not positive semi-definite: the correlations of inputs 0..{} leave a variance of {:.3g} "
+                                "for input {} ({}), expected >= 0; no joint law has them",
+                                j, sum, j, spec.inputs[j].path));
+          }
+          spec.cholesky[j * n + j] = std::sqrt(std::max(0.0, sum));
+        } else {
+          const double pivot = spec.cholesky[j * n + j];
+          spec.cholesky[i * n + j] = pivot > 1e-12 ? sum / pivot : 0.0;
+        }
+      }
+    }
+    out.push_back(std::move(spec));
+  }
+  return out;
+}
+
+}  // namespace tokencast::loader
