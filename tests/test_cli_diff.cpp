@@ -123,3 +123,40 @@ TEST_CASE("diff's bad requests exit 2", "[diff][cli][bad-input]") {
     CHECK_FALSE(r.err.empty());
   }
 }
+
+TEST_CASE("diff pairs correlated inputs by name: correlations written in another order change nothing",
+          "[diff][cli][correlation-inputs]") {
+  TempDir dir;
+  const std::string body = kHead + workload("chat", kA, "{ dist = \"uniform\", min = 1e6, max = 3e6 }") +
+                           workload("summaries", kA, "{ dist = \"lognormal\", median = 5e5, sigma = 0.4 }") +
+                           workload("agents", kB, "{ dist = \"pert\", min = 5e5, mode = 1e6, max = 3e6 }") +
+                           workload("search", kB, "{ dist = \"uniform\", min = 1e5, max = 2e5 }");
+  const std::string first = "\n[[correlation]]\ninputs = [\"workload[0].requests_per_month\", "
+                            "\"workload[1].requests_per_month\"]\nrank_correlation = 0.6\n";
+  const std::string second = "\n[[correlation]]\ninputs = [\"workload[2].requests_per_month\", "
+                             "\"workload[3].requests_per_month\"]\nrank_correlation = -0.3\n";
+  const auto a = dir.write("a.toml", body + first + second);
+  const auto b = dir.write("b.toml", body + second + first);
+  const json j = diff_json(shell_quote(a.string()) + " " + shell_quote(b.string()));
+  CHECK(j["inputs_changed"].empty());
+  for (const json& f : j["figures"]) {
+    INFO(f.dump());
+    CHECK(f["changed"] == false);
+  }
+}
+
+TEST_CASE("diff under 40 trials: percentile intervals unknown (null), never significant; seed and trials are "
+          "not input changes",
+          "[diff][cli]") {
+  TempDir dir;
+  const auto a = dir.write("a.toml", kHead + workload("chat", kA, "{ dist = \"uniform\", min = 1e6, max = 3e6 }"));
+  const json j = diff_json(shell_quote(a.string()) + " --trials 30 --set 'workload[0].input_tokens=1501' --set "
+                                                     "scenario.seed=4 --set scenario.trials=77");
+  REQUIRE(j["inputs_changed"].size() == 1);
+  CHECK(j["inputs_changed"][0]["path"] == "workload[chat].input_tokens");
+  for (const json& f : j["figures"]) {
+    INFO(f.dump());
+    CHECK(f["change"]["p95"]["lo"].is_null());
+    CHECK(f["change"]["p95"]["hi"].is_null());
+  }
+}

@@ -112,6 +112,14 @@ TEST_CASE("a bad override names itself, the key path and what is wrong", "[overr
   CHECK_THAT(error_of({R"(workload[0].input_tokens={ dist = "lognormal", mean = 900 })"}),
              Catch::StartsWith("--set workload[0].input_tokens=") &&
                  Catch::Contains("lognormal takes exactly one of mu+sigma, median+sigma, mean+cv, median+p95"));
+  // An edit inside a table the file wrote, wrong only with the file's other keys: the file's
+  // position, and the override named.
+  CHECK_THAT(error_of({"workload[0].input_tokens.median=900"}),
+             Catch::StartsWith("base.toml:") && Catch::Contains("workload[0].input_tokens") &&
+                 Catch::Contains("(after --set workload[0].input_tokens.median=900)"));
+  // A table the override made, wrong as a whole: the override is its position.
+  CHECK_THAT(error_of({"workload[0].traffic.arrivals.model=\"onoff\""}),
+             Catch::StartsWith("--set workload[0].traffic.arrivals.model=\"onoff\": error: workload[0].traffic.arrivals"));
 }
 
 TEST_CASE("run --set gives the run of the file edited the same way; every scenario command takes it; bad exits 2",

@@ -186,3 +186,122 @@ rank_correlation = 0.5
   CHECK(r.exit_code == 2);
   CHECK_THAT(r.err, Catch::Contains("--set correlation[0].rank_correlation=2: error: correlation[0].rank_correlation"));
 }
+
+TEST_CASE("a scenario cut to one model keeps the correlations of what it keeps, renumbered",
+          "[correlation-inputs]") {
+  const Scenario s = load_scenario_text(kScenario + R"(
+[[correlation]]
+inputs = ["workload[0].requests_per_month", "workload[1].requests_per_month", "workload[2].requests_per_month"]
+matrix = [[1, 0.3, 0.2], [0.3, 1, -0.4], [0.2, -0.4, 1]]
+)",
+                                        "c.toml");
+  // Workloads b and c (DeepSeek) without a: the b-c pair, at their new indices 0 and 1.
+  std::vector<std::size_t> models;
+  for (std::size_t m = 0; m < s.models.size(); ++m) {
+    if (s.models[m].id == "deepseek-ai/DeepSeek-V3.1") models.push_back(m);
+  }
+  const Scenario cut = scenario_subset(s, models, {1, 2}, {});
+  REQUIRE(cut.correlations.size() == 1);
+  const CorrelationSpec& c = cut.correlations[0];
+  REQUIRE(c.inputs.size() == 2);
+  CHECK(c.inputs[0].index == 0);
+  CHECK(c.inputs[1].index == 1);
+  CHECK(c.spearman == std::vector<double>{1, -0.4, -0.4, 1});
+  CHECK(c.cholesky == copula_factor(c.spearman, 2).cholesky);
+  // Cut to a alone: one input left, no correlation.
+  CHECK(scenario_subset(s, {0}, {0}, {}).correlations.empty());
+  TrialStore store(cut, RunOptions{});
+  store.grow(2000);
+  CHECK(std::abs(spearman(store.column("workload[b].requests"), store.column("workload[c].requests")) + 0.4) < 0.1);
+}
+
+TEST_CASE("capacity --compare-gpus on a scenario whose correlations name workloads of other models",
+          "[correlation-inputs][cli]") {
+  TempDir dir;
+  // The correlated workload of another model comes first: the comparison's cut scenario renumbers.
+  const auto path = dir.write("g.toml", R"([scenario]
+name = "gpus"
+trials = 200
+[[workload]]
+name = "other"
+model = "deepseek-ai/DeepSeek-V3.1"
+requests_per_month = { dist = "uniform", min = 1e6, max = 2e6 }
+input_tokens = 500
+output_tokens = 100
+[[workload]]
+name = "chat"
+model = "meta-llama/Llama-3.3-70B-Instruct-Turbo"
+requests_per_month = { dist = "pert", min = 1.5e7, mode = 2.5e7, max = 4.0e7 }
+input_tokens = 1155
+output_tokens = 211
+[workload.traffic]
+daily_peak_to_mean = { dist = "uniform", min = 1.4, max = 1.8 }
+[[dedicated]]
+name = "dedicated-70b"
+model = "meta-llama/Llama-3.3-70B-Instruct-Turbo"
+gpu = "H100-80GB"
+throughput = { estimate = "roofline", tensor_parallel = 2, precision = "fp8" }
+replicas = "auto"
+[[correlation]]
+inputs = ["workload[0].requests_per_month", "workload[1].requests_per_month", "workload[1].traffic.daily_peak_to_mean"]
+matrix = [[1, 0.5, 0.1], [0.5, 1, 0.6], [0.1, 0.6, 1]]
+)");
+  const CliResult r = run_cli("capacity " + shell_quote(path.string()) + " --trials 100 --compare-gpus --format json");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.out.find("\"gpu_comparison\"") != std::string::npos);
+}
+
+TEST_CASE("a correlated input draws its independent figure too: the stream's later figures are unmoved",
+          "[correlation-inputs]") {
+  // Workload a's cached share is drawn after its volume from the same stream: with or without the
+  // volume correlated, each trial's cost per request (a function of the share alone here) is the same.
+  const std::string shared = R"(
+[[model]]
+id = "m"
+input_usd_per_mtok = 1.0
+output_usd_per_mtok = 2.0
+cached_input_usd_per_mtok = 0.25
+[[workload]]
+name = "a"
+model = "m"
+requests_per_month = { dist = "lognormal", median = 1e6, sigma = 0.5 }
+cached_input_share = { dist = "uniform", min = 0.1, max = 0.9 }
+input_tokens = 1000
+output_tokens = 200
+[[workload]]
+name = "b"
+model = "m"
+requests_per_month = { dist = "uniform", min = 1e6, max = 2e6 }
+input_tokens = 1000
+output_tokens = 200
+)";
+  const Scenario plain = load_scenario_text("[scenario]\nname = \"x\"\n" + shared, "p.toml");
+  const Scenario joined = load_scenario_text("[scenario]\nname = \"x\"\n" + shared + R"(
+[[correlation]]
+inputs = ["workload[0].requests_per_month", "workload[1].requests_per_month"]
+rank_correlation = 0.8
+)",
+                                             "j.toml");
+  TrialStore x(plain, RunOptions{}), y(joined, RunOptions{});
+  x.grow(500);
+  y.grow(500);
+  const auto cx = x.column("workload[a].serverless_usd"), rx = x.column("workload[a].requests");
+  const auto cy = y.column("workload[a].serverless_usd"), ry = y.column("workload[a].requests");
+  int volumes_differ = 0;
+  for (std::size_t t = 0; t < cx.size(); ++t) {
+    volumes_differ += rx[t] != ry[t] ? 1 : 0;
+    CHECK(cx[t] / rx[t] == Approx(cy[t] / ry[t]).epsilon(1e-12));
+  }
+  CHECK(volumes_differ > 400);
+}
+
+TEST_CASE("bad correlation paths: indices written plainly only, and one input named twice is refused",
+          "[correlation-inputs][bad-input]") {
+  for (const std::string index : {"+0", "00", " 0", "01", "1234567890123"}) {
+    INFO(index);
+    CHECK_THAT(error_of("\n[[correlation]]\ninputs = [\"workload[" + index +
+                        "].requests_per_month\", \"workload[1].requests_per_month\"]\nrank_correlation = 0.5\n"),
+               Catch::Contains("correlation[0].inputs[0]") && Catch::Contains("the index must be a whole number"));
+  }
+}

@@ -194,4 +194,23 @@ struct Scenario {
   }
 };
 
+// "requests_per_month", "traffic.monthly_growth", "usd_per_gpu_hour": the field's key path in its table.
+std::string_view field_key(CorrelatedInput::Field field);
+// The input's key path as scenario_toml writes the scenario: "dedicated[1].usd_per_gpu_hour".
+std::string written_key_path(const Scenario& scenario, const CorrelatedInput& input);
+
+// The copula's factor of n x n rank correlations: lower-triangular L with L L^T = 2 sin(pi rho / 6).
+// `not_psd_at` is the first input left a negative variance when no joint law has them.
+struct CopulaFactor {
+  std::vector<double> cholesky;
+  std::optional<std::size_t> not_psd_at;
+  double residual_variance = 0;  // at not_psd_at
+};
+CopulaFactor copula_factor(const std::vector<double>& spearman, std::size_t n);
+
+// The scenario with only these models, workloads and capacity options (indices, kept in their
+// order): each [[correlation]] keeps the inputs of entities kept, and goes when fewer than two do.
+Scenario scenario_subset(const Scenario& scenario, const std::vector<std::size_t>& models,
+                         const std::vector<std::size_t>& workloads, const std::vector<std::size_t>& capacity);
+
 }  // namespace tokencast

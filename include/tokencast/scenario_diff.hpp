@@ -18,7 +18,8 @@ struct DiffFigure {
   double base_mean = 0, base_p50 = 0, base_p95 = 0;
   double new_mean = 0, new_p50 = 0, new_p95 = 0;
   // Changes (new - base) and their 95% intervals: the mean's from the paired differences'
-  // standard error, the percentiles' by sectioning (20 runs of trials, t with 19 degrees of freedom).
+  // standard error, the percentiles' by sectioning (20 runs of trials, t with 19 degrees of freedom;
+  // infinite, so unknown and never significant, under 40 trials; null in the JSON).
   double mean_change = 0, mean_lo = 0, mean_hi = 0;
   double p50_change = 0, p50_lo = 0, p50_hi = 0;
   double p95_change = 0, p95_lo = 0, p95_hi = 0;

@@ -48,7 +48,7 @@ struct InputChange {
   std::string base, next;  // the values as TOML writes them
 };
 // Every difference, in key-path order; the scenarios as scenario_toml writes them (the scenario's
-// name, file and seed included).
+// name included; not its trials and seed, which a diff takes from the base).
 std::vector<InputChange> input_changes(const Scenario& base, const Scenario& next);
 
 // Checks a scenario built in code with the loader's own rules (it loads scenario_toml(scenario),

@@ -57,7 +57,7 @@ std::string check_json(const BudgetCheck& c, const Scenario& s) {
 
 }  // namespace
 
-int check_command(const CheckArgs& args) {
+int check_command(const CheckArgs& args, const std::atomic<bool>& cancel) {
   if (args.run.format != "table" && args.run.format != "json") {
     throw UsageError(fmt::format("--format: check writes table or json (got {})", args.run.format));
   }
@@ -70,6 +70,7 @@ int check_command(const CheckArgs& args) {
   options.run.trials = args.run.trials;
   options.run.seed = args.run.seed;
   options.run.threads = args.run.threads;
+  options.run.cancel = &cancel;
   std::vector<std::string> inputs;
   if (args.run.scenario) inputs.push_back(*args.run.scenario);
   const OutputTarget to = check_output_target("--output", args.run.output.value_or("-"), inputs);
@@ -77,7 +78,8 @@ int check_command(const CheckArgs& args) {
   const BudgetCheck check = check_budget(scenario, options);
   const std::vector<std::pair<OutputTarget, std::string>> outputs{
       {to, args.run.format == "json" ? check_json(check, scenario) : check_table(check, scenario)}};
-  write_outputs(outputs);
+  if (cancel.load()) throw Interrupted();
+  write_outputs(outputs, &cancel);
   return check.over() ? 3 : 0;
 }
 

@@ -111,8 +111,8 @@ int catalog_command(const CatalogArgs& args);
 int fit_command(const FitArgs& args);
 int backtest_command(const BacktestArgs& args);
 // Exits 3 when the percentile is over the budget.
-int check_command(const CheckArgs& args);
-int diff_command(const DiffArgs& args);
+int check_command(const CheckArgs& args, const std::atomic<bool>& cancel);
+int diff_command(const DiffArgs& args, const std::atomic<bool>& cancel);
 // Exits 3 when --fail-above P is given and P(over budget) > P.
 int forecast_command(const ForecastArgs& args);
 // What fit, backtest and forecast read the logs with.

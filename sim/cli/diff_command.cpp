@@ -125,7 +125,7 @@ std::string diff_json(const ScenarioDiff& d, const std::vector<InputChange>& inp
 
 }  // namespace
 
-int diff_command(const DiffArgs& args) {
+int diff_command(const DiffArgs& args, const std::atomic<bool>& cancel) {
   const std::string& format = args.run.format;
   if (format != "table" && format != "json" && format != "markdown") {
     throw UsageError(fmt::format("--format: diff writes table, json or markdown (got {})", format));
@@ -143,6 +143,7 @@ int diff_command(const DiffArgs& args) {
   options.trials = args.run.trials;
   options.seed = args.run.seed;
   options.threads = args.run.threads;
+  options.cancel = &cancel;
   const ScenarioDiff diff = diff_scenarios(base, next, options);
   const std::vector<InputChange> changes = input_changes(base, next);
   std::string new_name = args.next ? *args.next : *args.run.scenario;
@@ -152,7 +153,8 @@ int diff_command(const DiffArgs& args) {
                            : format == "markdown" ? diff_markdown(diff, changes, base_name, new_name)
                                                   : diff_table(diff, changes, base_name, new_name);
   const std::vector<std::pair<OutputTarget, std::string>> outputs{{to, text}};
-  write_outputs(outputs);
+  if (cancel.load()) throw Interrupted();
+  write_outputs(outputs, &cancel);
   return 0;
 }
 

@@ -285,11 +285,11 @@ int main(int argc, char** argv) {
     }
     if (*diff_cmd) {
       read_numbers(numbers, diff.run, breakeven, capacity);
-      return diff_command(diff);
+      return diff_command(diff, interrupted);
     }
     if (*check_cmd) {
       read_numbers(numbers, check.run, breakeven, capacity);
-      return check_command(check);
+      return check_command(check, interrupted);
     }
     if (*backtest_cmd) {
       if (!backtest_seed.empty()) backtest.fit.seed = parse_seed("--seed", backtest_seed);

@@ -32,6 +32,17 @@ void key_streams_by_name(RunPlan& plan) {
   for (std::size_t m = 0; m < plan.models.size(); ++m) plan.model_streams[m] = hash(plan.models[m].spec->id);
   for (std::size_t w = 0; w < plan.workloads.size(); ++w) plan.workload_streams[w] = hash(plan.workloads[w].spec->name);
   for (std::size_t c = 0; c < plan.capacity.size(); ++c) plan.capacity_streams[c] = hash(plan.capacity[c].spec->name);
+  for (RunPlan::CorrelationGroup& group : plan.correlation_groups) {
+    std::string key;
+    for (const CorrelatedInput& in : group.spec->inputs) {
+      const auto i = static_cast<std::size_t>(in.index);
+      key += in.entity == CorrelatedInput::Entity::model      ? "model:" + plan.models[i].spec->id
+             : in.entity == CorrelatedInput::Entity::workload ? "workload:" + plan.workloads[i].spec->name
+                                                              : "capacity:" + plan.capacity[i].spec->name;
+      key += "." + std::to_string(static_cast<int>(in.field)) + ";";
+    }
+    group.stream = hash(key);
+  }
 }
 
 RunPlan make_run_plan(const Scenario& scenario, std::int64_t trials, std::uint64_t seed, bool exact) {
@@ -160,11 +171,14 @@ RunPlan make_run_plan(const Scenario& scenario, std::int64_t trials, std::uint64
   plan.workload_scores = unscored(plan.workloads.size());
   plan.capacity_scores = unscored(plan.capacity.size());
   for (const CorrelationSpec& spec : scenario.correlations) {
-    plan.correlation_groups.push_back({plan.correlated_inputs, &spec});
+    plan.correlation_groups.push_back({plan.correlated_inputs, &spec, plan.correlation_groups.size()});
     for (const CorrelatedInput& in : spec.inputs) {
       auto& table = in.entity == CorrelatedInput::Entity::model      ? plan.model_scores
                     : in.entity == CorrelatedInput::Entity::workload ? plan.workload_scores
                                                                      : plan.capacity_scores;
+      if (in.index < 0 || static_cast<std::size_t>(in.index) >= table.size()) {
+        throw std::logic_error("make_run_plan: a [[correlation]] input names no entity of the scenario: " + in.path);
+      }
       table[static_cast<std::size_t>(in.index)][static_cast<std::size_t>(in.field)] = plan.correlated_inputs++;
     }
   }

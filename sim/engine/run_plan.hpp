@@ -125,6 +125,7 @@ struct RunPlan {
   struct CorrelationGroup {
     int first = 0;  // of the group's scores in the vector
     const CorrelationSpec* spec = nullptr;
+    std::uint64_t stream = 0;  // its position, or by name a hash of its inputs' entities and fields
   };
   std::vector<CorrelationGroup> correlation_groups;
   int correlated_inputs = 0;

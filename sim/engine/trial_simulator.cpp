@@ -38,10 +38,13 @@ TrialSimulator::TrialSimulator(const RunPlan& plan)
 }
 
 // A figure of the trial: drawn on its own, or at its [[correlation]] normal score (its own law's
-// quantile there; uncertain parameters drawn as always).
+// quantile there; uncertain parameters drawn as always). The independent draw is still made and
+// set aside, so the stream's later figures are the ones an uncorrelated run draws: diff pairs them.
 double TrialSimulator::draw_input(const Quantity& q, Rng& rng, int score) const {
-  if (score < 0) return q.draw(rng);
-  return q.resolve(rng).from_normal_score(scores_[static_cast<std::size_t>(score)]);
+  if (score < 0 || q.is_certain()) return q.draw(rng);
+  const Dist law = q.resolve(rng);
+  static_cast<void>(law.sample(rng));
+  return law.from_normal_score(scores_[static_cast<std::size_t>(score)]);
 }
 
 void TrialSimulator::draw_parameters(std::int64_t trial, bool all_workloads) {
@@ -51,7 +54,7 @@ void TrialSimulator::draw_parameters(std::int64_t trial, bool all_workloads) {
     const auto& group = plan_.correlation_groups[g];
     const std::vector<double>& l = group.spec->cholesky;
     const std::size_t n = group.spec->inputs.size();
-    Rng rng = make_stream(plan_.seed, t, StreamPurpose::correlation, g);
+    Rng rng = make_stream(plan_.seed, t, StreamPurpose::correlation, group.stream);
     boost::random::normal_distribution<double> normal;
     double* z = scores_.data() + group.first;
     for (std::size_t i = 0; i < n; ++i) z[i] = normal(rng);

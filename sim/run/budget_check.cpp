@@ -42,7 +42,7 @@ BudgetCheck check_budget(const Scenario& scenario, const BudgetCheckOptions& opt
   RunOptions run = options.run;
   run.precision = 0;
   // Every month's column is read with --per-month: all held at once (the run's memory limit stays).
-  run.monthly_storage_bytes = max_run_bytes;
+  if (options.per_month) run.monthly_storage_bytes = max_run_bytes;
   TrialStore store(scenario, run);
   if (options.mode == Mode::batch && !store.layout().find("total.batch_usd")) {
     throw UsageError("--mode batch: no workload of the scenario can use a batch mode (batchable on a model with a "

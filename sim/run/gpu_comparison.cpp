@@ -11,15 +11,14 @@ namespace {
 
 // The scenario serving only the candidate's model, with the candidate as its one option.
 Scenario reduced_to(const Scenario& scenario, const GpuCandidate& candidate) {
-  Scenario reduced = scenario;
-  reduced.workloads.clear();
-  for (const WorkloadSpec& w : scenario.workloads) {
-    if (w.model == candidate.spec.model) reduced.workloads.push_back(w);
+  std::vector<std::size_t> workloads, models;
+  for (std::size_t w = 0; w < scenario.workloads.size(); ++w) {
+    if (scenario.workloads[w].model == candidate.spec.model) workloads.push_back(w);
   }
-  reduced.models.clear();
-  for (const ModelSpec& m : scenario.models) {
-    if (m.id == candidate.spec.model) reduced.models.push_back(m);
+  for (std::size_t m = 0; m < scenario.models.size(); ++m) {
+    if (scenario.models[m].id == candidate.spec.model) models.push_back(m);
   }
+  Scenario reduced = scenario_subset(scenario, models, workloads, {candidate.option});
   reduced.capacity = {candidate.spec};
   return reduced;
 }

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <optional>
 #include <span>
@@ -31,8 +32,9 @@ void percentile_change(std::span<const double> base, std::span<const double> nex
                        double& lo, double& hi) {
   change = quantile_of({next.begin(), next.end()}, p) - quantile_of({base.begin(), base.end()}, p);
   const std::size_t n = base.size(), per = n / kSections;
-  if (per < 2) {
-    lo = hi = change;
+  if (per < 2) {  // too few trials to section: the interval is unknown, never significant
+    lo = -std::numeric_limits<double>::infinity();
+    hi = std::numeric_limits<double>::infinity();
     return;
   }
   double sum = 0, square = 0;

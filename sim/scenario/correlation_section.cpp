@@ -3,6 +3,8 @@
 #include <cmath>
 #include <numbers>
 #include <set>
+#include <stdexcept>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -60,18 +62,14 @@ std::optional<CorrelatedInput> input_of(const std::string& path, const Scenario&
     return std::nullopt;
   }
   const std::string kind = path.substr(0, open), suffix = path.substr(close + 2);
-  int index = -1;
-  try {
-    std::size_t used = 0;
-    index = std::stoi(path.substr(open + 1, close - open - 1), &used);
-    if (used != close - open - 1) index = -1;
-  } catch (const std::exception&) {
-    index = -1;
-  }
-  if (index < 0) {
-    why = "the index must be a whole number";
+  // Digits only, no leading zero and at most 9 of them: one spelling per input.
+  const std::string digits = path.substr(open + 1, close - open - 1);
+  if (digits.empty() || digits.size() > 9 || (digits.size() > 1 && digits[0] == '0') ||
+      digits.find_first_not_of("0123456789") != std::string::npos) {
+    why = fmt::format("the index must be a whole number written plainly, e.g. [0] or [12] (got [{}])", digits);
     return std::nullopt;
   }
+  const int index = std::stoi(digits);
   CorrelatedInput in;
   in.path = path;
   in.index = index;
@@ -128,6 +126,34 @@ std::optional<CorrelatedInput> input_of(const std::string& path, const Scenario&
 
 }  // namespace
 
+}  // namespace tokencast::loader
+
+namespace tokencast {
+
+std::string_view field_key(CorrelatedInput::Field field) {
+  for (const loader::FieldName& f : loader::kFields) {
+    if (f.field == field) return f.suffix;
+  }
+  throw std::logic_error("field_key: a field with no key");
+}
+
+std::string written_key_path(const Scenario& scenario, const CorrelatedInput& in) {
+  switch (in.entity) {
+    case CorrelatedInput::Entity::model: return fmt::format("model[{}].{}", in.index, field_key(in.field));
+    case CorrelatedInput::Entity::workload: return fmt::format("workload[{}].{}", in.index, field_key(in.field));
+    case CorrelatedInput::Entity::capacity: break;
+  }
+  // [[dedicated]] and [[gpu_cluster]] tables are numbered apart.
+  const CapacityKind kind = scenario.capacity.at(static_cast<std::size_t>(in.index)).kind;
+  int within = 0;
+  for (int c = 0; c < in.index; ++c) within += scenario.capacity[static_cast<std::size_t>(c)].kind == kind ? 1 : 0;
+  return fmt::format("{}[{}].{}", to_string(kind), within, field_key(in.field));
+}
+
+}  // namespace tokencast
+
+namespace tokencast::loader {
+
 const Quantity* correlated_quantity(const Scenario& s, const CorrelatedInput& in) {
   const auto i = static_cast<std::size_t>(in.index);
   switch (in.field) {
@@ -155,7 +181,7 @@ const Quantity* correlated_quantity(const Scenario& s, const CorrelatedInput& in
 
 std::vector<CorrelationSpec> read_correlations(const TableReader& root, const Scenario& scenario) {
   std::vector<CorrelationSpec> out;
-  std::set<std::string> taken;
+  std::set<std::tuple<Entity, int, Field>> taken;
   for (const TableReader& table : root.array_of_tables("correlation")) {
     table.reject_unknown_keys(kCorrelationKeys);
     CorrelationSpec spec;
@@ -181,7 +207,7 @@ std::vector<CorrelationSpec> read_correlations(const TableReader& root, const Sc
                 fmt::format("{} is not uncertain ({}): a correlation joins uncertain inputs", text->get(),
                             q == nullptr ? "not set" : fmt::format("the constant {}", format_number(q->constant()))));
       }
-      if (!taken.insert(text->get()).second) {
+      if (!taken.insert({input->entity, input->index, input->field}).second) {
         fail_at(table.file(), node, at, fmt::format("{} is already in a correlation: each input in one at most", text->get()));
       }
       spec.inputs.push_back(*input);
@@ -233,28 +259,16 @@ std::vector<CorrelationSpec> read_correlations(const TableReader& root, const Sc
         }
       }
     }
-    // The normals' correlations 2 sin(pi rho / 6), factored L L^T: a negative pivot means no
-    // normal vector (so no copula) has these correlations.
-    spec.cholesky.assign(n * n, 0.0);
-    for (std::size_t j = 0; j < n; ++j) {
-      for (std::size_t i = j; i < n; ++i) {
-        double sum = i == j ? 1.0 : 2.0 * std::sin(std::numbers::pi * spec.spearman[i * n + j] / 6.0);
-        for (std::size_t k = 0; k < j; ++k) sum -= spec.cholesky[i * n + k] * spec.cholesky[j * n + k];
-        if (i == j) {
-          if (sum < -1e-9) {
-            const toml::node& where = matrix != nullptr ? *matrix : *rho;
-            fail_at(table.file(), where, table.path_of(matrix != nullptr ? "matrix" : "rank_correlation"),
-                    fmt::format("not positive semi-definite: the correlations of inputs 0..{} leave a variance of {:.3g} "
-                                "for input {} ({}), expected >= 0; no joint law has them",
-                                j, sum, j, spec.inputs[j].path));
-          }
-          spec.cholesky[j * n + j] = std::sqrt(std::max(0.0, sum));
-        } else {
-          const double pivot = spec.cholesky[j * n + j];
-          spec.cholesky[i * n + j] = pivot > 1e-12 ? sum / pivot : 0.0;
-        }
-      }
+    CopulaFactor factor = copula_factor(spec.spearman, n);
+    if (factor.not_psd_at) {
+      const std::size_t j = *factor.not_psd_at;
+      const toml::node& where = matrix != nullptr ? *matrix : *rho;
+      fail_at(table.file(), where, table.path_of(matrix != nullptr ? "matrix" : "rank_correlation"),
+              fmt::format("not positive semi-definite: the correlations of inputs 0..{} leave a variance of {:.3g} "
+                          "for input {} ({}), expected >= 0; no joint law has them",
+                          j, factor.residual_variance, j, spec.inputs[j].path));
     }
+    spec.cholesky = std::move(factor.cholesky);
     out.push_back(std::move(spec));
   }
   return out;

@@ -53,6 +53,7 @@ void flatten(const toml::table& table, const std::string& prefix, std::map<std::
         std::string id = std::to_string(i);
         if (const auto name = entry["name"].value<std::string>()) id = *name;
         else if (const auto model = entry["id"].value<std::string>()) id = *model;
+        else if (const toml::array* inputs = entry["inputs"].as_array()) id = text_of(*inputs);  // a [[correlation]]
         flatten(entry, fmt::format("{}[{}]", path, id), out);
       }
       continue;
@@ -70,7 +71,12 @@ std::map<std::string, std::string> flat(const Scenario& scenario) {
 }  // namespace
 
 std::vector<InputChange> input_changes(const Scenario& base, const Scenario& next) {
-  const auto a = flat(base), b = flat(next);
+  auto a = flat(base), b = flat(next);
+  // A diff runs both at the base's trials and seed: those are not changes of what is compared.
+  for (const char* how : {"scenario.trials", "scenario.seed"}) {
+    a.erase(how);
+    b.erase(how);
+  }
   std::vector<InputChange> changes;
   for (const auto& [path, value] : a) {
     const auto found = b.find(path);

@@ -115,16 +115,7 @@ std::string read_file(const std::string& path) {
   return text;
 }
 
-}  // namespace
-
-Scenario load_scenario_text(std::string_view toml_text, std::string_view file_name, const Catalog& catalog,
-                            std::span<const ScenarioOverride> overrides) {
-  if (toml_text.size() > max_scenario_bytes) {
-    throw InputError(SourcePosition{std::string(file_name), 0, 0}, "",
-                     size_limit_message(toml_text.size()));
-  }
-  toml::table document = parse_toml(toml_text, file_name);
-  apply_overrides(document, overrides);
+Scenario read_scenario(const toml::table& document, std::string_view file_name, const Catalog& catalog) {
   const loader::TableReader root(file_name, document, "");
   root.reject_unknown_keys(kRootKeys);
 
@@ -140,6 +131,39 @@ Scenario load_scenario_text(std::string_view toml_text, std::string_view file_na
   scenario.models = used_models(scenario, registry);
   scenario.correlations = loader::read_correlations(root, scenario);
   return scenario;
+}
+
+// One key path at or inside the other ("a.b" and "a.b.c", "a" and "a[0]"; not "a.b" and "a.bc").
+bool key_paths_overlap(std::string_view a, std::string_view b) {
+  if (a.empty() || b.empty()) return false;
+  if (a.size() > b.size()) std::swap(a, b);
+  return b.starts_with(a) && (b.size() == a.size() || b[a.size()] == '.' || b[a.size()] == '[');
+}
+
+}  // namespace
+
+Scenario load_scenario_text(std::string_view toml_text, std::string_view file_name, const Catalog& catalog,
+                            std::span<const ScenarioOverride> overrides) {
+  if (toml_text.size() > max_scenario_bytes) {
+    throw InputError(SourcePosition{std::string(file_name), 0, 0}, "",
+                     size_limit_message(toml_text.size()));
+  }
+  toml::table document = parse_toml(toml_text, file_name);
+  apply_overrides(document, overrides);
+  try {
+    return read_scenario(document, file_name, catalog);
+  } catch (const InputError& error) {
+    // An error the file's position reports, at or above a key an override set (a pert whose mode
+    // moved past its max, say), names the override too.
+    std::string also;
+    for (const ScenarioOverride& o : overrides) {
+      if (error.where().file != o.source && key_paths_overlap(o.path, error.key_path())) {
+        also += fmt::format("{}{}", also.empty() ? " (after " : ", ", o.source);
+      }
+    }
+    if (also.empty()) throw;
+    throw InputError(error.where(), error.key_path(), error.message() + also + ")");
+  }
 }
 
 Scenario load_scenario_file(const std::string& path, const Catalog& catalog, std::span<const ScenarioOverride> overrides) {

@@ -132,8 +132,9 @@ void apply_overrides(toml::table& document, std::span<const ScenarioOverride> ov
         break;
       }
       if (node == nullptr) {
-        // A table the file leaves out (a workload's traffic, say) is made.
-        table = table->insert_or_assign(step.key, toml::table{}).first->second.as_table();
+        // A table the file leaves out (a workload's traffic, say) is made, tagged with the override.
+        toml::table made = toml::parse("made = {}", o.source);
+        table = table->insert_or_assign(step.key, std::move(*made.get("made"))).first->second.as_table();
         continue;
       }
       table = node->as_table();

@@ -228,27 +228,11 @@ void write_option(Writer& w, const CapacitySpec& c) {
 
 // An input's key path in the text written here: models, workloads and each kind of option in the
 // order written (the scenario's), so the path of a [[model]] may differ from the file it came from.
-std::string written_path(const Scenario& scenario, const CorrelatedInput& in) {
-  const std::string& original = in.path;
-  const std::string field = original.substr(original.find("].") + 2);
-  switch (in.entity) {
-    case CorrelatedInput::Entity::model: return fmt::format("model[{}].{}", in.index, field);
-    case CorrelatedInput::Entity::workload: return fmt::format("workload[{}].{}", in.index, field);
-    case CorrelatedInput::Entity::capacity: {
-      const CapacityKind kind = scenario.capacity[static_cast<std::size_t>(in.index)].kind;
-      int within = 0;
-      for (int c = 0; c < in.index; ++c) within += scenario.capacity[static_cast<std::size_t>(c)].kind == kind ? 1 : 0;
-      return fmt::format("{}[{}].{}", to_string(kind), within, field);
-    }
-  }
-  return original;
-}
-
 void write_correlation(Writer& w, const Scenario& scenario, const CorrelationSpec& spec) {
   w.header("[[correlation]]");
   std::string inputs = "[";
   for (std::size_t i = 0; i < spec.inputs.size(); ++i) {
-    inputs += (i ? ", " : "") + toml_string(written_path(scenario, spec.inputs[i]));
+    inputs += (i ? ", " : "") + toml_string(written_key_path(scenario, spec.inputs[i]));
   }
   w.line("inputs", inputs + "]");
   const std::size_t n = spec.inputs.size();

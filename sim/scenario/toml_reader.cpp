@@ -129,8 +129,11 @@ void TableReader::fail_key_name(std::string_view key, std::string message) const
   for (const auto& [name, value] : table_) {
     if (name.str() != key) continue;
     const toml::source_position begin = name.source().begin;
-    // A key's own position points at its name; fall back to its value's.
-    SourcePosition where = begin.line > 0
+    // A key's own position points at its name; fall back to its value's (and to the override that
+    // set the value, when one did: it has no line in the file).
+    const auto& from = value.source().path;
+    const bool overridden = from && from->starts_with("--set ");
+    SourcePosition where = begin.line > 0 && !overridden
                                ? SourcePosition{std::string(file_), static_cast<int>(begin.line),
                                                 static_cast<int>(begin.column)}
                                : position_of(file_, value);
