@@ -11,6 +11,16 @@
 
 namespace tokencast {
 
+// An uncertain input held at one value in every trial (`tokencast sensitivity`). Its own numbers
+// are still drawn and set aside, so every other figure draws what the run without the hold draws
+// (common random numbers); the other inputs of its [[correlation]] are drawn from their law given
+// its normal score.
+struct HeldInput {
+  CorrelatedInput input;
+  double value = 0;
+  double normal_score = 0;  // Phi^-1 of the value's quantile level in the input's law
+};
+
 struct RunOptions {
   std::optional<std::int64_t> trials;  // overrides the scenario's
   std::optional<std::uint64_t> seed;   // overrides the scenario's
@@ -29,6 +39,10 @@ struct RunOptions {
   // place in the scenario, so that two scenarios draw the same numbers for what they share
   // (`tokencast diff`); off, a run draws what it always has.
   bool streams_by_name = false;
+  // Inputs held at a value, at most one per [[correlation]].
+  std::vector<HeldInput> held_inputs;
+  // Inputs whose drawn value each trial keeps, as TrialStore columns "input.KEY.PATH".
+  std::vector<CorrelatedInput> recorded_inputs;
   // Tag keys to break costs down by (RunResult::groups).
   std::vector<std::string> group_by;
   // Polled between blocks of trials; when it becomes true the run throws Interrupted.

@@ -6,6 +6,7 @@
 #include "tokencast/output.hpp"
 #include "tokencast/results.hpp"
 #include "tokencast/scenario.hpp"
+#include "tokencast/sensitivity.hpp"
 
 namespace tokencast {
 
@@ -22,5 +23,9 @@ std::string render_backtest_report(const BacktestResult& result);
 // `tokencast forecast --report`: the cumulative spend's fan chart through the month against the
 // budget, and the month-end figures.
 std::string render_forecast_report(const ForecastResult& result);
+
+// `tokencast sensitivity --report`: the tornado charts of the output's mean and p95, the spider
+// chart and the ranked table.
+std::string render_sensitivity_report(const Sensitivity& result);
 
 }  // namespace tokencast

@@ -233,6 +233,19 @@ struct RunWarning {
   std::int64_t trials = 0;    // precision_capped: the trials it stopped at
 };
 
+// A statistic with its 95% interval (infinite bounds: unknown, under 40 trials).
+struct Estimate {
+  double value = 0, lo = 0, hi = 0;
+};
+
+// How much of the cheapest plan's total one uncertain input explains (sensitivity.hpp): its
+// first-order variance share and its Spearman rank correlation, from the run's own trials.
+struct InputShare {
+  std::string key_path;  // "workload[0].requests_per_month"
+  Estimate first_order;
+  Estimate rank_correlation;
+};
+
 struct RunResult {
   std::string scenario_name;
   std::string scenario_file;
@@ -262,6 +275,8 @@ struct RunResult {
   // costing it after sizing (sim/engine/deferred_capacity.hpp): the price of one pass for the rest.
   std::int64_t redrawn_trials = 0;
   std::vector<RunWarning> warnings;
+  // With RunOptions::recorded_inputs: each input's share of the cheapest plan's total, largest first.
+  std::vector<InputShare> drivers;
 
   const ModeCost* total_cost(Mode mode) const;
 };

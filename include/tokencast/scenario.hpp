@@ -29,6 +29,7 @@ struct ModelSpec {
   std::string as_of;   // date of the prices
   std::string note;    // caveat shown by `tokencast catalog`
   bool from_catalog = false;
+  int model_table = -1;  // the [[model]] table that declares it, by order in the file; -1: none
 };
 
 // A GPU type with its dedicated-endpoint price per GPU-hour (catalog only).
@@ -196,8 +197,21 @@ struct Scenario {
 
 // "requests_per_month", "traffic.monthly_growth", "usd_per_gpu_hour": the field's key path in its table.
 std::string_view field_key(CorrelatedInput::Field field);
+// The field of an entity's table at that key path, if it is one an input can be.
+std::optional<CorrelatedInput::Field> field_named(CorrelatedInput::Entity entity, std::string_view key);
+// The key paths of an entity's inputs, comma-separated (for messages).
+std::string field_keys(CorrelatedInput::Entity entity);
+// The quantity an input draws from; null for an optional figure the scenario does not give.
+const Quantity* input_quantity(const Scenario& scenario, const CorrelatedInput& input);
 // The input's key path as scenario_toml writes the scenario: "dedicated[1].usd_per_gpu_hour".
 std::string written_key_path(const Scenario& scenario, const CorrelatedInput& input);
+
+// The input's key path in the file it was read from ("model[2].input_usd_per_mtok" names the third
+// [[model]] table), the path --set and [[correlation]] take.
+std::string key_path(const Scenario& scenario, const CorrelatedInput& input);
+// Every input a trial draws that is not certain, by entity (models, workloads, capacity options)
+// and field: what [[correlation]] can name and sensitivity varies.
+std::vector<CorrelatedInput> uncertain_inputs(const Scenario& scenario);
 
 // The copula's factor of n x n rank correlations: lower-triangular L with L L^T = 2 sin(pi rho / 6).
 // `not_psd_at` is the first input left a negative variance when no joint law has them.

@@ -33,6 +33,8 @@ namespace tokencast {
 //   model[ID].serverless_usd, .batch_usd, .tokens
 //   capacity[NAME].cost_usd, .utilization, .overflow_share, .usd_per_mtok, .peak_replicas_needed,
 //     and with autoscale .replica_hours, .autoscale_saved_usd
+//   input.KEY.PATH for each of RunOptions::recorded_inputs: the value each trial drew
+//     (input.workload[0].requests_per_month)
 // Costs are over the horizon (all months); batch columns exist only where batch applies.
 class RunLayout {
  public:

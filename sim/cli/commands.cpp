@@ -24,14 +24,6 @@
 #include "tokencast/trace.hpp"
 
 namespace tokencast::cli {
-namespace {
-
-
-// Where a command's outputs go, checked before anything is simulated.
-struct Destinations {
-  OutputTarget output;
-  std::optional<OutputTarget> report;
-};
 
 Destinations destinations(const RunArgs& args) {
   std::vector<std::string> inputs;
@@ -43,6 +35,8 @@ Destinations destinations(const RunArgs& args) {
   }
   return d;
 }
+
+namespace {
 
 
 RunOptions run_options(const RunArgs& args, const std::atomic<bool>& cancel) {
@@ -105,7 +99,10 @@ int run_command(const RunArgs& args, const std::atomic<bool>& cancel) {
   const Destinations to = destinations(args);
   double load_s = 0;
   const Scenario scenario = load_timed(args, load_s);
-  RunResult result = run_scenario(scenario, run_options(args, cancel));
+  RunOptions options = run_options(args, cancel);
+  // The report lists the top drivers: each input's draws kept (the draws themselves unchanged).
+  if (to.report) options.recorded_inputs = uncertain_inputs(scenario);
+  RunResult result = run_scenario(scenario, options);
   result.phases.load_s = load_s;
   write_results(args, to, scenario, result, format_table, cancel);
   return 0;

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "tokencast/log_fit.hpp"
+#include "tokencast/output_files.hpp"
 #include "tokencast/request_log.hpp"
 
 namespace tokencast::cli {
@@ -90,6 +91,13 @@ struct DiffArgs {
   std::optional<std::string> next;
 };
 
+// `sensitivity [SCENARIO]`: RunArgs for the scenario, trials, seed, threads, format, output,
+// report and --set; the output followed.
+struct SensitivityArgs {
+  RunArgs run;
+  std::string output_of = "total.cheapest_plan";
+};
+
 struct CatalogArgs {
   std::string filter;
   std::string format = "table";
@@ -100,6 +108,13 @@ inline const std::vector<std::string> trace_format_names = {"auto", "azure", "mo
 TraceFormat trace_format_of(const std::string& name);
 // "time=A,input=B,output=C[,model=D][,cached=E]" for --columns; a UsageError otherwise.
 TraceColumns trace_columns(const std::string& text);
+
+// Where a command's outputs go (--output, --report), checked before anything is simulated.
+struct Destinations {
+  OutputTarget output;
+  std::optional<OutputTarget> report;
+};
+Destinations destinations(const RunArgs& args);
 
 int run_command(const RunArgs& args, const std::atomic<bool>& cancel);
 int breakeven_command(const BreakevenArgs& args, const std::atomic<bool>& cancel);
@@ -113,6 +128,7 @@ int backtest_command(const BacktestArgs& args);
 // Exits 3 when the percentile is over the budget.
 int check_command(const CheckArgs& args, const std::atomic<bool>& cancel);
 int diff_command(const DiffArgs& args, const std::atomic<bool>& cancel);
+int sensitivity_command(const SensitivityArgs& args, const std::atomic<bool>& cancel);
 // Exits 3 when --fail-above P is given and P(over budget) > P.
 int forecast_command(const ForecastArgs& args);
 // What fit, backtest and forecast read the logs with.

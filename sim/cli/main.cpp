@@ -211,6 +211,15 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"table", "json", "markdown"}));
   diff_cmd->add_option("--output,-o", diff.run.output, "Write to FILE (atomically) instead of standard output");
 
+  SensitivityArgs sensitivity;
+  auto* sensitivity_cmd = app.add_subcommand(
+      "sensitivity", "Which uncertain inputs drive an output: tornado, spider data and variance shares");
+  add_simulation_options(sensitivity_cmd, sensitivity.run, numbers);
+  sensitivity_cmd->add_option("--output-of", sensitivity.output_of,
+                              "The output followed (default total.cheapest_plan; also total.serverless, "
+                              "model[ID].cheapest, capacity[NAME].cost, workload[NAME].serverless, ...)");
+  sensitivity_cmd->add_option("--report", sensitivity.run.report, "Also write an HTML report with the tornado chart");
+
   BacktestArgs backtest;
   std::string backtest_seed;
   auto* backtest_cmd = app.add_subcommand(
@@ -286,6 +295,10 @@ int main(int argc, char** argv) {
     if (*diff_cmd) {
       read_numbers(numbers, diff.run, breakeven, capacity);
       return diff_command(diff, interrupted);
+    }
+    if (*sensitivity_cmd) {
+      read_numbers(numbers, sensitivity.run, breakeven, capacity);
+      return sensitivity_command(sensitivity, interrupted);
     }
     if (*check_cmd) {
       read_numbers(numbers, check.run, breakeven, capacity);

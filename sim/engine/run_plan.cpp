@@ -162,30 +162,51 @@ RunPlan make_run_plan(const Scenario& scenario, std::int64_t trials, std::uint64
     for (std::size_t i = 0; i < n; ++i) v[i] = i;
     return v;
   };
-  auto unscored = [](std::size_t n) {
-    RunPlan::ScoreIndex none;
-    none.fill(-1);
-    return std::vector<RunPlan::ScoreIndex>(n, none);
-  };
-  plan.model_scores = unscored(plan.models.size());
-  plan.workload_scores = unscored(plan.workloads.size());
-  plan.capacity_scores = unscored(plan.capacity.size());
+  plan.model_inputs.resize(plan.models.size());
+  plan.workload_inputs.resize(plan.workloads.size());
+  plan.capacity_inputs.resize(plan.capacity.size());
   for (const CorrelationSpec& spec : scenario.correlations) {
     plan.correlation_groups.push_back({plan.correlated_inputs, &spec, plan.correlation_groups.size()});
-    for (const CorrelatedInput& in : spec.inputs) {
-      auto& table = in.entity == CorrelatedInput::Entity::model      ? plan.model_scores
-                    : in.entity == CorrelatedInput::Entity::workload ? plan.workload_scores
-                                                                     : plan.capacity_scores;
-      if (in.index < 0 || static_cast<std::size_t>(in.index) >= table.size()) {
-        throw std::logic_error("make_run_plan: a [[correlation]] input names no entity of the scenario: " + in.path);
-      }
-      table[static_cast<std::size_t>(in.index)][static_cast<std::size_t>(in.field)] = plan.correlated_inputs++;
-    }
+    for (const CorrelatedInput& in : spec.inputs) input_slot(plan, in).score = plan.correlated_inputs++;
   }
   plan.model_streams = indices(plan.models.size());
   plan.workload_streams = indices(plan.workloads.size());
   plan.capacity_streams = indices(plan.capacity.size());
   return plan;
+}
+
+RunPlan::InputSlot& input_slot(RunPlan& plan, const CorrelatedInput& in) {
+  auto& table = in.entity == CorrelatedInput::Entity::model      ? plan.model_inputs
+                : in.entity == CorrelatedInput::Entity::workload ? plan.workload_inputs
+                                                                 : plan.capacity_inputs;
+  if (in.index < 0 || static_cast<std::size_t>(in.index) >= table.size()) {
+    throw std::logic_error("a run plan has no entity for the input " + in.path);
+  }
+  return table[static_cast<std::size_t>(in.index)][static_cast<std::size_t>(in.field)];
+}
+
+void apply_input_options(RunPlan& plan, const RunOptions& options) {
+  if (options.streams_by_name) key_streams_by_name(plan);
+  for (const HeldInput& held : options.held_inputs) {
+    RunPlan::InputSlot& slot = input_slot(plan, held.input);
+    slot.held = true;
+    slot.value = held.value;
+    if (slot.score < 0) continue;
+    for (RunPlan::CorrelationGroup& group : plan.correlation_groups) {
+      const int n = static_cast<int>(group.spec->inputs.size());
+      if (slot.score < group.first || slot.score >= group.first + n) continue;
+      if (group.held >= 0) throw std::logic_error("apply_input_options: two held inputs in one [[correlation]]");
+      group.held = slot.score - group.first;
+      group.held_score = held.normal_score;
+    }
+  }
+  for (const CorrelatedInput& in : options.recorded_inputs) {
+    RunPlan::InputSlot& slot = input_slot(plan, in);
+    if (slot.column < 0) {
+      slot.column = plan.columns.add();
+      plan.recorded_inputs.emplace_back(in, slot.column);
+    }
+  }
 }
 
 DailyShape daily_shape_of(const TrafficSpec& traffic, double peak_to_mean, double peak_hour) {

@@ -4,9 +4,11 @@
 #include <array>
 #include <atomic>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "tokencast/cost_models.hpp"
+#include "tokencast/engine.hpp"
 #include "tokencast/simulated_sizing.hpp"
 #include "tokencast/errors.hpp"
 #include "tokencast/results.hpp"
@@ -126,12 +128,32 @@ struct RunPlan {
     int first = 0;  // of the group's scores in the vector
     const CorrelationSpec* spec = nullptr;
     std::uint64_t stream = 0;  // its position, or by name a hash of its inputs' entities and fields
+    // The input held (RunOptions::held_inputs), by place in the group, and its normal score: the
+    // others are drawn from their law given it. -1: none.
+    int held = -1;
+    double held_score = 0;
   };
   std::vector<CorrelationGroup> correlation_groups;
   int correlated_inputs = 0;
-  using ScoreIndex = std::array<int, CorrelatedInput::field_count>;
-  std::vector<ScoreIndex> model_scores, workload_scores, capacity_scores;
+  // How a trial draws one uncertain input: its [[correlation]] score (-1: on its own), whether it
+  // is held at a value (RunOptions::held_inputs), and the column it is recorded in (-1: none).
+  struct InputSlot {
+    int score = -1;
+    bool held = false;
+    double value = 0;
+    int column = -1;
+  };
+  using InputSlots = std::array<InputSlot, CorrelatedInput::field_count>;
+  std::vector<InputSlots> model_inputs, workload_inputs, capacity_inputs;
+  std::vector<std::pair<CorrelatedInput, int>> recorded_inputs;  // RunOptions::recorded_inputs and their columns
 };
+
+// The slot of an input in a plan (by entity, index and field); logic_error for none.
+RunPlan::InputSlot& input_slot(RunPlan& plan, const CorrelatedInput& input);
+
+// RunOptions' draws of inputs: streams keyed by name, inputs held and inputs recorded (columns
+// added: before the columns are allocated).
+void apply_input_options(RunPlan& plan, const RunOptions& options);
 
 // Keys the plan's streams by name (FNV-1a of the model id, workload name or option name).
 void key_streams_by_name(RunPlan& plan);

@@ -116,7 +116,7 @@ RunPlan prepare_run(const Scenario& scenario, const RunOptions& options) {
   const std::int64_t trials = options.trials.value_or(scenario.trials);
   if (trials < 1) throw ResourceLimitError(scenario.file, "the number of trials must be at least 1");
   RunPlan plan = make_run_plan(scenario, trials, options.seed.value_or(scenario.seed), options.exact);
-  if (options.streams_by_name) key_streams_by_name(plan);
+  apply_input_options(plan, options);
   plan.volume_multiplier = options.volume_multiplier;
   plan.monthly_storage_bytes = options.monthly_storage_bytes;
   plan.cancel = options.cancel;

@@ -38,16 +38,27 @@ TrialSimulator::TrialSimulator(const RunPlan& plan)
 }
 
 // A figure of the trial: drawn on its own, or at its [[correlation]] normal score (its own law's
-// quantile there; uncertain parameters drawn as always). The independent draw is still made and
-// set aside, so the stream's later figures are the ones an uncorrelated run draws: diff pairs them.
-double TrialSimulator::draw_input(const Quantity& q, Rng& rng, int score) const {
-  if (score < 0 || q.is_certain()) return q.draw(rng);
-  const Dist law = q.resolve(rng);
-  static_cast<void>(law.sample(rng));
-  return law.from_normal_score(scores_[static_cast<std::size_t>(score)]);
+// quantile there; uncertain parameters drawn as always), or held at a value. The independent draw
+// is still made and set aside, so the stream's later figures are the ones an uncorrelated run
+// draws: diff and sensitivity pair them. A recorded input keeps its value in its column.
+double TrialSimulator::draw_input(const Quantity& q, Rng& rng, const RunPlan::InputSlot& slot, std::int64_t trial,
+                                  TrialColumns& columns) const {
+  double value = 0;
+  if (slot.held) {
+    static_cast<void>(q.draw(rng));
+    value = slot.value;
+  } else if (slot.score < 0 || q.is_certain()) {
+    value = q.draw(rng);
+  } else {
+    const Dist law = q.resolve(rng);
+    static_cast<void>(law.sample(rng));
+    value = law.from_normal_score(scores_[static_cast<std::size_t>(slot.score)]);
+  }
+  if (slot.column >= 0) columns.at(slot.column, trial) = value;
+  return value;
 }
 
-void TrialSimulator::draw_parameters(std::int64_t trial, bool all_workloads) {
+void TrialSimulator::draw_parameters(std::int64_t trial, bool all_workloads, TrialColumns& columns) {
   const auto t = static_cast<std::uint64_t>(trial);
   // The correlated inputs' normal scores: L times independent normals, a stream per group.
   for (std::size_t g = 0; g < plan_.correlation_groups.size(); ++g) {
@@ -63,33 +74,47 @@ void TrialSimulator::draw_parameters(std::int64_t trial, bool all_workloads) {
       for (std::size_t k = 0; k <= i; ++k) sum += l[i * n + k] * z[k];
       z[i] = sum;
     }
+    if (group.held >= 0) {
+      // Given the held input's score: z + Sigma[., h] (score - z_h) is drawn from the normals' law
+      // given z_h = score (Sigma = L L^T, unit diagonal).
+      const auto h = static_cast<std::size_t>(group.held);
+      const double shift = group.held_score - z[h];
+      for (std::size_t i = 0; i < n; ++i) {
+        double sigma = 0;
+        for (std::size_t k = 0; k <= std::min(i, h); ++k) sigma += l[i * n + k] * l[h * n + k];
+        z[i] += sigma * shift;
+      }
+      z[h] = group.held_score;
+    }
   }
   using F = CorrelatedInput::Field;
-  auto at = [](const RunPlan::ScoreIndex& index, F field) { return index[static_cast<std::size_t>(field)]; };
+  auto input = [&](const Quantity& q, Rng& rng, const RunPlan::InputSlots& slots, F field) {
+    return draw_input(q, rng, slots[static_cast<std::size_t>(field)], trial, columns);
+  };
   for (std::size_t m = 0; m < models_.size(); ++m) {
     const ModelSpec& spec = *plan_.models[m].spec;
     Rng rng = make_stream(plan_.seed, t, StreamPurpose::scenario_parameters, plan_.model_streams[m], 0);
     ModelDraw& d = models_[m];
-    const auto& score = plan_.model_scores[m];
-    d.prices.input_usd_per_mtok = draw_input(spec.input_usd_per_mtok, rng, at(score, F::input_usd_per_mtok));
-    d.prices.output_usd_per_mtok = draw_input(spec.output_usd_per_mtok, rng, at(score, F::output_usd_per_mtok));
+    const auto& slots = plan_.model_inputs[m];
+    d.prices.input_usd_per_mtok = input(spec.input_usd_per_mtok, rng, slots, F::input_usd_per_mtok);
+    d.prices.output_usd_per_mtok = input(spec.output_usd_per_mtok, rng, slots, F::output_usd_per_mtok);
     d.prices.cached_input_usd_per_mtok =
         spec.cached_input_usd_per_mtok
-            ? draw_input(*spec.cached_input_usd_per_mtok, rng, at(score, F::cached_input_usd_per_mtok))
+            ? input(*spec.cached_input_usd_per_mtok, rng, slots, F::cached_input_usd_per_mtok)
             : d.prices.input_usd_per_mtok;
-    d.batch_discount = spec.batch_discount ? draw_input(*spec.batch_discount, rng, at(score, F::batch_discount)) : 0.0;
+    d.batch_discount = spec.batch_discount ? input(*spec.batch_discount, rng, slots, F::batch_discount) : 0.0;
   }
   for (std::size_t c = 0; c < capacity_.size(); ++c) {
     const CapacitySpec& spec = *plan_.capacity[c].spec;
     Rng rng = make_stream(plan_.seed, t, StreamPurpose::scenario_parameters, plan_.capacity_streams[c], 1);
     CapacityParams& p = capacity_[c];
-    const auto& score = plan_.capacity_scores[c];
-    p.usd_per_gpu_hour = draw_input(spec.usd_per_gpu_hour, rng, at(score, F::usd_per_gpu_hour));
-    p.prefill_tokens_per_s = draw_input(spec.prefill_tokens_per_s, rng, at(score, F::prefill_tokens_per_s));
-    p.decode_tokens_per_s = draw_input(spec.decode_tokens_per_s, rng, at(score, F::decode_tokens_per_s));
-    p.max_utilization = draw_input(spec.max_utilization, rng, at(score, F::max_utilization));
-    p.fixed_usd_per_month = draw_input(spec.fixed_usd_per_month, rng, at(score, F::fixed_usd_per_month));
-    p.monthly_minimum_usd = draw_input(spec.monthly_minimum_usd, rng, at(score, F::monthly_minimum_usd));
+    const auto& slots = plan_.capacity_inputs[c];
+    p.usd_per_gpu_hour = input(spec.usd_per_gpu_hour, rng, slots, F::usd_per_gpu_hour);
+    p.prefill_tokens_per_s = input(spec.prefill_tokens_per_s, rng, slots, F::prefill_tokens_per_s);
+    p.decode_tokens_per_s = input(spec.decode_tokens_per_s, rng, slots, F::decode_tokens_per_s);
+    p.max_utilization = input(spec.max_utilization, rng, slots, F::max_utilization);
+    p.fixed_usd_per_month = input(spec.fixed_usd_per_month, rng, slots, F::fixed_usd_per_month);
+    p.monthly_minimum_usd = input(spec.monthly_minimum_usd, rng, slots, F::monthly_minimum_usd);
   }
   for (std::size_t w = 0; w < workloads_.size(); ++w) {
     const WorkloadPlan& wp = plan_.workloads[w];
@@ -97,18 +122,18 @@ void TrialSimulator::draw_parameters(std::int64_t trial, bool all_workloads) {
     const WorkloadSpec& spec = *wp.spec;
     Rng rng = make_stream(plan_.seed, t, StreamPurpose::workload_parameters, plan_.workload_streams[w]);
     WorkloadDraw& d = workloads_[w];
-    const auto& score = plan_.workload_scores[w];
-    d.requests_per_month = draw_input(spec.requests_per_month, rng, at(score, F::requests_per_month)) * plan_.volume_multiplier;
-    d.growth = draw_input(spec.traffic.monthly_growth, rng, at(score, F::monthly_growth));
-    d.burstiness = draw_input(spec.traffic.burstiness, rng, at(score, F::burstiness));
+    const auto& slots = plan_.workload_inputs[w];
+    d.requests_per_month = input(spec.requests_per_month, rng, slots, F::requests_per_month) * plan_.volume_multiplier;
+    d.growth = input(spec.traffic.monthly_growth, rng, slots, F::monthly_growth);
+    d.burstiness = input(spec.traffic.burstiness, rng, slots, F::burstiness);
     if (d.burstiness > 0) {
       const double shape = 1.0 / (d.burstiness * d.burstiness);
       d.burst = GammaVariate(shape, 1.0 / shape);
     }
-    d.cached_share = draw_input(spec.cached_input_share, rng, at(score, F::cached_input_share));
-    d.weekend_factor = draw_input(spec.traffic.weekend_factor, rng, at(score, F::weekend_factor));
-    const double peak_to_mean = draw_input(spec.traffic.daily_peak_to_mean, rng, at(score, F::daily_peak_to_mean));
-    const double peak_hour = draw_input(spec.traffic.peak_hour, rng, at(score, F::peak_hour));
+    d.cached_share = input(spec.cached_input_share, rng, slots, F::cached_input_share);
+    d.weekend_factor = input(spec.traffic.weekend_factor, rng, slots, F::weekend_factor);
+    const double peak_to_mean = input(spec.traffic.daily_peak_to_mean, rng, slots, F::daily_peak_to_mean);
+    const double peak_hour = input(spec.traffic.peak_hour, rng, slots, F::peak_hour);
     if (!wp.shape_certain) d.shape = daily_shape_of(spec.traffic, peak_to_mean, peak_hour);
     if (wp.tokens_certain) {
       d.input = wp.input;
@@ -431,7 +456,7 @@ void TrialSimulator::run_trial(std::int64_t trial, TrialColumns& cols, std::span
                                int first_month, int end_month) {
   if (end_month < 0) end_month = plan_.months;
   current_trial_ = trial;
-  draw_parameters(trial, true);
+  draw_parameters(trial, true, cols);
   const auto t = static_cast<std::uint64_t>(trial);
   // With slots, options costed after sizing keep their hours instead of a ledger.
   auto deferring = [&](int c) { return !deferred.empty() && plan_.capacity[c].deferred(plan_.replay); };

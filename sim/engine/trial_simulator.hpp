@@ -40,7 +40,8 @@ class TrialSimulator {
   const ServiceProfile& service(int c) const { return services_[static_cast<std::size_t>(c)]; }
 
  private:
-  double draw_input(const Quantity& q, Rng& rng, int score) const;
+  double draw_input(const Quantity& q, Rng& rng, const RunPlan::InputSlot& slot, std::int64_t trial,
+                    TrialColumns& columns) const;
   struct WorkloadDraw {
     double requests_per_month = 0, growth = 0, burstiness = 0, cached_share = 0;
     Dist input, output;
@@ -80,7 +81,7 @@ class TrialSimulator {
     static constexpr std::size_t arrays = 8;
   };
 
-  void draw_parameters(std::int64_t trial, bool all_workloads);
+  void draw_parameters(std::int64_t trial, bool all_workloads, TrialColumns& columns);
   void draw_services();
   void clear_hours(std::size_t model);
   // Replicas an option needs for its peak hour so far (utilization rule, and the SLO rule).

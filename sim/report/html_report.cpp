@@ -168,6 +168,7 @@ std::string footer(const Scenario& scenario, const RunResult& r) {
 std::string table_of_contents(const RunResult& r, bool capacity, bool breakeven, bool gpus, bool replay) {
   std::string out = "<nav class=\"toc\"><a href=\"#scenario\">Scenario</a><a href=\"#costs\">Costs</a>"
                     "<a href=\"#distributions\">Distributions</a>";
+  if (!r.drivers.empty()) out += "<a href=\"#drivers\">Top drivers</a>";
   if (r.months > 1) out += "<a href=\"#monthly\">By month</a>";
   if (breakeven) out += "<a href=\"#breakeven\">Break-even</a>";
   if (capacity) out += "<a href=\"#capacity\">Capacity</a>";
@@ -210,6 +211,7 @@ std::string render_html_report(const Scenario& scenario, const RunResult& result
   out += table_of_contents(result, !capacity.empty(), !breakeven.empty(), gpus != nullptr, replay != nullptr) + "</header>\n";
   out += report::scenario_section(scenario, result);
   out += report::costs_section(result);
+  out += report::drivers_section(result);
   out += distributions;
   out += monthly;
   out += breakeven;

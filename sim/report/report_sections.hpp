@@ -22,6 +22,9 @@ std::string replay_section(const TraceReplay& replay);
 // Section 7: cost per tag value (empty string when no --group-by key was asked for).
 std::string groups_section(const RunResult& result);
 
+// The top drivers of the cheapest plan's total (empty when the run recorded no inputs).
+std::string drivers_section(const RunResult& result);
+
 // "cost over 12 months" or "cost" (the horizon a total covers).
 std::string horizon_label(int months);
 

@@ -44,4 +44,32 @@ std::vector<double> column_sum(const TrialStore& store, const std::vector<std::s
   return total;
 }
 
+std::map<std::string, std::vector<std::string>> output_columns(const Scenario& scenario, const TrialStore& store,
+                                                               const RunResult& result) {
+  std::map<std::string, std::vector<std::string>> out;
+  for (const Mode mode : {Mode::serverless, Mode::batch, Mode::cheapest_plan}) {
+    if (mode == Mode::batch && !store.layout().find("total.batch_usd")) continue;
+    out[fmt::format("total.{}_usd", to_string(mode))] = total_columns(mode, scenario, result);
+  }
+  for (const ModelResult& m : result.models) {
+    out[fmt::format("model[{}].cheapest_usd", m.model)] = {cheapest_column(scenario, m)};
+    for (const std::string& column : model_cost_columns(scenario, m)) out[column] = {column};
+  }
+  for (const WorkloadSpec& w : scenario.workloads) {
+    for (const char* what : {"requests", "serverless_usd", "batch_usd"}) {
+      const std::string name = fmt::format("workload[{}].{}", w.name, what);
+      if (store.layout().find(name)) out[name] = {name};
+    }
+  }
+  return out;
+}
+
+std::map<std::string, std::vector<double>> output_figures(const Scenario& scenario, TrialStore& store) {
+  std::map<std::string, std::vector<double>> out;
+  for (const auto& [key, columns] : output_columns(scenario, store, store.summarize())) {
+    out[key] = column_sum(store, columns);
+  }
+  return out;
+}
+
 }  // namespace tokencast::detail

@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "../statistics/sectioning.hpp"
 #include "mode_columns.hpp"
 #include "tokencast/summary.hpp"
 #include "tokencast/trial_store.hpp"
@@ -17,39 +18,16 @@
 namespace tokencast {
 namespace {
 
-constexpr int kSections = 20;
-constexpr double kZ = 1.959963984540054;   // two-sided 95% of the normal
-constexpr double kT19 = 2.093024054408263;  // and of Student's t with 19 degrees of freedom
-
-double quantile_of(std::vector<double> values, double p) {
-  std::sort(values.begin(), values.end());
-  return quantile_sorted(values, p);
-}
-
-// The change of a percentile and its interval by sectioning: each run of trials' percentiles
-// differenced, their spread over sqrt(sections).
+// The change of a percentile, its interval by sectioning (each run of trials' percentiles differenced).
 void percentile_change(std::span<const double> base, std::span<const double> next, double p, double& change,
                        double& lo, double& hi) {
-  change = quantile_of({next.begin(), next.end()}, p) - quantile_of({base.begin(), base.end()}, p);
-  const std::size_t n = base.size(), per = n / kSections;
-  if (per < 2) {  // too few trials to section: the interval is unknown, never significant
-    lo = -std::numeric_limits<double>::infinity();
-    hi = std::numeric_limits<double>::infinity();
-    return;
-  }
-  double sum = 0, square = 0;
-  for (int s = 0; s < kSections; ++s) {
-    const auto from = static_cast<std::ptrdiff_t>(static_cast<std::size_t>(s) * per);
-    const auto to = from + static_cast<std::ptrdiff_t>(per);
-    const double d = quantile_of({next.begin() + from, next.begin() + to}, p) -
-                     quantile_of({base.begin() + from, base.begin() + to}, p);
-    sum += d;
-    square += d * d;
-  }
-  const double mean = sum / kSections;
-  const double sd = std::sqrt(std::max(0.0, (square - kSections * mean * mean) / (kSections - 1)));
-  lo = change - kT19 * sd / std::sqrt(double(kSections));
-  hi = change + kT19 * sd / std::sqrt(double(kSections));
+  change = detail::quantile_of(next, p) - detail::quantile_of(base, p);
+  const detail::SectionedInterval interval =
+      detail::sectioned_interval(change, base.size(), [&](std::size_t from, std::size_t to) {
+        return detail::quantile_of(next.subspan(from, to - from), p) - detail::quantile_of(base.subspan(from, to - from), p);
+      });
+  lo = interval.lo;
+  hi = interval.hi;
 }
 
 DiffFigure compare(std::string key, const std::optional<std::vector<double>>& base,
@@ -72,33 +50,11 @@ DiffFigure compare(std::string key, const std::optional<std::vector<double>>& ba
   for (std::size_t t = 0; t < trials; ++t) d[t] = x[t] - b[t];
   const Summary sd = summarize(d);
   f.mean_change = sd.mean;
-  f.mean_lo = sd.mean - kZ * sd.mean_se;
-  f.mean_hi = sd.mean + kZ * sd.mean_se;
+  f.mean_lo = sd.mean - detail::kZ95 * sd.mean_se;
+  f.mean_hi = sd.mean + detail::kZ95 * sd.mean_se;
   percentile_change(b, x, 0.50, f.p50_change, f.p50_lo, f.p50_hi);
   percentile_change(b, x, 0.95, f.p95_change, f.p95_lo, f.p95_hi);
   return f;
-}
-
-// The per-trial values of every figure a side has, by key.
-std::map<std::string, std::vector<double>> figures_of(const Scenario& scenario, TrialStore& store) {
-  const RunResult result = store.summarize();
-  std::map<std::string, std::vector<double>> out;
-  for (const Mode mode : {Mode::serverless, Mode::batch, Mode::cheapest_plan}) {
-    if (mode == Mode::batch && !store.layout().find("total.batch_usd")) continue;
-    out[fmt::format("total.{}_usd", to_string(mode))] =
-        detail::column_sum(store, detail::total_columns(mode, scenario, result));
-  }
-  for (const ModelResult& m : result.models) {
-    out[fmt::format("model[{}].cheapest_usd", m.model)] = detail::column_sum(store, {detail::cheapest_column(scenario, m)});
-    for (const std::string& column : detail::model_cost_columns(scenario, m)) out[column] = detail::column_sum(store, {column});
-  }
-  for (const WorkloadSpec& w : scenario.workloads) {
-    for (const char* what : {"requests", "serverless_usd", "batch_usd"}) {
-      const std::string name = fmt::format("workload[{}].{}", w.name, what);
-      if (store.layout().find(name)) out[name] = detail::column_sum(store, {name});
-    }
-  }
-  return out;
 }
 
 // Totals first, then models, capacity options and workloads.
@@ -119,7 +75,8 @@ ScenarioDiff diff_scenarios(const Scenario& base, const Scenario& next, RunOptio
   TrialStore base_store(base, options), next_store(next, options);
   base_store.grow(*options.trials);
   next_store.grow(*options.trials);
-  const auto base_figures = figures_of(base, base_store), next_figures = figures_of(next, next_store);
+  const auto base_figures = detail::output_figures(base, base_store),
+             next_figures = detail::output_figures(next, next_store);
   std::vector<std::string> keys;
   for (const auto& [key, values] : base_figures) keys.push_back(key);
   for (const auto& [key, values] : next_figures) {

@@ -1,5 +1,7 @@
 #include "summarize_run.hpp"
 
+#include <algorithm>
+
 #include <tbb/info.h>
 #include <tbb/parallel_for.h>
 
@@ -11,6 +13,7 @@
 #include "../engine/stopwatch.hpp"
 #include "../statistics/summary_batch.hpp"
 #include "tokencast/errors.hpp"
+#include "../statistics/variance_shares.hpp"
 
 namespace tokencast::detail {
 
@@ -45,6 +48,23 @@ RunResult summarize_run(RunPlan& plan, const RunOptions& options, std::optional<
     group_breakdown(batch, plan, key, modes.cheapest, result.groups.emplace_back());
   }
   batch.run();
+  // Before monthly_series, which may leave a later block of months in the columns.
+  if (!plan.recorded_inputs.empty()) {
+    std::vector<double> cheapest(static_cast<std::size_t>(plan.trials), 0.0);
+    for (const CostColumns* chosen : modes.cheapest) {
+      const auto total = plan.columns.column(chosen->total);
+      for (std::size_t t = 0; t < cheapest.size(); ++t) cheapest[t] += total[t];
+    }
+    for (const auto& [input, column] : plan.recorded_inputs) {
+      const auto drawn = plan.columns.column(column);
+      const std::vector<double> x(drawn.begin(), drawn.end());
+      result.drivers.push_back({key_path(*plan.scenario, input), detail::first_order_share(x, cheapest),
+                                detail::rank_correlation(x, cheapest)});
+    }
+    std::stable_sort(result.drivers.begin(), result.drivers.end(), [](const InputShare& a, const InputShare& b) {
+      return a.first_order.value > b.first_order.value;
+    });
+  }
   capacity_warnings(plan, modes, result);
   monthly_series(plan, options, modes, result);
   poll_cancel(options.cancel);

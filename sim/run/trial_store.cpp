@@ -72,6 +72,7 @@ void name_columns(const detail::RunPlan& plan, std::vector<std::string>& names, 
     add(prefix + "replica_hours", c.autoscale_replica_hours_col);
     add(prefix + "autoscale_saved_usd", c.autoscale_saved_col);
   }
+  for (const auto& [input, column] : plan.recorded_inputs) add("input." + key_path(*plan.scenario, input), column);
 }
 
 }  // namespace
@@ -80,7 +81,8 @@ TrialStore::TrialStore(Scenario scenario, RunOptions options) : state_(std::make
   state_->scenario = std::move(scenario);
   state_->options = std::move(options);
   // The layout depends on the scenario only: a plan of one trial gives every column's place.
-  const detail::RunPlan layout_plan = detail::make_run_plan(state_->scenario, 1, 0, state_->options.exact);
+  detail::RunPlan layout_plan = detail::make_run_plan(state_->scenario, 1, 0, state_->options.exact);
+  detail::apply_input_options(layout_plan, state_->options);
   name_columns(layout_plan, state_->layout.names_, state_->layout.columns_);
 }
 

@@ -19,39 +19,6 @@ using Entity = CorrelatedInput::Entity;
 
 constexpr std::string_view kCorrelationKeys[] = {"inputs", "rank_correlation", "matrix"};
 
-struct FieldName {
-  Entity entity;
-  std::string_view suffix;
-  Field field;
-};
-constexpr FieldName kFields[] = {
-    {Entity::model, "input_usd_per_mtok", Field::input_usd_per_mtok},
-    {Entity::model, "output_usd_per_mtok", Field::output_usd_per_mtok},
-    {Entity::model, "cached_input_usd_per_mtok", Field::cached_input_usd_per_mtok},
-    {Entity::model, "batch_discount", Field::batch_discount},
-    {Entity::workload, "requests_per_month", Field::requests_per_month},
-    {Entity::workload, "cached_input_share", Field::cached_input_share},
-    {Entity::workload, "traffic.monthly_growth", Field::monthly_growth},
-    {Entity::workload, "traffic.burstiness", Field::burstiness},
-    {Entity::workload, "traffic.weekend_factor", Field::weekend_factor},
-    {Entity::workload, "traffic.daily_peak_to_mean", Field::daily_peak_to_mean},
-    {Entity::workload, "traffic.peak_hour", Field::peak_hour},
-    {Entity::capacity, "usd_per_gpu_hour", Field::usd_per_gpu_hour},
-    {Entity::capacity, "prefill_tokens_per_s", Field::prefill_tokens_per_s},
-    {Entity::capacity, "decode_tokens_per_s", Field::decode_tokens_per_s},
-    {Entity::capacity, "max_utilization", Field::max_utilization},
-    {Entity::capacity, "fixed_usd_per_month", Field::fixed_usd_per_month},
-    {Entity::capacity, "monthly_minimum_usd", Field::monthly_minimum_usd},
-};
-
-std::string fields_of(Entity entity) {
-  std::string out;
-  for (const FieldName& f : kFields) {
-    if (f.entity == entity) out += (out.empty() ? "" : ", ") + std::string(f.suffix);
-  }
-  return out;
-}
-
 // The input a path names, or a message saying why it names none.
 std::optional<CorrelatedInput> input_of(const std::string& path, const Scenario& s, const toml::table& root,
                                         std::string& why) {
@@ -113,14 +80,12 @@ std::optional<CorrelatedInput> input_of(const std::string& path, const Scenario&
     why = fmt::format("the scenario has no {}[{}] ({} {} table{})", kind, index, count, kind, count == 1 ? "" : "s");
     return std::nullopt;
   }
-  for (const FieldName& f : kFields) {
-    if (f.entity == in.entity && f.suffix == suffix) {
-      in.field = f.field;
-      return in;
-    }
+  if (const auto field = field_named(in.entity, suffix)) {
+    in.field = *field;
+    return in;
   }
   why = fmt::format("'{}' is not an uncertain input a {} can correlate (expected one of {})", suffix, kind,
-                    fields_of(in.entity));
+                    field_keys(in.entity));
   return std::nullopt;
 }
 
@@ -128,56 +93,7 @@ std::optional<CorrelatedInput> input_of(const std::string& path, const Scenario&
 
 }  // namespace tokencast::loader
 
-namespace tokencast {
-
-std::string_view field_key(CorrelatedInput::Field field) {
-  for (const loader::FieldName& f : loader::kFields) {
-    if (f.field == field) return f.suffix;
-  }
-  throw std::logic_error("field_key: a field with no key");
-}
-
-std::string written_key_path(const Scenario& scenario, const CorrelatedInput& in) {
-  switch (in.entity) {
-    case CorrelatedInput::Entity::model: return fmt::format("model[{}].{}", in.index, field_key(in.field));
-    case CorrelatedInput::Entity::workload: return fmt::format("workload[{}].{}", in.index, field_key(in.field));
-    case CorrelatedInput::Entity::capacity: break;
-  }
-  // [[dedicated]] and [[gpu_cluster]] tables are numbered apart.
-  const CapacityKind kind = scenario.capacity.at(static_cast<std::size_t>(in.index)).kind;
-  int within = 0;
-  for (int c = 0; c < in.index; ++c) within += scenario.capacity[static_cast<std::size_t>(c)].kind == kind ? 1 : 0;
-  return fmt::format("{}[{}].{}", to_string(kind), within, field_key(in.field));
-}
-
-}  // namespace tokencast
-
 namespace tokencast::loader {
-
-const Quantity* correlated_quantity(const Scenario& s, const CorrelatedInput& in) {
-  const auto i = static_cast<std::size_t>(in.index);
-  switch (in.field) {
-    case Field::input_usd_per_mtok: return &s.models[i].input_usd_per_mtok;
-    case Field::output_usd_per_mtok: return &s.models[i].output_usd_per_mtok;
-    case Field::cached_input_usd_per_mtok:
-      return s.models[i].cached_input_usd_per_mtok ? &*s.models[i].cached_input_usd_per_mtok : nullptr;
-    case Field::batch_discount: return s.models[i].batch_discount ? &*s.models[i].batch_discount : nullptr;
-    case Field::requests_per_month: return &s.workloads[i].requests_per_month;
-    case Field::cached_input_share: return &s.workloads[i].cached_input_share;
-    case Field::monthly_growth: return &s.workloads[i].traffic.monthly_growth;
-    case Field::burstiness: return &s.workloads[i].traffic.burstiness;
-    case Field::weekend_factor: return &s.workloads[i].traffic.weekend_factor;
-    case Field::daily_peak_to_mean: return &s.workloads[i].traffic.daily_peak_to_mean;
-    case Field::peak_hour: return &s.workloads[i].traffic.peak_hour;
-    case Field::usd_per_gpu_hour: return &s.capacity[i].usd_per_gpu_hour;
-    case Field::prefill_tokens_per_s: return &s.capacity[i].prefill_tokens_per_s;
-    case Field::decode_tokens_per_s: return &s.capacity[i].decode_tokens_per_s;
-    case Field::max_utilization: return &s.capacity[i].max_utilization;
-    case Field::fixed_usd_per_month: return &s.capacity[i].fixed_usd_per_month;
-    case Field::monthly_minimum_usd: return &s.capacity[i].monthly_minimum_usd;
-  }
-  return nullptr;
-}
 
 std::vector<CorrelationSpec> read_correlations(const TableReader& root, const Scenario& scenario) {
   std::vector<CorrelationSpec> out;
@@ -201,7 +117,7 @@ std::vector<CorrelationSpec> read_correlations(const TableReader& root, const Sc
       std::string why;
       const auto input = input_of(text->get(), scenario, root.table(), why);
       if (!input) fail_at(table.file(), node, at, fmt::format("{}: {}", text->get(), why));
-      const Quantity* q = correlated_quantity(scenario, *input);
+      const Quantity* q = input_quantity(scenario, *input);
       if (q == nullptr || q->is_certain()) {
         fail_at(table.file(), node, at,
                 fmt::format("{} is not uncertain ({}): a correlation joins uncertain inputs", text->get(),

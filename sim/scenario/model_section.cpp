@@ -74,6 +74,7 @@ void ModelRegistry::read(const TableReader& root) {
       spec.tokens_per_image = *tokens;
     }
     spec.from_catalog = listed != nullptr;
+    spec.model_table = static_cast<int>(index);
     if (listed != nullptr && overridden) {
       spec.note = fmt::format("catalog prices overridden by {}", table.file());
     }

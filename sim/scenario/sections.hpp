@@ -38,8 +38,6 @@ std::vector<WorkloadSpec> read_workloads(const TableReader& root, const ModelReg
 
 // [[correlation]] tables, against the scenario read so far (its models, workloads and options).
 std::vector<CorrelationSpec> read_correlations(const TableReader& root, const Scenario& scenario);
-// The figure a correlated input names; nullptr where the scenario leaves it unset.
-const Quantity* correlated_quantity(const Scenario& scenario, const CorrelatedInput& input);
 
 // [[dedicated]] then [[gpu_cluster]] options; each must serve a model some workload uses.
 std::vector<CapacitySpec> read_capacity(const TableReader& root, const ModelRegistry& models,
