@@ -7,6 +7,7 @@
 #include "tokencast/results.hpp"
 #include "tokencast/scenario.hpp"
 #include "tokencast/sensitivity.hpp"
+#include "tokencast/sweep.hpp"
 
 namespace tokencast {
 
@@ -27,5 +28,8 @@ std::string render_forecast_report(const ForecastResult& result);
 // `tokencast sensitivity --report`: the tornado charts of the output's mean and p95, the spider
 // chart and the ranked table.
 std::string render_sensitivity_report(const Sensitivity& result);
+// `tokencast sweep --report`: the chosen combination, its runners-up and margins, a line chart of
+// the objective (one numeric input varied) or a heat map (two), and every combination.
+std::string render_sweep_report(const SweepResult& result, const std::string& scenario);
 
 }  // namespace tokencast

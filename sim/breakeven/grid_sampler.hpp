@@ -3,6 +3,7 @@
 // totals. Two ways to get them: simulate the scenario at that multiplier (resimulation), or scale
 // one simulation's draws (replay, volume_replay.cpp; docs/breakeven.md#replay-or-resimulation).
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "../engine/run_plan.hpp"
@@ -29,6 +30,17 @@ class GridSampler {
   virtual GridTotals at(double multiplier) = 0;
 };
 
+// Replay's draws at the scenario's own volume, the options re-costed at other replica counts (a
+// sweep over replicas): each trial drawn once, each reservation a pass over the trials' kept hours.
+class ReplicaReplay {
+ public:
+  virtual ~ReplicaReplay() = default;
+  // Option c reserving replicas[c] replicas where given, its own reservation otherwise.
+  virtual GridTotals with_replicas(const std::vector<std::optional<int>>& replicas) = 0;
+  // The draw's plan: its columns hold every trial's workload figures and peak needs.
+  virtual const RunPlan& plan() const = 0;
+};
+
 // The mean over trials of a model's requests over the horizon (its workloads' request columns).
 double mean_requests(const RunPlan& plan, const ModelPlan& model);
 
@@ -38,5 +50,6 @@ bool replayable(const Scenario& scenario);
 
 std::unique_ptr<GridSampler> make_resimulation(const Scenario& scenario, const RunOptions& options);
 std::unique_ptr<GridSampler> make_replay(const Scenario& scenario, const RunOptions& options);
+std::unique_ptr<ReplicaReplay> make_replica_replay(const Scenario& scenario, const RunOptions& options);
 
 }  // namespace tokencast::detail

@@ -6,6 +6,8 @@
 // costs a pass over the trials' summaries, not a simulation.
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <utility>
 
 #include <fmt/format.h>
 #include <tbb/enumerable_thread_specific.h>
@@ -39,7 +41,7 @@ struct DrawScratch {
   std::vector<WorkHour> work_hours;
 };
 
-class VolumeReplay final : public GridSampler {
+class VolumeReplay final : public GridSampler, public ReplicaReplay {
  public:
   VolumeReplay(const Scenario& scenario, const RunOptions& options)
       : options_(options),
@@ -54,7 +56,12 @@ class VolumeReplay final : public GridSampler {
     }
   }
 
-  GridTotals at(double k) override {
+  GridTotals at(double k) override { return at(k, {}); }
+  GridTotals with_replicas(const std::vector<std::optional<int>>& replicas) override { return at(1.0, replicas); }
+  const RunPlan& plan() const override { return plan_; }
+
+  // At multiplier k, option c reserving replicas[c] where given (and its own reservation otherwise).
+  GridTotals at(double k, const std::vector<std::optional<int>>& replicas) {
     const auto trials = static_cast<std::size_t>(plan_.trials);
     GridTotals g;
     for (std::size_t m = 0; m < plan_.models.size(); ++m) {
@@ -66,7 +73,8 @@ class VolumeReplay final : public GridSampler {
     for (std::size_t c = 0; c < options_count_; ++c) {
       poll_cancel(options_.cancel);
       const CapacityOptionPlan& option = plan_.capacity[c];
-      const CapacityPlan reservation = reservation_at(c, k);
+      const CapacityPlan reservation =
+          c < replicas.size() && replicas[c] ? plan_capacity(*option.spec, *replicas[c]) : reservation_cached(c, k);
       g.replicas.push_back(reservation.replicas);
       auto& usd = g.option_usd.emplace_back(trials, 0.0);
       std::vector<double> bound(overflow_billed(option) ? trials : 0, 0.0);
@@ -152,8 +160,17 @@ class VolumeReplay final : public GridSampler {
     return size_reservation(*option.spec, needs).plan;
   }
 
+  // reservation_at, once per option and multiplier: a sweep over one option's replicas asks for
+  // the others' again at every point, and sizing to a latency objective takes a pass over the trials.
+  CapacityPlan reservation_cached(std::size_t c, double k) {
+    const auto key = std::pair{c, k};
+    if (const auto found = reservations_at_.find(key); found != reservations_at_.end()) return found->second;
+    return reservations_at_[key] = reservation_at(c, k);
+  }
+
   RunOptions options_;
   RunPlan plan_;
+  std::map<std::pair<std::size_t, double>, CapacityPlan> reservations_at_;
   std::size_t options_count_;
   std::vector<TrialReservation> reservations_;  // trial-major: trials x options
   std::vector<double> base_requests_;           // by model: mean horizon requests at volume 1
@@ -166,6 +183,10 @@ bool replayable(const Scenario& scenario) {
 }
 
 std::unique_ptr<GridSampler> make_replay(const Scenario& scenario, const RunOptions& options) {
+  return std::make_unique<VolumeReplay>(scenario, options);
+}
+
+std::unique_ptr<ReplicaReplay> make_replica_replay(const Scenario& scenario, const RunOptions& options) {
   return std::make_unique<VolumeReplay>(scenario, options);
 }
 

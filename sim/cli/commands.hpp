@@ -98,6 +98,16 @@ struct SensitivityArgs {
   std::string output_of = "total.cheapest_plan";
 };
 
+// `sweep [SCENARIO] --vary PATH=VALUES ...`: RunArgs for the scenario, trials, seed, threads,
+// format, output, report and --set.
+struct SweepArgs {
+  RunArgs run;
+  std::vector<std::string> vary;
+  std::string objective = "mean(total.cheapest_plan)";
+  std::vector<std::string> constraints;
+  std::string draws = "auto";  // auto | replay | resimulate
+};
+
 struct CatalogArgs {
   std::string filter;
   std::string format = "table";
@@ -129,6 +139,7 @@ int backtest_command(const BacktestArgs& args);
 int check_command(const CheckArgs& args, const std::atomic<bool>& cancel);
 int diff_command(const DiffArgs& args, const std::atomic<bool>& cancel);
 int sensitivity_command(const SensitivityArgs& args, const std::atomic<bool>& cancel);
+int sweep_command(const SweepArgs& args, const std::atomic<bool>& cancel);
 // Exits 3 when --fail-above P is given and P(over budget) > P.
 int forecast_command(const ForecastArgs& args);
 // What fit, backtest and forecast read the logs with.

@@ -220,6 +220,25 @@ int main(int argc, char** argv) {
                               "model[ID].cheapest, capacity[NAME].cost, workload[NAME].serverless, ...)");
   sensitivity_cmd->add_option("--report", sensitivity.run.report, "Also write an HTML report with the tornado chart");
 
+  SweepArgs sweep;
+  auto* sweep_cmd = app.add_subcommand(
+      "sweep", "Run a scenario at every combination of some inputs' values; pick the best by an objective");
+  add_simulation_options(sweep_cmd, sweep.run, numbers);
+  sweep_cmd->add_option("--vary", sweep.vary,
+                        "PATH=VALUES: a list (dedicated[0].replicas=1,2,4), a range (1..8, 0.5..0.9:0.1) or a log "
+                        "range (log:1e5..1e7:5); repeatable, every combination run")
+      ->required();
+  sweep_cmd->add_option("--objective", sweep.objective,
+                        "What the best combination minimises (or 'max EXPR'): p95(total.cheapest_plan), "
+                        "mean(capacity[NAME].cost), P(slo) ... (default mean(total.cheapest_plan))");
+  sweep_cmd->add_option("--constraint", sweep.constraints,
+                        "A combination must meet it: 'P(slo) >= 0.99', 'p95(total) <= 50000' (repeatable)");
+  sweep_cmd->add_option("--draws", sweep.draws,
+                        "replay: draw once and re-cost each replica count (a sweep of replicas only); resimulate: "
+                        "simulate every combination; auto: replay where it can (default)")
+      ->check(CLI::IsMember({"auto", "replay", "resimulate"}));
+  sweep_cmd->add_option("--report", sweep.run.report, "Also write an HTML report (a line chart or a heat map)");
+
   BacktestArgs backtest;
   std::string backtest_seed;
   auto* backtest_cmd = app.add_subcommand(
@@ -299,6 +318,10 @@ int main(int argc, char** argv) {
     if (*sensitivity_cmd) {
       read_numbers(numbers, sensitivity.run, breakeven, capacity);
       return sensitivity_command(sensitivity, interrupted);
+    }
+    if (*sweep_cmd) {
+      read_numbers(numbers, sweep.run, breakeven, capacity);
+      return sweep_command(sweep, interrupted);
     }
     if (*check_cmd) {
       read_numbers(numbers, check.run, breakeven, capacity);

@@ -1,0 +1,420 @@
+// `tokencast sweep`: each combination run on the same seed and trials, its expressions evaluated on
+// the per-trial values, the best feasible combination and its runners-up with paired margins.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "../breakeven/grid_sampler.hpp"
+#include "../statistics/sectioning.hpp"
+#include "mode_columns.hpp"
+#include "tokencast/errors.hpp"
+#include "tokencast/summary.hpp"
+#include "tokencast/sweep.hpp"
+#include "tokencast/trial_store.hpp"
+
+namespace tokencast {
+namespace {
+
+double quantile_level(SweepStatistic s) {
+  switch (s) {
+    case SweepStatistic::p5: return 0.05;
+    case SweepStatistic::p10: return 0.10;
+    case SweepStatistic::p25: return 0.25;
+    case SweepStatistic::p50: return 0.50;
+    case SweepStatistic::p75: return 0.75;
+    case SweepStatistic::p90: return 0.90;
+    case SweepStatistic::p95: return 0.95;
+    case SweepStatistic::p99: return 0.99;
+    default: return -1;
+  }
+}
+
+bool holds(double value, Comparison c, double bound) {
+  switch (c) {
+    case Comparison::less: return value < bound;
+    case Comparison::less_equal: return value <= bound;
+    case Comparison::greater: return value > bound;
+    case Comparison::greater_equal: return value >= bound;
+  }
+  return false;
+}
+
+// A figure as written, its aliases resolved: "total" is total.cheapest_plan, "models[" is
+// "model[", ".cost" is ".cost_usd", and model[ID].dedicated (or .gpu_cluster, with or without
+// .cost) is that model's first option of the kind. The "_usd" may still be missing.
+std::string aliased_figure(const Scenario& scenario, const std::string& written) {
+  std::string name = written;
+  if (name == "total") name = "total.cheapest_plan";
+  if (name.starts_with("models[")) name.erase(5, 1);
+  if (name.ends_with(".cost")) name += "_usd";
+  for (const auto& [kind, word] : {std::pair{CapacityKind::dedicated, std::string(".dedicated")},
+                                   std::pair{CapacityKind::gpu_cluster, std::string(".gpu_cluster")}}) {
+    for (const std::string& suffix : {word, word + ".cost_usd"}) {
+      if (!name.starts_with("model[") || !name.ends_with(suffix) || name.size() < suffix.size() + 7) continue;
+      const std::string id = name.substr(6, name.size() - suffix.size() - 7);
+      for (const CapacitySpec& c : scenario.capacity) {
+        if (c.model == id && c.kind == kind) return "capacity[" + c.name + "].cost_usd";
+      }
+    }
+  }
+  return name;
+}
+
+// One combination's run: its outputs and store, and the rules to name a figure.
+class PointRun {
+ public:
+  PointRun(const Scenario& scenario, const RunOptions& options) : scenario_(scenario), store_(scenario, options) {
+    store_.grow(*options.trials);
+    result_ = store_.summarize();
+    outputs_ = detail::output_columns(scenario_, store_, result_);
+  }
+  const RunResult& result() const { return result_; }
+
+  // The per-trial values a term reads: the figure, or for P(...) the indicator of each trial.
+  // Throws UsageError naming the term's figure when there is none of that name.
+  std::vector<double> values(const SweepTerm& term) const {
+    if (term.figure == "slo" || term.figure.starts_with("slo[")) return slo_met(term);
+    std::vector<double> v = figure(term.figure, term.text);
+    if (term.statistic == SweepStatistic::probability) {
+      for (double& x : v) x = holds(x, term.comparison, term.threshold) ? 1.0 : 0.0;
+    }
+    return v;
+  }
+
+ private:
+  std::vector<double> figure(const std::string& written, const std::string& text) const {
+    const std::string name = aliased_figure(scenario_, written);
+    for (const std::string& key : {name, name + "_usd"}) {
+      if (const auto found = outputs_.find(key); found != outputs_.end()) return detail::column_sum(store_, found->second);
+      if (store_.layout().find(key)) return detail::column_sum(store_, {key});
+    }
+    std::vector<std::string> names;
+    for (const auto& [key, columns] : outputs_) names.push_back(key);
+    throw UsageError(fmt::format("'{}': the scenario has no output '{}' (expected one of {}, or a trial-store column "
+                                 "such as capacity[NAME].utilization)",
+                                 text, written, fmt::join(names, ", ")));
+  }
+
+  // 1 where every option with a latency objective (or the one named) has its trial's busiest-hour
+  // need within the replicas it reserves.
+  std::vector<double> slo_met(const SweepTerm& term) const {
+    const std::string only = term.figure == "slo" ? std::string() : term.figure.substr(4, term.figure.size() - 5);
+    std::vector<double> met(static_cast<std::size_t>(store_.trials()), 1.0);
+    bool any = false;
+    for (const CapacitySpec& spec : scenario_.capacity) {
+      if (!only.empty() ? spec.name != only : !spec.has_slo()) continue;
+      any = true;
+      const double reserved = spec.autoscale ? spec.autoscale->max_replicas : reserved_replicas(spec.name);
+      const auto need = store_.column("capacity[" + spec.name + "].peak_replicas_needed");
+      for (std::size_t t = 0; t < met.size(); ++t) {
+        if (!(need[t] <= reserved)) met[t] = 0;
+      }
+    }
+    if (!any) {
+      throw UsageError(fmt::format("'{}': {}", term.text,
+                                   only.empty() ? "no capacity option of the scenario has an slo"
+                                                : fmt::format("the scenario has no capacity option '{}'", only)));
+    }
+    return met;
+  }
+
+  double reserved_replicas(const std::string& name) const {
+    for (const ModelResult& m : result_.models) {
+      for (const auto* c : {m.dedicated ? &*m.dedicated : nullptr, m.gpu_cluster ? &*m.gpu_cluster : nullptr}) {
+        if (c != nullptr && c->name == name) return c->plan.replicas;
+      }
+    }
+    return 0;
+  }
+
+  const Scenario& scenario_;
+  TrialStore store_;
+  RunResult result_;
+  std::map<std::string, std::vector<std::string>> outputs_;
+};
+
+// A term replay cannot re-cost (a column that depends on the reservation other than its cost).
+struct NotReplayable {
+  std::string figure;
+};
+
+// One combination re-costed from a replay: the figures replay gives, by canonical name.
+class ReplayPoint {
+ public:
+  ReplayPoint(const Scenario& scenario, const detail::RunPlan& plan, const detail::GridTotals& g) : scenario_(scenario), plan_(plan) {
+    std::vector<double> serverless_total(static_cast<std::size_t>(plan.trials), 0.0), cheapest_total = serverless_total;
+    for (std::size_t m = 0; m < plan.models.size(); ++m) {
+      const std::string id = plan.models[m].spec->id;
+      std::vector<const std::vector<double>*> modes{&g.serverless_usd[m]};
+      figures_["model[" + id + "].serverless_usd"] = g.serverless_usd[m];
+      if (!g.batch_usd[m].empty()) {
+        figures_["model[" + id + "].batch_usd"] = g.batch_usd[m];
+        modes.push_back(&g.batch_usd[m]);
+      }
+      // Its options in the order a run lists them: dedicated, then gpu_cluster.
+      for (const CapacityKind kind : {CapacityKind::dedicated, CapacityKind::gpu_cluster}) {
+        for (std::size_t c = 0; c < plan.capacity.size(); ++c) {
+          if (plan.capacity[c].model != static_cast<int>(m) || plan.capacity[c].spec->kind != kind) continue;
+          figures_["capacity[" + plan.capacity[c].spec->name + "].cost_usd"] = g.option_usd[c];
+          modes.push_back(&g.option_usd[c]);
+        }
+      }
+      // The cheapest: least mean, the first of equals (as a run picks it).
+      const std::vector<double>* cheapest = modes.front();
+      double best = mean(*cheapest);
+      for (const auto* mode : modes) {
+        if (mean(*mode) < best) {
+          best = mean(*mode);
+          cheapest = mode;
+        }
+      }
+      figures_["model[" + id + "].cheapest_usd"] = *cheapest;
+      for (std::size_t t = 0; t < serverless_total.size(); ++t) {
+        serverless_total[t] += g.serverless_usd[m][t];
+        cheapest_total[t] += (*cheapest)[t];
+      }
+    }
+    figures_["total.serverless_usd"] = std::move(serverless_total);
+    figures_["total.cheapest_plan_usd"] = std::move(cheapest_total);
+    for (const auto& w : plan.workloads) {
+      const std::string prefix = "workload[" + w.spec->name + "].";
+      figures_[prefix + "requests"] = column(w.requests_col);
+      figures_[prefix + "serverless_usd"] = column(w.serverless.total);
+      if (w.batch) figures_[prefix + "batch_usd"] = column(w.batch_cost.total);
+    }
+    for (std::size_t c = 0; c < plan.capacity.size(); ++c) {
+      figures_["capacity[" + plan.capacity[c].spec->name + "].peak_replicas_needed"] = column(plan.capacity[c].peak_needed_col);
+      reserved_[plan.capacity[c].spec->name] = g.replicas[c];
+    }
+  }
+
+  std::vector<double> values(const SweepTerm& term) const {
+    if (term.figure == "slo" || term.figure.starts_with("slo[")) return slo_met(term);
+    const std::string name = aliased_figure(scenario_, term.figure);
+    for (const std::string& key : {name, name + "_usd"}) {
+      if (const auto found = figures_.find(key); found != figures_.end()) {
+        std::vector<double> v = found->second;
+        if (term.statistic == SweepStatistic::probability) {
+          for (double& x : v) x = holds(x, term.comparison, term.threshold) ? 1.0 : 0.0;
+        }
+        return v;
+      }
+    }
+    throw NotReplayable{term.figure};
+  }
+  const std::vector<double>& total() const { return figures_.at("total.cheapest_plan_usd"); }
+
+ private:
+  static double mean(const std::vector<double>& v) {
+    double sum = 0;
+    for (const double x : v) sum += x;
+    return v.empty() ? 0 : sum / static_cast<double>(v.size());
+  }
+  std::vector<double> column(int c) const {
+    const auto values = plan_.columns.column(c);
+    return {values.begin(), values.end()};
+  }
+  std::vector<double> slo_met(const SweepTerm& term) const {
+    const std::string only = term.figure == "slo" ? std::string() : term.figure.substr(4, term.figure.size() - 5);
+    std::vector<double> met(static_cast<std::size_t>(plan_.trials), 1.0);
+    for (const CapacitySpec& spec : scenario_.capacity) {
+      if (!only.empty() ? spec.name != only : !spec.has_slo()) continue;
+      const std::vector<double>& need = figures_.at("capacity[" + spec.name + "].peak_replicas_needed");
+      const double reserved = reserved_.at(spec.name);
+      for (std::size_t t = 0; t < met.size(); ++t) {
+        if (!(need[t] <= reserved)) met[t] = 0;
+      }
+    }
+    return met;
+  }
+
+  const Scenario& scenario_;
+  const detail::RunPlan& plan_;
+  std::map<std::string, std::vector<double>> figures_;
+  std::map<std::string, double> reserved_;
+};
+
+// The capacity option each path's replica count belongs to: every path must be
+// dedicated[I].replicas or gpu_cluster[I].replicas; none otherwise.
+std::optional<std::vector<std::size_t>> replica_options(const Scenario& scenario, const std::vector<std::string>& paths) {
+  std::vector<std::size_t> out;
+  for (const std::string& path : paths) {
+    std::optional<std::size_t> found;
+    for (const CapacityKind kind : {CapacityKind::dedicated, CapacityKind::gpu_cluster}) {
+      int within = 0;
+      for (std::size_t c = 0; c < scenario.capacity.size(); ++c) {
+        if (scenario.capacity[c].kind != kind) continue;
+        if (path == fmt::format("{}[{}].replicas", to_string(kind), within++)) found = c;
+      }
+    }
+    if (!found) return std::nullopt;
+    out.push_back(*found);
+  }
+  return out;
+}
+
+double statistic_of(const SweepTerm& term, std::span<const double> values) {
+  if (term.statistic == SweepStatistic::probability || term.statistic == SweepStatistic::mean) {
+    double sum = 0;
+    for (const double v : values) sum += v;
+    return values.empty() ? 0 : sum / static_cast<double>(values.size());
+  }
+  if (term.statistic == SweepStatistic::sd) {
+    return summarize(std::vector<double>(values.begin(), values.end())).sd;
+  }
+  return detail::quantile_of(values, quantile_level(term.statistic));
+}
+
+// The runner-up's objective less the best's, signed so that positive favours the best, with a
+// 95% interval over the paired trials: the mean's (and a share's) by its standard error, the
+// others by sectioning.
+Estimate margin_of(const SweepObjective& o, const std::vector<double>& best, const std::vector<double>& other) {
+  const double sign = o.maximize ? -1.0 : 1.0;
+  const double value = sign * (statistic_of(o.term, other) - statistic_of(o.term, best));
+  if (o.term.statistic == SweepStatistic::mean || o.term.statistic == SweepStatistic::probability) {
+    std::vector<double> d(best.size());
+    for (std::size_t t = 0; t < d.size(); ++t) d[t] = sign * (other[t] - best[t]);
+    const Summary s = summarize(d);
+    return {value, value - detail::kZ95 * s.mean_se, value + detail::kZ95 * s.mean_se};
+  }
+  const std::span<const double> b(best), x(other);
+  const detail::SectionedInterval i = detail::sectioned_interval(value, best.size(), [&](std::size_t from, std::size_t to) {
+    return sign * (statistic_of(o.term, x.subspan(from, to - from)) - statistic_of(o.term, b.subspan(from, to - from)));
+  });
+  return {value, i.lo, i.hi};
+}
+
+}  // namespace
+
+void check_sweep_terms(const Scenario& scenario, const SweepSpec& spec) {
+  RunOptions one_trial;
+  one_trial.trials = 1;
+  const PointRun run(scenario, one_trial);
+  try {
+    static_cast<void>(run.values(spec.objective.term));
+  } catch (const UsageError& e) {
+    throw UsageError(fmt::format("--objective {}", e.what()));
+  }
+  for (const SweepConstraint& c : spec.constraints) {
+    try {
+      static_cast<void>(run.values(c.term));
+    } catch (const UsageError& e) {
+      throw UsageError(fmt::format("--constraint {}", e.what()));
+    }
+  }
+}
+
+SweepResult run_sweep(const SweepSpec& spec, RunOptions options) {
+  const auto start = std::chrono::steady_clock::now();
+  options.precision = 0;
+  SweepResult out;
+  out.paths = spec.paths;
+  out.objective = spec.objective;
+  out.constraints = spec.constraints;
+  if (spec.values.empty()) throw UsageError("a sweep needs at least one combination");
+  const Scenario first = spec.scenario_at(0);
+  options.trials = options.trials.value_or(first.trials);
+  options.seed = options.seed.value_or(first.seed);
+  out.trials = *options.trials;
+  out.seed = *options.seed;
+
+  // Replay: one draw, each combination's replica counts re-costed from the kept hours.
+  std::unique_ptr<detail::ReplicaReplay> replay;
+  std::optional<std::vector<std::size_t>> varied;
+  if (spec.draws != SweepDraws::resimulate) {
+    varied = replica_options(first, spec.paths);
+    std::string why;
+    if (!varied) why = "it varies more than the replicas of dedicated or gpu_cluster options";
+    else if (!detail::replayable(first)) why = "an option autoscales (each step's replicas depend on every hour's work)";
+    if (why.empty()) {
+      const auto draw_start = std::chrono::steady_clock::now();
+      replay = detail::make_replica_replay(first, options);
+      out.one_draw_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - draw_start).count();
+      // Every term must be a figure replay re-costs.
+      const ReplayPoint probe(first, replay->plan(), replay->with_replicas({}));
+      try {
+        static_cast<void>(probe.values(spec.objective.term));
+        for (const SweepConstraint& c : spec.constraints) static_cast<void>(probe.values(c.term));
+      } catch (const NotReplayable& e) {
+        why = fmt::format("replay re-costs totals, models, capacity costs, workloads and P(slo), not '{}'", e.figure);
+        replay.reset();
+      }
+    }
+    if (!why.empty() && spec.draws == SweepDraws::replay) throw UsageError(fmt::format("--draws replay: {}", why));
+  }
+  out.draws = replay ? SweepDraws::replay : SweepDraws::resimulate;
+
+  // The kept per-trial objective values: the best few feasible points' (for their margins).
+  constexpr std::size_t kept = 4;
+  struct Leader {
+    std::size_t point;
+    double objective;
+    std::vector<double> values;
+  };
+  std::vector<Leader> leaders;
+  const auto better = [&](double a, double b) { return spec.objective.maximize ? a > b : a < b; };
+  for (std::size_t i = 0; i < spec.values.size(); ++i) {
+    poll_cancel(options.cancel);
+    const auto point_start = std::chrono::steady_clock::now();
+    const Scenario scenario = i == 0 ? first : spec.scenario_at(i);
+    SweepPoint p;
+    p.values = spec.values[i];
+    std::function<std::vector<double>(const SweepTerm&)> values;
+    std::optional<ReplayPoint> replayed;
+    std::optional<PointRun> run;
+    if (replay) {
+      std::vector<std::optional<int>> replicas(scenario.capacity.size());
+      for (const std::size_t c : *varied) replicas[c] = scenario.capacity[c].replicas;
+      const detail::GridTotals totals = replay->with_replicas(replicas);
+      for (const double bound : totals.option_error_bound_usd) {
+        out.replay_error_bound_usd = std::max(out.replay_error_bound_usd, bound);
+      }
+      replayed.emplace(scenario, replay->plan(), totals);
+      values = [&](const SweepTerm& t) { return replayed->values(t); };
+      const Summary total = summarize(replayed->total());
+      p.total_mean_usd = total.mean;
+      p.total_p95_usd = total.p95;
+    } else {
+      run.emplace(scenario, options);
+      values = [&](const SweepTerm& t) { return run->values(t); };
+      if (const ModeCost* total = run->result().total_cost(Mode::cheapest_plan)) {
+        p.total_mean_usd = total->total_usd.mean;
+        p.total_p95_usd = total->total_usd.p95;
+      }
+    }
+    std::vector<double> objective = values(spec.objective.term);
+    p.objective = statistic_of(spec.objective.term, objective);
+    for (const SweepConstraint& c : spec.constraints) {
+      const double v = statistic_of(c.term, values(c.term));
+      p.constraint_values.push_back(v);
+      p.feasible = p.feasible && holds(v, c.comparison, c.bound);
+    }
+    if (p.feasible) {
+      leaders.push_back({i, p.objective, std::move(objective)});
+      // Ties keep the earlier combination first.
+      std::stable_sort(leaders.begin(), leaders.end(),
+                       [&](const Leader& a, const Leader& b) { return better(a.objective, b.objective); });
+      if (leaders.size() > kept) leaders.pop_back();
+    }
+    out.points.push_back(std::move(p));
+    if (i == 0 && !replay) out.one_draw_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - point_start).count();
+  }
+  if (!leaders.empty()) {
+    out.best = leaders.front().point;
+    for (std::size_t k = 1; k < leaders.size(); ++k) {
+      out.runners_up.push_back(leaders[k].point);
+      out.margins.push_back(margin_of(spec.objective, leaders.front().values, leaders[k].values));
+    }
+  }
+  out.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return out;
+}
+
+}  // namespace tokencast
