@@ -77,3 +77,25 @@ TEST_CASE("check's bad requests exit 2", "[check][cli][bad-input]") {
     CHECK_FALSE(r.err.empty());
   }
 }
+
+TEST_CASE("check --report and diff --report write their HTML pages beside the table", "[check][diff][cli]") {
+  TempDir dir;
+  const std::string multi = shell_quote(std::string(TOKENCAST_SOURCE_DIR) + "/scenarios/multi-tenant-12-month.toml");
+  const auto check_page = dir.path() / "check.html", diff_page = dir.path() / "diff.html";
+  const CliResult over = run_cli("check " + multi + " --budget 20000 --per-month --trials 200 --report " +
+                                 shell_quote(check_page.string()));
+  CHECK(over.exit_code == 3);
+  const std::string page = slurp(check_page);
+  CHECK_THAT(page, Catch::Contains("OVER"));
+  CHECK_THAT(page, Catch::Contains("check-months"));
+  const CliResult diff = run_cli("diff " + shell_quote(kScenario) + " --set 'workload[0].requests_per_month=3e7' --trials 200 "
+                                 "--report " + shell_quote(diff_page.string()));
+  INFO(diff.err);
+  REQUIRE(diff.exit_code == 0);
+  CHECK_THAT(slurp(diff_page), Catch::Contains("diff-changes"));
+  CHECK_THAT(slurp(diff_page), Catch::Contains("workload[0].requests_per_month"));
+  // The report may not overwrite the scenario it reads.
+  const CliResult clash = run_cli("diff " + shell_quote(kScenario) + " --set 'workload[0].requests_per_month=3e7' --trials 20 "
+                                  "--report " + shell_quote(kScenario));
+  CHECK(clash.exit_code == 2);
+}

@@ -2,10 +2,15 @@
 // The HTML report (`tokencast run --report FILE.html`).
 #include <string>
 
+#include <vector>
+
+#include "tokencast/budget_check.hpp"
 #include "tokencast/log_forecast.hpp"
 #include "tokencast/output.hpp"
 #include "tokencast/results.hpp"
 #include "tokencast/scenario.hpp"
+#include "tokencast/scenario_diff.hpp"
+#include "tokencast/scenario_loader.hpp"
 #include "tokencast/sensitivity.hpp"
 #include "tokencast/sweep.hpp"
 
@@ -31,5 +36,11 @@ std::string render_sensitivity_report(const Sensitivity& result);
 // `tokencast sweep --report`: the chosen combination, its runners-up and margins, a line chart of
 // the objective (one numeric input varied) or a heat map (two), and every combination.
 std::string render_sweep_report(const SweepResult& result, const std::string& scenario);
+
+// `tokencast check --report`: the verdict and margin, and with --per-month each month against the budget.
+std::string render_check_report(const BudgetCheck& check, const Scenario& scenario);
+// `tokencast diff --report`: each changed figure's change with its interval, and the inputs changed.
+std::string render_diff_report(const ScenarioDiff& diff, const std::vector<InputChange>& inputs,
+                               const std::string& base_name, const std::string& new_name);
 
 }  // namespace tokencast

@@ -11,6 +11,7 @@
 #include "tokencast/errors.hpp"
 #include "tokencast/output.hpp"
 #include "tokencast/output_files.hpp"
+#include "tokencast/report.hpp"
 
 namespace tokencast::cli {
 namespace {
@@ -71,13 +72,12 @@ int check_command(const CheckArgs& args, const std::atomic<bool>& cancel) {
   options.run.seed = args.run.seed;
   options.run.threads = args.run.threads;
   options.run.cancel = &cancel;
-  std::vector<std::string> inputs;
-  if (args.run.scenario) inputs.push_back(*args.run.scenario);
-  const OutputTarget to = check_output_target("--output", args.run.output.value_or("-"), inputs);
+  const Destinations to = destinations(args.run);
   const Scenario scenario = load_scenario(args.run.scenario, args.run.set);
   const BudgetCheck check = check_budget(scenario, options);
-  const std::vector<std::pair<OutputTarget, std::string>> outputs{
-      {to, args.run.format == "json" ? check_json(check, scenario) : check_table(check, scenario)}};
+  std::vector<std::pair<OutputTarget, std::string>> outputs{
+      {to.output, args.run.format == "json" ? check_json(check, scenario) : check_table(check, scenario)}};
+  if (to.report) outputs.emplace_back(*to.report, render_check_report(check, scenario));
   if (cancel.load()) throw Interrupted();
   write_outputs(outputs, &cancel);
   return check.over() ? 3 : 0;

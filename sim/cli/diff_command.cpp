@@ -9,6 +9,7 @@
 #include "tokencast/errors.hpp"
 #include "tokencast/output.hpp"
 #include "tokencast/output_files.hpp"
+#include "tokencast/report.hpp"
 #include "tokencast/scenario_diff.hpp"
 #include "tokencast/scenario_loader.hpp"
 
@@ -137,6 +138,11 @@ int diff_command(const DiffArgs& args, const std::atomic<bool>& cancel) {
   std::vector<std::string> inputs{*args.run.scenario};
   if (args.next) inputs.push_back(*args.next);
   const OutputTarget to = check_output_target("--output", args.run.output.value_or("-"), inputs);
+  std::optional<OutputTarget> report;
+  if (args.run.report) {
+    report = check_output_target("--report", *args.run.report, inputs, std::span(&to, 1));
+    if (report->to_stdout()) throw UsageError("--report: the HTML report goes to a file, not standard output");
+  }
   const Scenario base = load_scenario(args.run.scenario, {});
   const Scenario next = load_scenario(args.next ? args.next : args.run.scenario, args.run.set);
   RunOptions options;
@@ -152,7 +158,8 @@ int diff_command(const DiffArgs& args, const std::atomic<bool>& cancel) {
   const std::string text = format == "json"       ? diff_json(diff, changes, base_name, new_name)
                            : format == "markdown" ? diff_markdown(diff, changes, base_name, new_name)
                                                   : diff_table(diff, changes, base_name, new_name);
-  const std::vector<std::pair<OutputTarget, std::string>> outputs{{to, text}};
+  std::vector<std::pair<OutputTarget, std::string>> outputs{{to, text}};
+  if (report) outputs.emplace_back(*report, render_diff_report(diff, changes, base_name, new_name));
   if (cancel.load()) throw Interrupted();
   write_outputs(outputs, &cancel);
   return 0;

@@ -197,6 +197,7 @@ int main(int argc, char** argv) {
   check_cmd->add_option("--mode", check.mode, "The total checked (default cheapest_plan)")
       ->check(CLI::IsMember({"cheapest_plan", "serverless", "batch"}));
   check_cmd->add_flag("--per-month", check.per_month, "Check every month of the horizon against the budget");
+  check_cmd->add_option("--report", check.run.report, "Also write an HTML report of the check");
 
   DiffArgs diff;
   auto* diff_cmd = app.add_subcommand(
@@ -210,6 +211,7 @@ int main(int argc, char** argv) {
   diff_cmd->add_option("--format", diff.run.format, "table, json, or markdown for a pull-request comment")
       ->check(CLI::IsMember({"table", "json", "markdown"}));
   diff_cmd->add_option("--output,-o", diff.run.output, "Write to FILE (atomically) instead of standard output");
+  diff_cmd->add_option("--report", diff.run.report, "Also write an HTML report of the changes");
 
   SensitivityArgs sensitivity;
   auto* sensitivity_cmd = app.add_subcommand(
