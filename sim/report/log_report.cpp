@@ -17,11 +17,6 @@ using report::HtmlTable;
 using report::SvgChart;
 using namespace report;
 
-std::string figure(const SvgChart& chart, std::string_view title, std::string_view caption) {
-  return fmt::format("<figure class=\"wide\"><figcaption><strong>{}</strong> {}</figcaption>\n{}</figure>\n",
-                     escape_html(title), escape_html(caption), chart.render());
-}
-
 std::string metric_label(BacktestMetric m) {
   switch (m) {
     case BacktestMetric::requests: return "requests";
@@ -88,7 +83,7 @@ std::string render_backtest_report(const BacktestResult& r) {
                                                           : std::vector<double>{},
                  metric == BacktestMetric::serverless_usd ? TickFormat(usd_tick) : TickFormat(compact_count),
                  metric_label(metric));
-    body += figure(chart, "Predicted band against the actual: " + metric_label(metric),
+    body += wide_figure(chart, "Predicted band against the actual: " + metric_label(metric),
                    fmt::format("{} of {} origins inside p5-p95.", r.coverage[m].covered, k));
   }
   return html_page("tokencast backtest", body + "</section>\n");
@@ -139,7 +134,7 @@ std::string render_forecast_report(const ForecastResult& r) {
                },
                "day (MM-DD, UTC)");
   chart.y_axis(nice_ticks(y.lo, y.hi, 5), usd_tick, "cumulative spend (USD)");
-  body += figure(chart, "Month-to-date spend and the simulated rest of the month",
+  body += wide_figure(chart, "Month-to-date spend and the simulated rest of the month",
                  fmt::format("p50 path reaches the budget: {}; p95 path: {}.", r.p50_crosses.value_or("never"),
                              r.p95_crosses.value_or("never")));
   HtmlTable table;

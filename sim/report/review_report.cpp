@@ -15,11 +15,6 @@ namespace {
 
 using namespace report;
 
-std::string figure(const SvgChart& chart, std::string_view title, std::string_view caption) {
-  return fmt::format("<figure class=\"wide\"><figcaption><strong>{}</strong> {}</figcaption>\n{}</figure>\n",
-                     escape_html(title), escape_html(caption), chart.render());
-}
-
 std::string signed_usd(double v) { return (v < 0 ? "-" : "+") + format_usd(std::abs(v)); }
 std::string bound_usd(double v) { return std::isfinite(v) ? signed_usd(v) : std::string("?"); }
 
@@ -43,7 +38,7 @@ std::string months_figure(const BudgetCheck& c) {
                fmt::format("month {}: {}{}", m.month, format_usd(m.value_usd), over ? " (over)" : ""));
   }
   chart.hline(c.budget_usd, palette::black, true);
-  return figure(chart, "By month", fmt::format("Budget {} a month.", format_usd(c.budget_usd)));
+  return wide_figure(chart, "By month", fmt::format("Budget {} a month.", format_usd(c.budget_usd)));
 }
 
 // Each changed figure's mean change, with its 95% interval as a whisker.
@@ -83,7 +78,7 @@ std::string changes_figure(const ScenarioDiff& d) {
     }
   }
   chart.vline(0, palette::black, false);
-  return figure(chart, "Changes", "Bars: the mean's change; whiskers: its 95% interval over the paired trials.");
+  return wide_figure(chart, "Changes", "Bars: the mean's change; whiskers: its 95% interval over the paired trials.");
 }
 
 }  // namespace

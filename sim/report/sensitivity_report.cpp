@@ -18,11 +18,6 @@ namespace {
 
 using namespace report;
 
-std::string figure(const SvgChart& chart, std::string_view title, std::string_view caption) {
-  return fmt::format("<figure class=\"wide\"><figcaption><strong>{}</strong> {}</figcaption>\n{}</figure>\n",
-                     escape_html(title), escape_html(caption), chart.render());
-}
-
 std::string interval_text(const Estimate& e, int decimals) {
   const auto bound = [&](double v) { return std::isfinite(v) ? fmt::format("{:.{}f}", v, decimals) : std::string("?"); };
   return fmt::format("{:.{}f} [{}, {}]", e.value, decimals, bound(e.lo), bound(e.hi));
@@ -67,7 +62,7 @@ std::string tornado_figure(const std::string& id, const std::string& title, cons
   }
   chart.vline(base, palette::black, false, fmt::format("base {}", text(base)), 0, "middle");
   if (rows.empty()) chart.text_at((chart.left() + chart.right()) / 2, (chart.top() + chart.bottom()) / 2, "no uncertain input");
-  return figure(chart, title, caption);
+  return wide_figure(chart, title, caption);
 }
 
 // The output's mean against the input's quantile level, one line per input (the first six).
@@ -100,7 +95,7 @@ std::string spider_figure(const Sensitivity& s) {
     chart.polyline(xs, ys, colours[i], 2);
   }
   chart.hline(s.output_mean, palette::black, true);
-  return figure(chart, "Spider", "Each line holds one input at its p5 ... p95, every other input drawn.");
+  return wide_figure(chart, "Spider", "Each line holds one input at its p5 ... p95, every other input drawn.");
 }
 
 }  // namespace

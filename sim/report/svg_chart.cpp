@@ -396,4 +396,9 @@ std::string SvgChart::render() const {
   return out + "</svg>\n";
 }
 
+std::string wide_figure(const SvgChart& chart, std::string_view title, std::string_view caption) {
+  return fmt::format("<figure class=\"wide\"><figcaption><strong>{}</strong> {}</figcaption>\n{}</figure>\n",
+                     escape_html(title), escape_html(caption), chart.render());
+}
+
 }  // namespace tokencast::report

@@ -131,4 +131,7 @@ class SvgChart {
   std::string grid_, marks_, axes_, overlay_;
 };
 
+// A chart across the page in a <figure>: the title in bold, then the caption (plain text, escaped).
+std::string wide_figure(const SvgChart& chart, std::string_view title, std::string_view caption);
+
 }  // namespace tokencast::report

@@ -17,11 +17,6 @@ using namespace report;
 
 std::string number_text(double v) { return std::abs(v) >= 100 ? fmt::format("{:.2f}", v) : fmt::format("{:.4g}", v); }
 
-std::string figure(const SvgChart& chart, std::string_view title, std::string_view caption) {
-  return fmt::format("<figure class=\"wide\"><figcaption><strong>{}</strong> {}</figcaption>\n{}</figure>\n",
-                     escape_html(title), escape_html(caption), chart.render());
-}
-
 // The value as a number, when it is one.
 std::optional<double> numeric(const std::string& text) {
   char* end = nullptr;
@@ -69,7 +64,7 @@ std::string line_figure(const SweepResult& r) {
     chart.rect(xs[i] - half, xs[i] + half, p.objective - tall, p.objective + tall, colour, 1.0,
                fmt::format("{}={}: {}{}", r.paths[0], p.values[0], number_text(p.objective), p.feasible ? "" : " (fails a constraint)"));
   }
-  return figure(chart, "Objective", "Each point one combination, on common random numbers.");
+  return wide_figure(chart, "Objective", "Each point one combination, on common random numbers.");
 }
 
 // Blue (low) to orange (high), linear in the objective.
@@ -104,7 +99,7 @@ std::string heat_figure(const SweepResult& r) {
   }
   for (std::size_t i = 0; i < xs.size(); ++i) chart.note(static_cast<double>(i) + 0.5, 0, xs[i], "middle", 14);
   for (std::size_t j = 0; j < ys.size(); ++j) chart.note(0, static_cast<double>(j) + 0.5, ys[j], "end", 4);
-  return figure(chart, "Objective", fmt::format("Rows: {}; columns: {}. Grey: fails a constraint.", r.paths[0], r.paths[1]));
+  return wide_figure(chart, "Objective", fmt::format("Rows: {}; columns: {}. Grey: fails a constraint.", r.paths[0], r.paths[1]));
 }
 
 std::string label(const SweepResult& r, const SweepPoint& p) {
