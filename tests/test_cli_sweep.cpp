@@ -151,4 +151,5 @@ TEST_CASE("bad sweeps exit 2 naming the --vary, --objective or --constraint", "[
   bad("--vary 'dedicated[0].replicas=4' --constraint 'p95(capacity[nowhere].cost) <= 5'", "capacity[nowhere].cost");
   bad("--vary 'dedicated[0].max_utilization=0.5,0.6' --draws replay", "--draws replay");
   bad("--vary 'dedicated[0].replicas=1'", "in the sweep's combination dedicated[0].replicas=1");
+  bad("--vary 'dedicated[0].replicas=4' --vary 'dedicated[0].replicas=5'", "already varied");
 }

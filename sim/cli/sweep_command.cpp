@@ -243,6 +243,9 @@ int sweep_command(const SweepArgs& args, const std::atomic<bool>& cancel) {
   std::size_t combinations = 1;
   for (const std::string& text : args.vary) {
     varies.push_back(parse_vary(text));
+    for (std::size_t k = 0; k + 1 < varies.size(); ++k) {
+      if (varies[k].path == varies.back().path) bad_vary(text, fmt::format("{} is already varied by --vary '{}'", varies[k].path, varies[k].text));
+    }
     combinations *= varies.back().values.size();
     if (combinations > kMaxCombinations) {
       throw UsageError(fmt::format("--vary: more than {} combinations", kMaxCombinations));

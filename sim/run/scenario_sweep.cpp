@@ -12,6 +12,7 @@
 #include <fmt/ranges.h>
 
 #include "../breakeven/grid_sampler.hpp"
+#include "../engine/simulation.hpp"
 #include "../statistics/sectioning.hpp"
 #include "mode_columns.hpp"
 #include "tokencast/errors.hpp"
@@ -311,7 +312,9 @@ void check_sweep_terms(const Scenario& scenario, const SweepSpec& spec) {
   }
 }
 
-SweepResult run_sweep(const SweepSpec& spec, RunOptions options) {
+namespace {
+
+SweepResult sweep_in_arena(const SweepSpec& spec, RunOptions options) {
   const auto start = std::chrono::steady_clock::now();
   options.precision = 0;
   SweepResult out;
@@ -415,6 +418,13 @@ SweepResult run_sweep(const SweepSpec& spec, RunOptions options) {
   }
   out.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return out;
+}
+
+}  // namespace
+
+SweepResult run_sweep(const SweepSpec& spec, RunOptions options) {
+  // Within the options' thread count, the replay's passes over the trials included.
+  return detail::in_arena(options, [&] { return sweep_in_arena(spec, options); });
 }
 
 }  // namespace tokencast
