@@ -54,7 +54,7 @@ TEST_CASE("a resimulated sweep point is the run of its scenario, bit for bit", "
 
 TEST_CASE("a replica sweep replays within its error bound of resimulating; the best and margins", "[sweep][cli]") {
   const std::string args = "--trials 400 --vary 'dedicated[0].replicas=3..9' --objective 'mean(model[" + kModel +
-                           "].dedicated.cost)' --constraint 'P(slo) >= 0.5'";
+                           "].dedicated.cost)' --constraint 'P(capacity[dedicated-2xH100].cost <= 50000) >= 0.5'";
   const json replay = sweep_json(args + " --draws replay");
   const json resim = sweep_json(args + " --draws resimulate");
   CHECK(replay["draws"] == "replay");
@@ -66,11 +66,9 @@ TEST_CASE("a replica sweep replays within its error bound of resimulating; the b
     const json& a = replay["points"][i];
     const json& b = resim["points"][i];
     CHECK(std::abs(a["objective"].get<double>() - b["objective"].get<double>()) <= bound + 1e-6);
-    // P(slo) reads the trials' peak needs, which replicas do not change: the same in both.
-    CHECK(a["constraints"][0]["value"] == b["constraints"][0]["value"]);
     CHECK(a["feasible"] == b["feasible"]);
   }
-  // The cost rises with the replicas above the sizing need: the best is the fewest that meet P(slo).
+  // The best: the feasible point of least cost, the same either way.
   REQUIRE(replay["best"].is_number());
   const auto best = replay["best"].get<std::size_t>();
   CHECK(replay["best"] == resim["best"]);
@@ -152,4 +150,28 @@ TEST_CASE("bad sweeps exit 2 naming the --vary, --objective or --constraint", "[
   bad("--vary 'dedicated[0].max_utilization=0.5,0.6' --draws replay", "--draws replay");
   bad("--vary 'dedicated[0].replicas=1'", "in the sweep's combination dedicated[0].replicas=1");
   bad("--vary 'dedicated[0].replicas=4' --vary 'dedicated[0].replicas=5'", "already varied");
+  bad("--vary 'dedicated[0].replicas=4,4'", "appears twice");
+  bad("--vary 'dedicated[0].replicas=4,-3'", "--vary dedicated[0].replicas=4,-3 (value -3)");
 }
+
+TEST_CASE("P(slo) in a sweep: simulated, never replayed; an objective no pool meets is met in no trial", "[sweep][cli]") {
+  const json slo = sweep_json("--trials 300 --vary 'dedicated[0].replicas=6,9' --constraint 'P(slo) >= 0.9'");
+  CHECK(slo["draws"] == "resimulate");
+  // More replicas meet the objective in more trials.
+  CHECK(slo["points"][0]["constraints"][0]["value"].get<double>() < slo["points"][1]["constraints"][0]["value"].get<double>());
+  const CliResult replay = run_cli("sweep " + scenario() + " --trials 50 --vary 'dedicated[0].replicas=6,9' --constraint "
+                                   "'P(slo) >= 0.9' --draws replay");
+  CHECK(replay.exit_code == 2);
+  CHECK_THAT(replay.err, Catch::Contains("--draws replay"));
+  // A 50 ms time to first token is below the prefill's own p95: no trial meets it at any replica count.
+  const json unreachable = sweep_json("--trials 200 --set 'dedicated[0].slo={ ttft_p95_s = 0.05 }' --vary "
+                                      "'dedicated[0].replicas=4,16' --constraint 'P(slo[dedicated-2xH100]) >= 0.9'");
+  for (const json& p : unreachable["points"]) CHECK(p["constraints"][0]["value"].get<double>() == 0);
+  CHECK(unreachable["best"].is_null());
+  // "auto" among the values: sized from the trials as a run sizes it, so simulated.
+  const json with_auto = sweep_json("--trials 200 --vary 'dedicated[0].replicas=4,\"auto\"' --objective "
+                                    "'mean(capacity[dedicated-2xH100].cost)'");
+  CHECK(with_auto["draws"] == "resimulate");
+  CHECK(with_auto["points"][0]["objective"] != with_auto["points"][1]["objective"]);
+}
+

@@ -115,6 +115,11 @@ Vary parse_vary(const std::string& text) {
   const bool range = values.find("..") != std::string::npos && values.front() != '{' && values.front() != '"' &&
                      values.find(',') == std::string::npos;
   v.values = range ? expand_range(text, values) : split_list(text, values);
+  for (std::size_t i = 0; i < v.values.size(); ++i) {
+    for (std::size_t j = 0; j < i; ++j) {
+      if (v.values[j] == v.values[i]) bad_vary(text, fmt::format("the value {} appears twice", v.values[i]));
+    }
+  }
   return v;
 }
 
@@ -184,9 +189,10 @@ std::string sweep_csv(const SweepResult& r) {
   for (std::size_t i = 0; i < r.points.size(); ++i) {
     const SweepPoint& p = r.points[i];
     for (const std::string& v : p.values) out += field(v) + ",";
-    out += fmt::format("{}", p.objective);
-    for (const double v : p.constraint_values) out += fmt::format(",{}", v);
-    out += fmt::format(",{},{},{},{}\n", p.feasible, r.best == i, p.total_mean_usd, p.total_p95_usd);
+    const auto number = [](double v) { return std::isfinite(v) ? fmt::format("{}", v) : std::string(); };
+    out += number(p.objective);
+    for (const double v : p.constraint_values) out += "," + number(v);
+    out += fmt::format(",{},{},{},{}\n", p.feasible, r.best == i, number(p.total_mean_usd), number(p.total_p95_usd));
   }
   return out;
 }

@@ -35,9 +35,13 @@ std::vector<std::string> levels(const SweepResult& r, std::size_t k) {
 }
 
 std::string line_figure(const SweepResult& r) {
-  const std::vector<std::string> xs_text = levels(r, 0);
+  // Each point at its own value (or, for values that are not numbers, its value's place).
+  const std::vector<std::string> distinct = levels(r, 0);
   std::vector<double> xs;
-  for (std::size_t i = 0; i < xs_text.size(); ++i) xs.push_back(numeric(xs_text[i]).value_or(static_cast<double>(i)));
+  for (const SweepPoint& p : r.points) {
+    const auto place = static_cast<double>(std::find(distinct.begin(), distinct.end(), p.values[0]) - distinct.begin());
+    xs.push_back(numeric(p.values[0]).value_or(place));
+  }
   double lo = INFINITY, hi = -INFINITY;
   for (const SweepPoint& p : r.points) {
     lo = std::min(lo, p.objective);

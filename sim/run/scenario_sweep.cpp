@@ -112,7 +112,22 @@ class PointRun {
     for (const CapacitySpec& spec : scenario_.capacity) {
       if (!only.empty() ? spec.name != only : !spec.has_slo()) continue;
       any = true;
-      const double reserved = spec.autoscale ? spec.autoscale->max_replicas : reserved_replicas(spec.name);
+      const CapacityResult* option = capacity_result(spec.name);
+      if (option != nullptr && option->slo && option->slo->method == "simulation") {
+        throw UsageError(fmt::format(
+            "'{}': {}'s latency objective is sized by simulating its bursty arrivals, once, at the sizing peak; "
+            "P(slo) reads each trial's busiest-hour need by the closed form, which does not hold there (use "
+            "capacity --simulate)",
+            term.text, spec.name));
+      }
+      // An objective no pool meets (below the prefill's own p95) is met in no trial.
+      if (option != nullptr && option->slo && !option->slo->reachable) {
+        std::fill(met.begin(), met.end(), 0.0);
+        continue;
+      }
+      const double reserved = spec.autoscale ? spec.autoscale->max_replicas
+                              : option != nullptr ? option->plan.replicas
+                                                  : 0.0;
       const auto need = store_.column("capacity[" + spec.name + "].peak_replicas_needed");
       for (std::size_t t = 0; t < met.size(); ++t) {
         if (!(need[t] <= reserved)) met[t] = 0;
@@ -126,13 +141,13 @@ class PointRun {
     return met;
   }
 
-  double reserved_replicas(const std::string& name) const {
+  const CapacityResult* capacity_result(const std::string& name) const {
     for (const ModelResult& m : result_.models) {
       for (const auto* c : {m.dedicated ? &*m.dedicated : nullptr, m.gpu_cluster ? &*m.gpu_cluster : nullptr}) {
-        if (c != nullptr && c->name == name) return c->plan.replicas;
+        if (c != nullptr && c->name == name) return c;
       }
     }
-    return 0;
+    return nullptr;
   }
 
   const Scenario& scenario_;
@@ -192,12 +207,12 @@ class ReplayPoint {
     }
     for (std::size_t c = 0; c < plan.capacity.size(); ++c) {
       figures_["capacity[" + plan.capacity[c].spec->name + "].peak_replicas_needed"] = column(plan.capacity[c].peak_needed_col);
-      reserved_[plan.capacity[c].spec->name] = g.replicas[c];
     }
   }
 
   std::vector<double> values(const SweepTerm& term) const {
-    if (term.figure == "slo" || term.figure.starts_with("slo[")) return slo_met(term);
+    // Whether a trial's objective is reachable at all comes from the sizing a run does.
+    if (term.figure == "slo" || term.figure.starts_with("slo[")) throw NotReplayable{"P(" + term.figure + ")"};
     const std::string name = aliased_figure(scenario_, term.figure);
     for (const std::string& key : {name, name + "_usd"}) {
       if (const auto found = figures_.find(key); found != figures_.end()) {
@@ -222,24 +237,9 @@ class ReplayPoint {
     const auto values = plan_.columns.column(c);
     return {values.begin(), values.end()};
   }
-  std::vector<double> slo_met(const SweepTerm& term) const {
-    const std::string only = term.figure == "slo" ? std::string() : term.figure.substr(4, term.figure.size() - 5);
-    std::vector<double> met(static_cast<std::size_t>(plan_.trials), 1.0);
-    for (const CapacitySpec& spec : scenario_.capacity) {
-      if (!only.empty() ? spec.name != only : !spec.has_slo()) continue;
-      const std::vector<double>& need = figures_.at("capacity[" + spec.name + "].peak_replicas_needed");
-      const double reserved = reserved_.at(spec.name);
-      for (std::size_t t = 0; t < met.size(); ++t) {
-        if (!(need[t] <= reserved)) met[t] = 0;
-      }
-    }
-    return met;
-  }
-
   const Scenario& scenario_;
   const detail::RunPlan& plan_;
   std::map<std::string, std::vector<double>> figures_;
-  std::map<std::string, double> reserved_;
 };
 
 // The capacity option each path's replica count belongs to: every path must be
@@ -283,7 +283,8 @@ Estimate margin_of(const SweepObjective& o, const std::vector<double>& best, con
     std::vector<double> d(best.size());
     for (std::size_t t = 0; t < d.size(); ++t) d[t] = sign * (other[t] - best[t]);
     const Summary s = summarize(d);
-    return {value, value - detail::kZ95 * s.mean_se, value + detail::kZ95 * s.mean_se};
+    const detail::SectionedInterval i = detail::normal_interval(value, s.mean_se, d.size());
+    return {value, i.lo, i.hi};
   }
   const std::span<const double> b(best), x(other);
   const detail::SectionedInterval i = detail::sectioned_interval(value, best.size(), [&](std::size_t from, std::size_t to) {
@@ -322,6 +323,11 @@ SweepResult sweep_in_arena(const SweepSpec& spec, RunOptions options) {
   out.objective = spec.objective;
   out.constraints = spec.constraints;
   if (spec.values.empty()) throw UsageError("a sweep needs at least one combination");
+  // Every combination read up front: a value the scenario cannot take is refused before any run.
+  for (std::size_t i = 1; i < spec.values.size(); ++i) {
+    poll_cancel(options.cancel);
+    static_cast<void>(spec.scenario_at(i));
+  }
   const Scenario first = spec.scenario_at(0);
   options.trials = options.trials.value_or(first.trials);
   options.seed = options.seed.value_or(first.seed);
@@ -333,20 +339,37 @@ SweepResult sweep_in_arena(const SweepSpec& spec, RunOptions options) {
   std::optional<std::vector<std::size_t>> varied;
   if (spec.draws != SweepDraws::resimulate) {
     varied = replica_options(first, spec.paths);
+    // Every value a fixed count ("auto" is sized from the trials, as a run sizes it).
+    const auto counts = [&] {
+      for (const auto& values : spec.values) {
+        for (const std::string& v : values) {
+          if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos) return false;
+        }
+      }
+      return true;
+    };
     std::string why;
     if (!varied) why = "it varies more than the replicas of dedicated or gpu_cluster options";
+    else if (!counts()) why = "a value is not a whole number of replicas";
     else if (!detail::replayable(first)) why = "an option autoscales (each step's replicas depend on every hour's work)";
     if (why.empty()) {
       const auto draw_start = std::chrono::steady_clock::now();
-      replay = detail::make_replica_replay(first, options);
+      try {
+        replay = detail::make_replica_replay(first, options);
+      } catch (const ResourceLimitError&) {
+        // The kept hours would not fit: each combination is simulated instead (a run's own limits apply).
+        why = "the trials' kept hours would not fit in memory";
+      }
       out.one_draw_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - draw_start).count();
+    }
+    if (replay) {
       // Every term must be a figure replay re-costs.
       const ReplayPoint probe(first, replay->plan(), replay->with_replicas({}));
       try {
         static_cast<void>(probe.values(spec.objective.term));
         for (const SweepConstraint& c : spec.constraints) static_cast<void>(probe.values(c.term));
       } catch (const NotReplayable& e) {
-        why = fmt::format("replay re-costs totals, models, capacity costs, workloads and P(slo), not '{}'", e.figure);
+        why = fmt::format("replay re-costs totals, models, capacity costs and workloads, not '{}'", e.figure);
         replay.reset();
       }
     }

@@ -107,7 +107,8 @@ Sensitivity sensitivity_analysis(const Scenario& scenario, const std::string& ou
     std::vector<double> paired(at_p10.size());
     for (std::size_t t = 0; t < paired.size(); ++t) paired[t] = at_p90[t] - at_p10[t];
     const Summary change = summarize(paired);
-    s.mean_swing = {change.mean, change.mean - detail::kZ95 * change.mean_se, change.mean + detail::kZ95 * change.mean_se};
+    const detail::SectionedInterval mean_interval = detail::normal_interval(change.mean, change.mean_se, paired.size());
+    s.mean_swing = {change.mean, mean_interval.lo, mean_interval.hi};
     const std::span<const double> low(at_p10), high(at_p90);
     const double p95_swing = s.at_p90().output_p95 - s.at_p10().output_p95;
     const detail::SectionedInterval p95_interval =

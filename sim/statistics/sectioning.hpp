@@ -31,11 +31,14 @@ struct SectionedInterval {
   double hi = std::numeric_limits<double>::infinity();
 };
 
-// `estimate` (over all n trials) +- t * sd / sqrt(20) of section(from, to) over the 20 sections.
+// `estimate` (over all n trials) +- t * sd / sqrt(20) of section(from, to) over the 20 sections;
+// unknown when a section would hold fewer than `min_per_section` trials (a statistic needs that
+// many to be estimated on a section at all).
 template <class SectionStatistic>
-SectionedInterval sectioned_interval(double estimate, std::size_t n, SectionStatistic section) {
+SectionedInterval sectioned_interval(double estimate, std::size_t n, SectionStatistic section,
+                                     std::size_t min_per_section = 2) {
   const std::size_t per = n / kSections;
-  if (per < 2) return {};
+  if (per < std::max<std::size_t>(min_per_section, 2)) return {};
   double sum = 0, square = 0;
   for (int s = 0; s < kSections; ++s) {
     const std::size_t from = static_cast<std::size_t>(s) * per;
@@ -47,6 +50,13 @@ SectionedInterval sectioned_interval(double estimate, std::size_t n, SectionStat
   const double sd = std::sqrt(std::max(0.0, (square - kSections * mean * mean) / (kSections - 1)));
   const double half = kT19 * sd / std::sqrt(static_cast<double>(kSections));
   return {estimate - half, estimate + half};
+}
+
+// estimate +- z * standard_error, the normal interval of a mean over n trials; unknown under 40
+// trials, where the standard error is itself too rough to trust (as sectioning is).
+inline SectionedInterval normal_interval(double estimate, double standard_error, std::size_t n) {
+  if (n < 2 * static_cast<std::size_t>(kSections)) return {};
+  return {estimate - kZ95 * standard_error, estimate + kZ95 * standard_error};
 }
 
 }  // namespace tokencast::detail
