@@ -78,14 +78,19 @@ ModelModes model_costs(SummaryBatch& batch, const RunPlan& plan, bool with_se, s
   return modes;
 }
 
+std::vector<double> cheapest_plan_total(const RunPlan& plan, const ModelModes& modes) {
+  std::vector<double> total(static_cast<std::size_t>(plan.trials), 0.0);
+  for (const CostColumns* chosen : modes.cheapest) {
+    const auto chosen_total = plan.columns.column(chosen->total);
+    for (std::size_t t = 0; t < total.size(); ++t) total[t] += chosen_total[t];
+  }
+  return total;
+}
+
 void total_costs(SummaryBatch& batch, const RunPlan& plan, const ModelModes& modes, bool with_se,
                  std::vector<ModeCost>& out) {
   const TrialColumns& cols = plan.columns;
-  std::vector<double> cheapest_total(static_cast<std::size_t>(plan.trials), 0.0);
-  for (const CostColumns* chosen : modes.cheapest) {
-    const auto chosen_total = cols.column(chosen->total);
-    for (std::size_t t = 0; t < cheapest_total.size(); ++t) cheapest_total[t] += chosen_total[t];
-  }
+  std::vector<double> cheapest_total = cheapest_plan_total(plan, modes);
   out.reserve(3);
   add_cost(batch, out, Mode::serverless, cols.column(plan.total_serverless.total), with_se);
   if (plan.any_batch) add_cost(batch, out, Mode::batch, cols.column(plan.total_batch.total), with_se);

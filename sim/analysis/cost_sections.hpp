@@ -30,6 +30,8 @@ void workload_costs(SummaryBatch& batch, const RunPlan& plan, bool with_se, std:
 // their sizing; the cheapest mode is the one of lowest mean cost.
 ModelModes model_costs(SummaryBatch& batch, const RunPlan& plan, bool with_se, std::vector<ModelResult>& out);
 
+// Per trial, the sum over models of each one's cheapest mode (the cheapest plan's total).
+std::vector<double> cheapest_plan_total(const RunPlan& plan, const ModelModes& modes);
 // The totals: serverless, batch (when any model has it) and the cheapest plan, each model on its
 // cheapest mode, trial by trial.
 void total_costs(SummaryBatch& batch, const RunPlan& plan, const ModelModes& modes, bool with_se,

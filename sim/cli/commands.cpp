@@ -25,9 +25,10 @@
 
 namespace tokencast::cli {
 
-Destinations destinations(const RunArgs& args) {
+Destinations destinations(const RunArgs& args, const std::vector<std::string>& more_inputs) {
   std::vector<std::string> inputs;
   if (args.scenario) inputs.push_back(*args.scenario);
+  inputs.insert(inputs.end(), more_inputs.begin(), more_inputs.end());
   Destinations d{check_output_target("--output", args.output.value_or("-"), inputs), std::nullopt};
   if (args.report) {
     d.report = check_output_target("--report", *args.report, inputs, std::span(&d.output, 1));

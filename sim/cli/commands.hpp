@@ -124,7 +124,8 @@ struct Destinations {
   OutputTarget output;
   std::optional<OutputTarget> report;
 };
-Destinations destinations(const RunArgs& args);
+// `more_inputs`: files the command reads besides args.scenario (diff's NEW), never overwritten.
+Destinations destinations(const RunArgs& args, const std::vector<std::string>& more_inputs = {});
 
 int run_command(const RunArgs& args, const std::atomic<bool>& cancel);
 int breakeven_command(const BreakevenArgs& args, const std::atomic<bool>& cancel);

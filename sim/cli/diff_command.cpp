@@ -135,14 +135,7 @@ int diff_command(const DiffArgs& args, const std::atomic<bool>& cancel) {
   if (!args.next && args.run.set.empty()) {
     throw UsageError("diff: give NEW.toml, or --set overrides of BASE (a scenario against itself is all zeros)");
   }
-  std::vector<std::string> inputs{*args.run.scenario};
-  if (args.next) inputs.push_back(*args.next);
-  const OutputTarget to = check_output_target("--output", args.run.output.value_or("-"), inputs);
-  std::optional<OutputTarget> report;
-  if (args.run.report) {
-    report = check_output_target("--report", *args.run.report, inputs, std::span(&to, 1));
-    if (report->to_stdout()) throw UsageError("--report: the HTML report goes to a file, not standard output");
-  }
+  const Destinations to = destinations(args.run, args.next ? std::vector{*args.next} : std::vector<std::string>{});
   const Scenario base = load_scenario(args.run.scenario, {});
   const Scenario next = load_scenario(args.next ? args.next : args.run.scenario, args.run.set);
   RunOptions options;
@@ -158,8 +151,8 @@ int diff_command(const DiffArgs& args, const std::atomic<bool>& cancel) {
   const std::string text = format == "json"       ? diff_json(diff, changes, base_name, new_name)
                            : format == "markdown" ? diff_markdown(diff, changes, base_name, new_name)
                                                   : diff_table(diff, changes, base_name, new_name);
-  std::vector<std::pair<OutputTarget, std::string>> outputs{{to, text}};
-  if (report) outputs.emplace_back(*report, render_diff_report(diff, changes, base_name, new_name));
+  std::vector<std::pair<OutputTarget, std::string>> outputs{{to.output, text}};
+  if (to.report) outputs.emplace_back(*to.report, render_diff_report(diff, changes, base_name, new_name));
   if (cancel.load()) throw Interrupted();
   write_outputs(outputs, &cancel);
   return 0;

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "../output/json_parts.hpp"
 #include "commands.hpp"
 #include "tokencast/errors.hpp"
 #include "tokencast/output.hpp"
@@ -61,11 +62,6 @@ std::string sensitivity_table(const Sensitivity& s) {
   return std::string(terminal_safe(out));
 }
 
-Json estimate_json(const Estimate& e) {
-  auto bound = [](double v) { return std::isfinite(v) ? Json(v) : Json(nullptr); };
-  return Json{{"value", e.value}, {"lo", bound(e.lo)}, {"hi", bound(e.hi)}};
-}
-
 std::string sensitivity_json(const Sensitivity& s) {
   Json inputs = Json::array();
   int rank = 0;
@@ -85,10 +81,10 @@ std::string sensitivity_json(const Sensitivity& s) {
                                            {"mean_at_p90", in.at_p90().output_mean},
                                            {"p95_at_p10", in.at_p10().output_p95},
                                            {"p95_at_p90", in.at_p90().output_p95},
-                                           {"mean_swing", estimate_json(in.mean_swing)},
-                                           {"p95_swing", estimate_json(in.p95_swing)}}},
-                          {"variance_share", estimate_json(in.first_order)},
-                          {"rank_correlation", estimate_json(in.rank_correlation)},
+                                           {"mean_swing", json_parts::estimate_json(in.mean_swing)},
+                                           {"p95_swing", json_parts::estimate_json(in.p95_swing)}}},
+                          {"variance_share", json_parts::estimate_json(in.first_order)},
+                          {"rank_correlation", json_parts::estimate_json(in.rank_correlation)},
                           {"spider", std::move(spider)}});
   }
   Json out{{"scenario", s.scenario},

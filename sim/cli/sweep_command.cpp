@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "../output/json_parts.hpp"
 #include "commands.hpp"
 #include "tokencast/errors.hpp"
 #include "tokencast/output.hpp"
@@ -197,11 +198,6 @@ std::string sweep_csv(const SweepResult& r) {
   return out;
 }
 
-Json estimate_json(const Estimate& e) {
-  const auto bound = [](double v) { return std::isfinite(v) ? Json(v) : Json(nullptr); };
-  return Json{{"value", e.value}, {"lo", bound(e.lo)}, {"hi", bound(e.hi)}};
-}
-
 std::string sweep_json(const SweepResult& r, const std::string& scenario) {
   Json points = Json::array();
   for (const SweepPoint& p : r.points) {
@@ -218,7 +214,7 @@ std::string sweep_json(const SweepResult& r, const std::string& scenario) {
   }
   Json runners = Json::array();
   for (std::size_t k = 0; k < r.runners_up.size(); ++k) {
-    runners.push_back(Json{{"point", r.runners_up[k]}, {"margin", estimate_json(r.margins[k])}});
+    runners.push_back(Json{{"point", r.runners_up[k]}, {"margin", json_parts::estimate_json(r.margins[k])}});
   }
   Json constraints = Json::array();
   for (const SweepConstraint& c : r.constraints) constraints.push_back(c.text);

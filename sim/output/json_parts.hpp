@@ -24,6 +24,9 @@ using Json = nlohmann::ordered_json;
 // JSON has no NaN or infinity: such a value becomes null.
 inline Json number(double value) { return std::isfinite(value) ? Json(value) : Json(nullptr); }
 
+// A statistic with its 95% interval; an unknown bound is null.
+inline Json estimate_json(const Estimate& e) { return Json{{"value", e.value}, {"lo", number(e.lo)}, {"hi", number(e.hi)}}; }
+
 inline Json summary_json(const Summary& s) {
   Json j = Json::object();
   j["mean"] = number(s.mean);

@@ -184,10 +184,11 @@ class ReplayPoint {
       }
       // The cheapest: least mean, the first of equals (as a run picks it).
       const std::vector<double>* cheapest = modes.front();
-      double best = mean(*cheapest);
+      double best = mean_of(*cheapest);
       for (const auto* mode : modes) {
-        if (mean(*mode) < best) {
-          best = mean(*mode);
+        const double mean = mean_of(*mode);
+        if (mean < best) {
+          best = mean;
           cheapest = mode;
         }
       }
@@ -228,11 +229,6 @@ class ReplayPoint {
   const std::vector<double>& total() const { return figures_.at("total.cheapest_plan_usd"); }
 
  private:
-  static double mean(const std::vector<double>& v) {
-    double sum = 0;
-    for (const double x : v) sum += x;
-    return v.empty() ? 0 : sum / static_cast<double>(v.size());
-  }
   std::vector<double> column(int c) const {
     const auto values = plan_.columns.column(c);
     return {values.begin(), values.end()};
@@ -262,14 +258,8 @@ std::optional<std::vector<std::size_t>> replica_options(const Scenario& scenario
 }
 
 double statistic_of(const SweepTerm& term, std::span<const double> values) {
-  if (term.statistic == SweepStatistic::probability || term.statistic == SweepStatistic::mean) {
-    double sum = 0;
-    for (const double v : values) sum += v;
-    return values.empty() ? 0 : sum / static_cast<double>(values.size());
-  }
-  if (term.statistic == SweepStatistic::sd) {
-    return summarize(std::vector<double>(values.begin(), values.end())).sd;
-  }
+  if (term.statistic == SweepStatistic::probability || term.statistic == SweepStatistic::mean) return mean_of(values);
+  if (term.statistic == SweepStatistic::sd) return summarize(values).sd;
   return detail::quantile_of(values, quantile_level(term.statistic));
 }
 

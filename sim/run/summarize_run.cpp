@@ -50,11 +50,7 @@ RunResult summarize_run(RunPlan& plan, const RunOptions& options, std::optional<
   batch.run();
   // Before monthly_series, which may leave a later block of months in the columns.
   if (!plan.recorded_inputs.empty()) {
-    std::vector<double> cheapest(static_cast<std::size_t>(plan.trials), 0.0);
-    for (const CostColumns* chosen : modes.cheapest) {
-      const auto total = plan.columns.column(chosen->total);
-      for (std::size_t t = 0; t < cheapest.size(); ++t) cheapest[t] += total[t];
-    }
+    const std::vector<double> cheapest = cheapest_plan_total(plan, modes);
     for (const auto& [input, column] : plan.recorded_inputs) {
       const auto drawn = plan.columns.column(column);
       const std::vector<double> x(drawn.begin(), drawn.end());
