@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(g++ cmake make pkg-config libtbb-dev libboost-dev libboost-math-dev libtomlplusplus-dev catch2
-          libbenchmark-dev libcli11-dev nlohmann-json3-dev libfmt-dev zlib1g-dev)
+          libbenchmark-dev libcli11-dev nlohmann-json3-dev libfmt-dev zlib1g-dev libzstd-dev libopenmpi-dev openmpi-bin)
 for arg in "$@"; do
   case "$arg" in
     --with-browser) packages+=(chromium python3) ;;

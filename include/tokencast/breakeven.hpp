@@ -40,6 +40,9 @@ VolumeMethod volume_method_for(const Scenario& scenario, VolumeMethod asked);
 std::vector<VolumeCurve> volume_curves(const Scenario& scenario, const RunOptions& options,
                                        const VolumeGridOptions& grid = {}, VolumeGridStats* stats = nullptr);
 
+// Throws ResourceLimitError when the run and its volume grid would pass the CPU limit.
+void check_breakeven_limits(const Scenario& scenario, const RunOptions& options, const VolumeGridOptions& grid);
+
 // run_scenario plus the volume curves in result.breakeven (utilization curves are always there
 // when the scenario has capacity options).
 RunResult run_breakeven(const Scenario& scenario, const RunOptions& options, const VolumeGridOptions& grid = {});

@@ -47,6 +47,8 @@ struct RunOptions {
   std::vector<std::string> group_by;
   // Polled between blocks of trials; when it becomes true the run throws Interrupted.
   const std::atomic<bool>* cancel = nullptr;
+  // When set, counts the trials drawn in a run's first pass, for a progress meter.
+  std::atomic<std::int64_t>* trials_done = nullptr;
   // Per-trial monthly costs are held for at most this many bytes at a time; a longer horizon is
   // summarised a block of months at a time, the trials drawn again for each later block (the
   // same figures, in more time: docs/performance.md).

@@ -29,6 +29,8 @@ ScenarioOverride parse_override(std::string_view text);
 // names the override ("--set workload[0].requests_per_month=-5: error: workload[0]...: ...").
 Scenario load_scenario_file(const std::string& path, const Catalog& catalog = builtin_catalog(),
                             std::span<const ScenarioOverride> overrides = {});
+// A scenario file's text, as load_scenario_file reads it (InputError naming the file when it cannot).
+std::string read_scenario_file(const std::string& path);
 // `file_name` is used in error messages and as Scenario::file.
 Scenario load_scenario_text(std::string_view toml_text, std::string_view file_name,
                             const Catalog& catalog = builtin_catalog(), std::span<const ScenarioOverride> overrides = {});

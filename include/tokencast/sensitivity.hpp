@@ -10,12 +10,14 @@
 //     rank correlation with the output, each with a 95% interval.
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "tokencast/engine.hpp"
 #include "tokencast/results.hpp"
 #include "tokencast/scenario.hpp"
+#include "tokencast/work_units.hpp"
 
 namespace tokencast {
 
@@ -62,5 +64,26 @@ std::vector<std::string> sensitivity_outputs(const Scenario& scenario);
 // output when the scenario has none of that name. A cheapest plan is the base run's: held runs
 // price the same plans.
 Sensitivity sensitivity_analysis(const Scenario& scenario, const std::string& output, RunOptions options = {});
+
+// The analysis as work units (work_units.hpp): unit 0 the base run (the output and every input per
+// trial), then one per input, its spider runs. A held run follows the base run's columns (its
+// cheapest plans), and an input of drawn parameters is held at quantiles of the base run's draws:
+// a process that computes an input's unit draws the base run too, once.
+class SensitivityUnits : public WorkUnits {
+ public:
+  // Throws UsageError naming the output when the scenario has none of that name.
+  SensitivityUnits(Scenario scenario, const std::string& output, RunOptions options);
+  SensitivityUnits(SensitivityUnits&&) noexcept;
+  ~SensitivityUnits() override;
+  std::int64_t count() const override;
+  double cost(std::int64_t unit) const override;
+  std::string compute(std::int64_t unit) override;
+  void add(std::int64_t unit, std::string_view bytes) override;
+  Sensitivity result();
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
 
 }  // namespace tokencast

@@ -16,6 +16,7 @@
 // >, >=).
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -24,6 +25,7 @@
 #include "tokencast/engine.hpp"
 #include "tokencast/results.hpp"
 #include "tokencast/scenario.hpp"
+#include "tokencast/work_units.hpp"
 
 namespace tokencast {
 
@@ -102,6 +104,26 @@ struct SweepSpec {
 
 // Throws UsageError naming the expression whose figure `scenario` does not have.
 void check_sweep_terms(const Scenario& scenario, const SweepSpec& spec);
+// The sweep as work units (work_units.hpp): a combination each, or (replay) one unit for the
+// whole sweep, its one draw re-costed at every combination. The constructor reads every
+// combination (UsageError/InputError for one that cannot be run) and decides replay without
+// drawing.
+class SweepUnits : public WorkUnits {
+ public:
+  SweepUnits(SweepSpec spec, RunOptions options);
+  SweepUnits(SweepUnits&&) noexcept;
+  ~SweepUnits() override;
+  std::int64_t count() const override;
+  double cost(std::int64_t unit) const override;
+  std::string compute(std::int64_t unit) override;
+  void add(std::int64_t unit, std::string_view bytes) override;
+  SweepResult result();
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
 // Every combination with the options' trials and seed (the first scenario's when unset). Throws
 // UsageError when replay is asked for and the sweep varies more than replica counts (or names a
 // figure replay does not re-cost).

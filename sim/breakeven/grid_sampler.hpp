@@ -48,6 +48,10 @@ double mean_requests(const RunPlan& plan, const ModelPlan& model);
 // replicas depend on every hour's work).
 bool replayable(const Scenario& scenario);
 
+// Whether a replay of the scenario's trials fits the memory and CPU limits (make_replay throws
+// ResourceLimitError otherwise), decided without drawing.
+bool replay_fits(const Scenario& scenario, const RunOptions& options);
+
 std::unique_ptr<GridSampler> make_resimulation(const Scenario& scenario, const RunOptions& options);
 std::unique_ptr<GridSampler> make_replay(const Scenario& scenario, const RunOptions& options);
 std::unique_ptr<ReplicaReplay> make_replica_replay(const Scenario& scenario, const RunOptions& options);

@@ -56,6 +56,19 @@ class VolumeReplay final : public GridSampler, public ReplicaReplay {
     }
   }
 
+  // Refused up front, like a run that would not fit (engine.cpp), rather than killed half-way.
+  static void check_fits(const Scenario& scenario, const RunOptions& options) {
+    const std::int64_t trials = options.trials.value_or(scenario.trials);
+    const double per_trial = static_cast<double>(scenario.capacity.size() * sizeof(TrialReservation));
+    const double bytes = per_trial * static_cast<double>(trials);
+    if (bytes > max_run_bytes) {
+      throw ResourceLimitError(scenario.file, fmt::format(
+          "replaying {} trials for the volume grid needs about {:.1f} GiB for their kept hours, more than the {:.0f} "
+          "GiB limit; use at most {} trials (--trials), or --grid-draws resimulate",
+          trials, bytes / (1 << 30), max_run_bytes / (1 << 30), static_cast<std::int64_t>(max_run_bytes / per_trial)));
+    }
+  }
+
   GridTotals at(double k) override { return at(k, {}); }
   GridTotals with_replicas(const std::vector<std::optional<int>>& replicas) override { return at(1.0, replicas); }
   const RunPlan& plan() const override { return plan_; }
@@ -92,19 +105,6 @@ class VolumeReplay final : public GridSampler, public ReplicaReplay {
   }
 
  private:
-  // Refused up front, like a run that would not fit (engine.cpp), rather than killed half-way.
-  static void check_fits(const Scenario& scenario, const RunOptions& options) {
-    const std::int64_t trials = options.trials.value_or(scenario.trials);
-    const double per_trial = static_cast<double>(scenario.capacity.size() * sizeof(TrialReservation));
-    const double bytes = per_trial * static_cast<double>(trials);
-    if (bytes > max_run_bytes) {
-      throw ResourceLimitError(scenario.file, fmt::format(
-          "replaying {} trials for the volume grid needs about {:.1f} GiB for their kept hours, more than the {:.0f} "
-          "GiB limit; use at most {} trials (--trials), or --grid-draws resimulate",
-          trials, bytes / (1 << 30), max_run_bytes / (1 << 30), static_cast<std::int64_t>(max_run_bytes / per_trial)));
-    }
-  }
-
   const TrialReservation& reservation_of(std::size_t trial, std::size_t c) const { return reservations_[trial * options_count_ + c]; }
 
   // Draws trial t once, every reservation's hours recorded, and keeps their summary.
@@ -180,6 +180,16 @@ class VolumeReplay final : public GridSampler, public ReplicaReplay {
 
 bool replayable(const Scenario& scenario) {
   return std::none_of(scenario.capacity.begin(), scenario.capacity.end(), [](const CapacitySpec& spec) { return spec.autoscale.has_value(); });
+}
+
+bool replay_fits(const Scenario& scenario, const RunOptions& options) {
+  try {
+    VolumeReplay::check_fits(scenario, options);
+    check_limits(scenario, options);
+    return true;
+  } catch (const ResourceLimitError&) {
+    return false;
+  }
 }
 
 std::unique_ptr<GridSampler> make_replay(const Scenario& scenario, const RunOptions& options) {

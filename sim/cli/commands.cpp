@@ -1,5 +1,9 @@
 #include "commands.hpp"
 
+#include "../cluster/mpi_ranks.hpp"
+#include "execution.hpp"
+#include "progress.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <chrono>
@@ -22,10 +26,17 @@
 #include "tokencast/random.hpp"
 #include "tokencast/scenario_loader.hpp"
 #include "tokencast/trace.hpp"
+#include "tokencast/work_units.hpp"
 
 namespace tokencast::cli {
 
 Destinations destinations(const RunArgs& args, const std::vector<std::string>& more_inputs) {
+  // MPI ranks other than 0 write nothing: their node may not even have the output's directory.
+  if (ranks().rank != 0) {
+    Destinations none{OutputTarget{"--output", "-", ""}, std::nullopt};
+    if (args.report) none.report = OutputTarget{"--report", *args.report, ""};
+    return none;
+  }
   std::vector<std::string> inputs;
   if (args.scenario) inputs.push_back(*args.scenario);
   inputs.insert(inputs.end(), more_inputs.begin(), more_inputs.end());
@@ -88,7 +99,7 @@ void write_results(const RunArgs& args, const Destinations& to, const Scenario& 
   } else if (args.format != "json") {
     outputs.front().second = table(result);
   } else {
-    result.phases.output_s = since(start);
+    if (!execution().merged) result.phases.output_s = since(start);
     outputs.front().second = format_json(result);
   }
   write_all(args, outputs, result.phases, start, cancel);
@@ -97,19 +108,34 @@ void write_results(const RunArgs& args, const Destinations& to, const Scenario& 
 }  // namespace
 
 int run_command(const RunArgs& args, const std::atomic<bool>& cancel) {
+  check_split(args);
   const Destinations to = destinations(args);
   double load_s = 0;
   const Scenario scenario = load_timed(args, load_s);
   RunOptions options = run_options(args, cancel);
   // The report lists the top drivers: each input's draws kept (the draws themselves unchanged).
-  if (to.report) options.recorded_inputs = uncertain_inputs(scenario);
-  RunResult result = run_scenario(scenario, options);
+  // A split run keeps them always: the merge may be asked for the report.
+  if (to.report || split_execution()) options.recorded_inputs = uncertain_inputs(scenario);
+  RunResult result;
+  if (split_execution()) {
+    lift_cpu_limit(options);
+    RunUnits units(scenario, options);
+    if (!execute_units(units, identity_of("run", args, scenario, units.count()), args, cancel, "blocks of trials")) return 0;
+    result = units.result();
+  } else {
+    std::atomic<std::int64_t> drawn{0};
+    options.trials_done = &drawn;
+    const ProgressMeter meter("trials", args.precision > 0 ? 0 : options.trials.value_or(scenario.trials), drawn);
+    result = run_scenario(scenario, options);
+  }
   result.phases.load_s = load_s;
+  use_merged_timings(result);
   write_results(args, to, scenario, result, format_table, cancel);
   return 0;
 }
 
 int breakeven_command(const BreakevenArgs& args, const std::atomic<bool>& cancel) {
+  check_split(args.run);
   const Destinations to = destinations(args.run);
   double load_s = 0;
   const Scenario scenario = load_timed(args.run, load_s);
@@ -122,8 +148,20 @@ int breakeven_command(const BreakevenArgs& args, const std::atomic<bool>& cancel
   grid.method = args.grid_draws == "replay"       ? VolumeMethod::replay
                 : args.grid_draws == "resimulate" ? VolumeMethod::resimulate
                                                   : VolumeMethod::automatic;
-  RunResult result = run_breakeven(scenario, run_options(args.run, cancel), grid);
+  RunResult result;
+  if (split_execution()) {
+    RunOptions options = run_options(args.run, cancel);
+    lift_cpu_limit(options);
+    BreakevenUnits units(scenario, options, grid);
+    if (!execute_units(units, identity_of("breakeven", args.run, scenario, units.count()), args.run, cancel, "units")) {
+      return 0;
+    }
+    result = units.result();
+  } else {
+    result = run_breakeven(scenario, run_options(args.run, cancel), grid);
+  }
   result.phases.load_s = load_s;
+  use_merged_timings(result);
   write_results(args.run, to, scenario, result, format_breakeven_table, cancel);
   return 0;
 }
@@ -279,6 +317,14 @@ int capacity_command(const CapacityArgs& args, const std::atomic<bool>& cancel) 
 Scenario load_scenario(const std::optional<std::string>& path, const std::vector<std::string>& set) {
   std::vector<ScenarioOverride> overrides;
   for (const std::string& text : set) overrides.push_back(parse_override(text));
+  // A split command reads the file once: the text its part records is the text it ran. A merge
+  // reads the scenario as the parts recorded it: the file may be gone, or changed.
+  if (path && (split_execution() || execution().scenario_texts.contains(*path))) {
+    auto& texts = execution().scenario_texts;
+    auto found = texts.find(*path);
+    if (found == texts.end()) found = texts.emplace(*path, read_scenario_file(*path)).first;
+    return load_scenario_text(found->second, *path, builtin_catalog(), overrides);
+  }
   return path ? load_scenario_file(*path, builtin_catalog(), overrides)
               : load_default_scenario(builtin_catalog(), overrides);
 }

@@ -108,6 +108,13 @@ struct SweepArgs {
   std::string draws = "auto";  // auto | replay | resimulate
 };
 
+// `merge PART...`: the parts of a job split by --shard I/N, and where its output goes.
+struct MergeArgs {
+  std::vector<std::string> parts;
+  std::optional<std::string> output, format, report;
+  std::optional<int> threads;
+};
+
 struct CatalogArgs {
   std::string filter;
   std::string format = "table";
@@ -134,6 +141,9 @@ int validate_command(const std::string& scenario_path, const std::vector<std::st
 // The scenario a command names (or the embedded default) with its --set overrides applied.
 Scenario load_scenario(const std::optional<std::string>& path, const std::vector<std::string>& set);
 int catalog_command(const CatalogArgs& args);
+// Reads and checks the parts (InputError naming the part at fault), and gives in `again` the
+// command line that adds them back together: the parts' own, run with execution().merged set.
+int merge_command(const MergeArgs& args, std::vector<std::string>& again);
 int fit_command(const FitArgs& args);
 int backtest_command(const BacktestArgs& args);
 // Exits 3 when the percentile is over the budget.

@@ -4,16 +4,22 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <thread>
 #include <cstring>
 #include <functional>
 #include <iostream>
 #include <optional>
 
 #include <CLI/CLI.hpp>
+#include <fmt/format.h>
 
 #include "arguments.hpp"
+#include "../cluster/mpi_ranks.hpp"
 #include "commands.hpp"
+#include "execution.hpp"
 #include "tokencast/errors.hpp"
 #include "tokencast/output.hpp"
 #include "tokencast/output_files.hpp"
@@ -46,7 +52,16 @@ void install_signal_handlers() {
 constexpr int exit_failure = 1;
 constexpr int exit_bad_input = 2;
 
-void print_error(const std::string& text) { std::cerr << tokencast::terminal_safe(text) << "\n"; }
+// Only rank 0 of an MPI job speaks at once: the other ranks mostly meet the same errors, and keep
+// theirs for main, which says it only if rank 0 has not ended the job by then.
+std::string rank_error;
+void print_error(const std::string& text) {
+  if (tokencast::ranks().rank == 0) {
+    std::cerr << tokencast::terminal_safe(text) << "\n";
+  } else {
+    rank_error = text;
+  }
+}
 
 // Numbers are read as text and parsed strictly (arguments.hpp) once CLI11 has split the line.
 struct NumberArguments {
@@ -87,9 +102,9 @@ void read_numbers(const NumberArguments& n, tokencast::cli::RunArgs& run, tokenc
   }
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+// Parses the words after the program's name and runs the command they name: main's, and merge's
+// with the parts' recorded command line.
+int dispatch(const std::vector<std::string>& words) {
   using namespace tokencast::cli;
   CLI::App app{"tokencast: Monte Carlo cost percentiles, capacity sizing and break-even for LLM inference spending"};
   app.set_version_flag("--version", std::string("tokencast ") + TOKENCAST_VERSION);
@@ -110,6 +125,13 @@ int main(int argc, char** argv) {
                       "Add trials until every reported p50 and p95 has a relative standard error below REL "
                       "(1e-6..0.5, e.g. 0.005)");
   run_cmd->add_option("--max-trials", numbers.max_trials, "Upper bound on trials for --precision (default 1000000)");
+  std::optional<std::string> shard;
+  const auto add_shard_option = [&](CLI::App* command) {
+    command->add_option("--shard", shard,
+                        "I/N: compute only shard I of N of the work (a range of trials or combinations) and write it "
+                        "to -o FILE, a partial result for tokencast merge (docs/cluster.md)");
+  };
+  add_shard_option(run_cmd);
 
   auto* breakeven_cmd = app.add_subcommand(
       "breakeven", "Utilization and volume break-even of each dedicated / GPU-cluster option against serverless");
@@ -121,6 +143,7 @@ int main(int argc, char** argv) {
                    "volume), or auto (replay when the scenario allows it)")
       ->check(CLI::IsMember({"auto", "replay", "resimulate"}));
   breakeven_cmd->add_option("--report", breakeven.run.report, "Also write a self-contained HTML report to FILE");
+  add_shard_option(breakeven_cmd);
 
   auto* capacity_cmd = app.add_subcommand(
       "capacity", "Replicas each capacity option needs, by utilization and by latency objective (queueing model)");
@@ -221,6 +244,7 @@ int main(int argc, char** argv) {
                               "The output followed (default total.cheapest_plan; also total.serverless, "
                               "model[ID].cheapest, capacity[NAME].cost, workload[NAME].serverless, ...)");
   sensitivity_cmd->add_option("--report", sensitivity.run.report, "Also write an HTML report with the tornado chart");
+  add_shard_option(sensitivity_cmd);
 
   SweepArgs sweep;
   auto* sweep_cmd = app.add_subcommand(
@@ -240,6 +264,17 @@ int main(int argc, char** argv) {
                         "simulate every combination; auto: replay where it can (default)")
       ->check(CLI::IsMember({"auto", "replay", "resimulate"}));
   sweep_cmd->add_option("--report", sweep.run.report, "Also write an HTML report (a line chart or a heat map)");
+  add_shard_option(sweep_cmd);
+
+  MergeArgs merge;
+  auto* merge_cmd = app.add_subcommand(
+      "merge", "Put the partial results of --shard I/N runs back together: the output one process gives");
+  merge_cmd->add_option("parts", merge.parts, "The parts, one per shard, in any order")->required();
+  merge_cmd->add_option("--output,-o", merge.output, "Write to FILE (atomically) instead of standard output");
+  merge_cmd->add_option("--format", merge.format, "Output format (default: the one the shards were given)")
+      ->check(CLI::IsMember({"table", "json", "csv"}));
+  merge_cmd->add_option("--report", merge.report, "Also write the command's HTML report to FILE");
+  merge_cmd->add_option("--threads", numbers.threads, "Worker threads, 1..1024 (default: all cores)");
 
   BacktestArgs backtest;
   std::string backtest_seed;
@@ -279,10 +314,16 @@ int main(int argc, char** argv) {
   catalog_cmd->add_option("--format", catalog.format, "Output format")->check(CLI::IsMember({"table", "json"}));
 
   try {
-    app.parse(argc, argv);
+    std::vector<std::string> reversed(words.rbegin(), words.rend());
+    app.parse(reversed);
   } catch (const CLI::ParseError& e) {
     const int code = app.exit(e);
     return code == 0 ? 0 : exit_bad_input;
+  }
+  // What a part records of the command line: the words after the command's name.
+  for (const CLI::App* sub : app.get_subcommands()) {
+    const auto at = std::find(words.begin(), words.end(), sub->get_name());
+    if (at != words.end()) execution().arguments = recorded_arguments(std::vector<std::string>(at + 1, words.end()));
   }
   // `capacity` has no CSV: its table and JSON only.
   if (*capacity_cmd && capacity.run.format == "csv") {
@@ -292,6 +333,19 @@ int main(int argc, char** argv) {
 
   install_signal_handlers();
   const std::function<int()> command = [&]() -> int {
+    if (shard) execution().shard = parse_shard(*shard);
+    const bool splits = *run_cmd || *breakeven_cmd || *sensitivity_cmd || *sweep_cmd;
+    if (tokencast::ranks().size > 1 && !splits) {
+      throw tokencast::UsageError(
+          "under mpirun, tokencast runs run, breakeven, sensitivity or sweep across the ranks; other commands run as "
+          "one process");
+    }
+    if (*merge_cmd) {
+      if (numbers.threads) merge.threads = static_cast<int>(parse_integer("--threads", *numbers.threads, 1, 1024));
+      std::vector<std::string> again;
+      const int code = merge_command(merge, again);
+      return code != 0 ? code : dispatch(again);
+    }
     if (*run_cmd) {
       read_numbers(numbers, run, breakeven, capacity);
       return run_command(run, interrupted);
@@ -366,4 +420,23 @@ int main(int argc, char** argv) {
     print_error(std::string("tokencast: error: ") + e.what());
     return exit_failure;
   }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const tokencast::Ranks ranks = tokencast::start_ranks(argc, argv);
+  const int code = dispatch(std::vector<std::string>(argv + 1, argv + argc));
+  // A rank that stops on an error ends the job: the others would wait for it for ever.
+  if (code != 0 && ranks.size > 1) {
+    if (ranks.rank != 0) {
+      // Rank 0 usually meets the same error, says it and ends the job within this wait.
+      std::this_thread::sleep_for(std::chrono::seconds(3));
+      const std::string said = rank_error.starts_with("tokencast: ") ? rank_error.substr(11) : rank_error;
+      std::cerr << tokencast::terminal_safe(fmt::format("tokencast: rank {}: {}", ranks.rank, said)) << "\n" << std::flush;
+    }
+    tokencast::abort_ranks(code);
+  }
+  tokencast::stop_ranks();
+  return code;
 }

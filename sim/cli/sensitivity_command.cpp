@@ -1,12 +1,14 @@
 // `tokencast sensitivity`: the library's sensitivity_analysis as a ranked table, JSON, and an HTML
 // report with the tornado and spider charts.
 #include <cmath>
+#include <optional>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "../output/json_parts.hpp"
 #include "commands.hpp"
+#include "execution.hpp"
 #include "tokencast/errors.hpp"
 #include "tokencast/output.hpp"
 #include "tokencast/output_files.hpp"
@@ -109,6 +111,7 @@ int sensitivity_command(const SensitivityArgs& args, const std::atomic<bool>& ca
   if (format != "table" && format != "json") {
     throw UsageError(fmt::format("--format: sensitivity writes table or json (got {})", format));
   }
+  check_split(args.run);
   const Destinations to = destinations(args.run);
   const Scenario scenario = load_scenario(args.run.scenario, args.run.set);
   RunOptions options;
@@ -116,12 +119,18 @@ int sensitivity_command(const SensitivityArgs& args, const std::atomic<bool>& ca
   options.seed = args.run.seed;
   options.threads = args.run.threads;
   options.cancel = &cancel;
-  Sensitivity result;
+  if (split_execution()) lift_cpu_limit(options);
+  std::optional<SensitivityUnits> units;
   try {
-    result = sensitivity_analysis(scenario, args.output_of, options);
+    units.emplace(scenario, args.output_of, options);
   } catch (const UsageError& e) {
     throw UsageError(fmt::format("--output-of: {}", e.what()));
   }
+  if (!execute_units(*units, identity_of("sensitivity", args.run, scenario, units->count()), args.run, cancel,
+                     "units")) {
+    return 0;
+  }
+  const Sensitivity result = units->result();
   std::vector<std::pair<OutputTarget, std::string>> outputs{
       {to.output, format == "json" ? sensitivity_json(result) : sensitivity_table(result)}};
   if (to.report) outputs.emplace_back(*to.report, render_sensitivity_report(result));

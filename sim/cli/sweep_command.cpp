@@ -9,6 +9,7 @@
 
 #include "../output/json_parts.hpp"
 #include "commands.hpp"
+#include "execution.hpp"
 #include "tokencast/errors.hpp"
 #include "tokencast/output.hpp"
 #include "tokencast/output_files.hpp"
@@ -240,6 +241,7 @@ std::string sweep_json(const SweepResult& r, const std::string& scenario) {
 int sweep_command(const SweepArgs& args, const std::atomic<bool>& cancel) {
   const std::string& format = args.run.format;
   if (args.vary.empty()) throw UsageError("sweep: give at least one --vary PATH=VALUES");
+  check_split(args.run);
   const Destinations to = destinations(args.run);
   std::vector<Vary> varies;
   std::size_t combinations = 1;
@@ -297,7 +299,13 @@ int sweep_command(const SweepArgs& args, const std::atomic<bool>& cancel) {
   spec.draws = args.draws == "replay"       ? SweepDraws::replay
                : args.draws == "resimulate" ? SweepDraws::resimulate
                                             : SweepDraws::automatic;
-  const SweepResult result = run_sweep(spec, options);
+  SweepUnits units(spec, options);
+  if (!execute_units(units, identity_of("sweep", args.run, spec.scenario_at(0), units.count()), args.run, cancel,
+                     "combinations")) {
+    return 0;
+  }
+  SweepResult result = units.result();
+  if (const auto s = merged_compute_s()) result.elapsed_s = *s;
   const std::string scenario = args.run.scenario.value_or("<embedded:quickstart.toml>");
   std::vector<std::pair<OutputTarget, std::string>> outputs{
       {to.output, format == "json"  ? sweep_json(result, scenario)

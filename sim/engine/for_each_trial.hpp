@@ -14,14 +14,15 @@
 
 namespace tokencast::detail {
 
-// Runs body(simulator, trial) for every trial from `first_trial` on, in parallel; a trial's
+// Runs body(simulator, trial) for every trial in [first_trial, end_trial), in parallel; a trial's
 // outputs depend only on its index, so the partition does not matter.
 template <class Body>
-void for_each_trial(const RunPlan& plan, const RunOptions& options, std::int64_t first_trial, Body body) {
+void for_each_trial(const RunPlan& plan, const RunOptions& options, std::int64_t first_trial, std::int64_t end_trial,
+                    Body body) {
   tbb::enumerable_thread_specific<TrialSimulator> simulators([&] { return TrialSimulator(plan); });
   tbb::task_group_context context;
   tbb::parallel_for(
-      tbb::blocked_range<std::int64_t>(first_trial, plan.trials, 8),
+      tbb::blocked_range<std::int64_t>(first_trial, end_trial, 8),
       [&](const tbb::blocked_range<std::int64_t>& range) {
         TrialSimulator& simulator = simulators.local();
         for (std::int64_t t = range.begin(); t != range.end(); ++t) {
@@ -37,8 +38,12 @@ void for_each_trial(const RunPlan& plan, const RunOptions& options, std::int64_t
   if (options.cancel && options.cancel->load()) throw Interrupted();
 }
 template <class Body>
+void for_each_trial(const RunPlan& plan, const RunOptions& options, std::int64_t first_trial, Body body) {
+  for_each_trial(plan, options, first_trial, plan.trials, std::move(body));
+}
+template <class Body>
 void for_each_trial(const RunPlan& plan, const RunOptions& options, Body body) {
-  for_each_trial(plan, options, 0, std::move(body));
+  for_each_trial(plan, options, 0, plan.trials, std::move(body));
 }
 
 }  // namespace tokencast::detail

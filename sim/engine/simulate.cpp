@@ -2,6 +2,7 @@
 #include <atomic>
 #include <memory>
 #include <span>
+#include <stdexcept>
 
 #include <fmt/format.h>
 
@@ -54,39 +55,45 @@ void size_fixed_slo_by_simulation(RunPlan& plan) {
   }
 }
 
-// Draws trials [first_trial, plan.trials) once. Auto-sized options are costed after sizing over
-// every trial, from each trial's kept hours; a trial whose unkept hours would overflow is drawn
-// again, whole, with the reservation known. The trials before first_trial keep their draws: only
-// their auto-sized costs are recomputed (the reservation may have moved), so a run grown in steps
-// equals one drawn at its final size.
-void run_trials(RunPlan& plan, const RunOptions& options, DeferredHours& deferred, std::int64_t first_trial) {
-  const std::size_t n = plan.capacity.size();
-  bool any_auto = false;
-  for (const auto& option : plan.capacity) any_auto = any_auto || option.auto_sized();
+bool any_auto_sized(const RunPlan& plan) {
+  return std::any_of(plan.capacity.begin(), plan.capacity.end(), [](const CapacityOptionPlan& o) { return o.auto_sized(); });
+}
+
+// The first pass over trials [first, end): each trial drawn once, an auto-sized option's hours kept
+// in slot_of(t) (the reservation is not known yet).
+// Only this pass counts towards options.trials_done (a progress meter's trials).
+template <class SlotOf>
+void draw_first_pass(RunPlan& plan, const RunOptions& options, std::int64_t first, std::int64_t end, SlotOf slot_of) {
+  const auto drawn = [&] {
+    if (options.trials_done) options.trials_done->fetch_add(1, std::memory_order_relaxed);
+  };
+  if (!any_auto_sized(plan)) {
+    for_each_trial(plan, options, first, end, [&](TrialSimulator& simulator, std::int64_t t) {
+      simulator.run_trial(t, plan.columns);
+      drawn();
+    });
+  } else {
+    for_each_trial(plan, options, first, end, [&](TrialSimulator& simulator, std::int64_t t) {
+      simulator.run_trial(t, plan.columns, slot_of(t));
+      drawn();
+    });
+  }
+}
+
+// After the first pass over every trial: auto-sized options sized over all of them, then costed
+// from each trial's kept hours; a trial whose unkept hours would overflow is drawn again, whole,
+// with the reservation known. The objective of fixed options under bursty arrivals is sized too.
+void finish_first_pass(RunPlan& plan, const RunOptions& options, DeferredHours& deferred) {
   Stopwatch clock;
-  size_capacity(plan, false);
-  plan.phases.size_s += clock.lap();
-  if (!any_auto) {
-    for_each_trial(plan, options, first_trial,
-                   [&](TrialSimulator& simulator, std::int64_t t) { simulator.run_trial(t, plan.columns); });
-    plan.phases.simulate_s += clock.lap();
+  if (!any_auto_sized(plan)) {
     size_fixed_slo_by_simulation(plan);
     plan.phases.size_s += clock.lap();
     return;
   }
-  if (deferred.trials < plan.trials) {
-    // Default-initialised (the type is trivial): untouched until each trial fills its slots.
-    std::unique_ptr<DeferredCapacity[]> grown(new DeferredCapacity[static_cast<std::size_t>(plan.trials) * n]);
-    if (deferred.slots) std::copy_n(deferred.slots.get(), static_cast<std::size_t>(first_trial) * n, grown.get());
-    deferred.slots = std::move(grown);
-    deferred.trials = plan.trials;
-  }
-  auto slots = [&](std::int64_t t) {
+  const std::size_t n = plan.capacity.size();
+  const auto slots = [&](std::int64_t t) {
     return std::span<DeferredCapacity>(deferred.slots.get() + static_cast<std::size_t>(t) * n, n);
   };
-  for_each_trial(plan, options, first_trial,
-                 [&](TrialSimulator& simulator, std::int64_t t) { simulator.run_trial(t, plan.columns, slots(t)); });
-  plan.phases.simulate_s += clock.lap();
   size_capacity(plan, true);
   size_fixed_slo_by_simulation(plan);
   plan.phases.size_s += clock.lap();
@@ -109,6 +116,33 @@ void run_trials(RunPlan& plan, const RunOptions& options, DeferredHours& deferre
   });
   plan.redrawn_trials = redrawn.load();
   plan.phases.simulate_s += clock.lap();
+}
+
+// Room for the kept hours of trials [0, plan.trials), those of the first `kept` trials kept.
+void grow_deferred(const RunPlan& plan, DeferredHours& deferred, std::int64_t kept) {
+  if (!any_auto_sized(plan) || deferred.trials >= plan.trials) return;
+  const std::size_t n = plan.capacity.size();
+  // Default-initialised (the type is trivial): untouched until each trial fills its slots.
+  std::unique_ptr<DeferredCapacity[]> grown(new DeferredCapacity[static_cast<std::size_t>(plan.trials) * n]);
+  if (deferred.slots) std::copy_n(deferred.slots.get(), static_cast<std::size_t>(kept) * n, grown.get());
+  deferred.slots = std::move(grown);
+  deferred.trials = plan.trials;
+}
+
+// Draws trials [first_trial, plan.trials) once and finishes the run over every trial. The trials
+// before first_trial keep their draws: only their auto-sized costs are recomputed (the reservation
+// may have moved), so a run grown in steps equals one drawn at its final size.
+void run_trials(RunPlan& plan, const RunOptions& options, DeferredHours& deferred, std::int64_t first_trial) {
+  Stopwatch clock;
+  size_capacity(plan, false);
+  plan.phases.size_s += clock.lap();
+  grow_deferred(plan, deferred, first_trial);
+  const std::size_t n = plan.capacity.size();
+  draw_first_pass(plan, options, first_trial, plan.trials, [&](std::int64_t t) {
+    return std::span<DeferredCapacity>(deferred.slots.get() + static_cast<std::size_t>(t) * n, n);
+  });
+  plan.phases.simulate_s += clock.lap();
+  finish_first_pass(plan, options, deferred);
 }
 
 // The plan of a run, its trial count and memory checked (nothing allocated yet).
@@ -193,6 +227,63 @@ std::int64_t trials_within_limits(const Scenario& scenario, const RunOptions& op
     trials = std::max<std::int64_t>(1, static_cast<std::int64_t>(static_cast<double>(trials) / over * 0.99));
   }
   return trials;
+}
+
+TrialBlock draw_trial_block(const Scenario& scenario, const RunOptions& options, std::int64_t first, std::int64_t end) {
+  RunPlan plan = prepare_run(scenario, options);
+  if (first < 0 || end > plan.trials || first > end) throw std::out_of_range("draw_trial_block: trials outside the run");
+  plan.columns.allocate(end - first, monthly_block_months(plan), first);
+  size_capacity(plan, false);
+  TrialBlock block;
+  block.first = first;
+  block.end = end;
+  const std::size_t n = plan.capacity.size();
+  if (any_auto_sized(plan)) block.slots.resize(static_cast<std::size_t>(end - first) * n);
+  draw_first_pass(plan, options, first, end, [&](std::int64_t t) {
+    return std::span<DeferredCapacity>(block.slots.data() + static_cast<std::size_t>(t - first) * n, n);
+  });
+  for (int c = 0; c < plan.columns.size(); ++c) {
+    if (!plan.columns.holds(c)) continue;
+    const auto values = plan.columns.column(c);
+    block.values.insert(block.values.end(), values.begin(), values.end());
+  }
+  return block;
+}
+
+RunPlan prepare_assembly(const Scenario& scenario, const RunOptions& options, DeferredHours& deferred) {
+  Stopwatch clock;
+  RunPlan plan = prepare_run(scenario, options);
+  plan.columns.allocate(plan.trials, monthly_block_months(plan));
+  size_capacity(plan, false);
+  grow_deferred(plan, deferred, 0);
+  plan.phases.plan_s += clock.lap();
+  return plan;
+}
+
+void add_block(RunPlan& plan, DeferredHours& deferred, const TrialBlock& block) {
+  const std::int64_t count = block.end - block.first;
+  std::size_t stored = 0;
+  for (int c = 0; c < plan.columns.size(); ++c) stored += plan.columns.holds(c) ? 1 : 0;
+  const std::size_t n = plan.capacity.size();
+  if (block.first < 0 || block.end > plan.trials || count < 0 ||
+      block.values.size() != stored * static_cast<std::size_t>(count) ||
+      block.slots.size() != (any_auto_sized(plan) ? static_cast<std::size_t>(count) * n : 0)) {
+    throw std::invalid_argument("a block of trials does not fit the run's layout");
+  }
+  std::size_t at = 0;
+  for (int c = 0; c < plan.columns.size(); ++c) {
+    if (!plan.columns.holds(c)) continue;
+    std::copy_n(block.values.begin() + static_cast<std::ptrdiff_t>(at), count,
+                plan.columns.column(c).begin() + block.first);
+    at += static_cast<std::size_t>(count);
+  }
+  if (!block.slots.empty()) {
+    std::copy(block.slots.begin(), block.slots.end(), deferred.slots.get() + static_cast<std::size_t>(block.first) * n);
+  }
+}
+
+void finish_assembly(RunPlan& plan, const RunOptions& options, DeferredHours& deferred) {
+  finish_first_pass(plan, options, deferred);
 }
 
 RunPlan prepare_replay(const Scenario& scenario, const RunOptions& options) {

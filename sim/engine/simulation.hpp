@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <utility>
+#include <vector>
 
 #include <tbb/task_arena.h>
 
@@ -28,6 +29,20 @@ struct DeferredHours {
   std::unique_ptr<DeferredCapacity[]> slots;
   std::int64_t trials = 0;
 };
+
+// A block of a run's trials as its first pass draws them (before "auto" reservations are sized
+// over every trial): a shard's share (include/tokencast/work_units.hpp). Blocks covering every
+// trial, added to prepare_assembly's plan and finished, give the plan simulate draws, bit for bit.
+struct TrialBlock {
+  std::int64_t first = 0, end = 0;
+  std::vector<double> values;            // each stored column's values of the block, column after column
+  std::vector<DeferredCapacity> slots;   // trial-major, trials x options, when an option is sized "auto"
+};
+TrialBlock draw_trial_block(const Scenario& scenario, const RunOptions& options, std::int64_t first, std::int64_t end);
+RunPlan prepare_assembly(const Scenario& scenario, const RunOptions& options, DeferredHours& deferred);
+// Throws std::invalid_argument when the block does not fit the plan's layout.
+void add_block(RunPlan& plan, DeferredHours& deferred, const TrialBlock& block);
+void finish_assembly(RunPlan& plan, const RunOptions& options, DeferredHours& deferred);
 
 // Sizes capacity (two passes when replicas are "auto") and fills plan.columns for every trial.
 RunPlan simulate(const Scenario& scenario, const RunOptions& options);

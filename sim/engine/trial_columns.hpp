@@ -35,8 +35,10 @@ class TrialColumns {
   // the monthly ones, starting with months [0, block_months). Zeroed memory straight from the
   // system (calloc of a large block maps zero pages): no memset up front, so a large run starts
   // drawing, and polling for SIGINT, at once.
-  void allocate(std::int64_t trials, int block_months) {
+  // `first_trial`: the storage holds trials [first_trial, first_trial + trials) (a shard's block).
+  void allocate(std::int64_t trials, int block_months, std::int64_t first_trial = 0) {
     trials_ = trials;
+    first_trial_ = first_trial;
     block_months_ = block_months;
     fixed_slots_ = fixed_columns();
     const std::size_t slots = static_cast<std::size_t>(fixed_slots_ + monthly_series() * block_months + 1);
@@ -85,11 +87,12 @@ class TrialColumns {
     return month < 0 || (month >= first_month_ && month < first_month_ + block_months_);
   }
   int stored_months() const { return block_months_; }
+  std::int64_t first_trial() const { return first_trial_; }
 
   double& at(int column, std::int64_t trial) {
     return values_.get()[static_cast<std::size_t>(slot_[static_cast<std::size_t>(column)]) *
                              static_cast<std::size_t>(trials_) +
-                         static_cast<std::size_t>(trial)];
+                         static_cast<std::size_t>(trial - first_trial_)];
   }
   std::span<const double> column(int c) const {
     return {values_.get() + offset(c), static_cast<std::size_t>(trials_)};
@@ -129,7 +132,7 @@ class TrialColumns {
   std::vector<int> month_of_;  // by column: its month, -1 when not per month
   std::vector<int> slot_;      // by column: where it is stored now
   int fixed_slots_ = 0, sink_ = 0, block_months_ = 0, first_month_ = 0;
-  std::int64_t trials_ = 0;
+  std::int64_t trials_ = 0, first_trial_ = 0;
   std::unique_ptr<double[], Free> values_;
 };
 

@@ -7,12 +7,15 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include "../breakeven/grid_sampler.hpp"
+#include "../common/byte_stream.hpp"
 #include "../engine/simulation.hpp"
+#include "../engine/work_estimate.hpp"
 #include "../statistics/sectioning.hpp"
 #include "mode_columns.hpp"
 #include "tokencast/errors.hpp"
@@ -305,33 +308,129 @@ void check_sweep_terms(const Scenario& scenario, const SweepSpec& spec) {
 
 namespace {
 
-SweepResult sweep_in_arena(const SweepSpec& spec, RunOptions options) {
-  const auto start = std::chrono::steady_clock::now();
-  options.precision = 0;
-  SweepResult out;
-  out.paths = spec.paths;
-  out.objective = spec.objective;
-  out.constraints = spec.constraints;
-  if (spec.values.empty()) throw UsageError("a sweep needs at least one combination");
-  // Every combination read up front: a value the scenario cannot take is refused before any run.
-  for (std::size_t i = 1; i < spec.values.size(); ++i) {
-    poll_cancel(options.cancel);
-    static_cast<void>(spec.scenario_at(i));
-  }
-  const Scenario first = spec.scenario_at(0);
-  options.trials = options.trials.value_or(first.trials);
-  options.seed = options.seed.value_or(first.seed);
-  out.trials = *options.trials;
-  out.seed = *options.seed;
+// A point's figures as a unit carries them: its objective's per-trial values only where it is
+// feasible (the best and the runners-up are picked among those).
+struct PointRecord {
+  SweepPoint point;
+  std::vector<double> objective_values;
+  double seconds = 0;
+};
 
-  // Replay: one draw, each combination's replica counts re-costed from the kept hours.
-  std::unique_ptr<detail::ReplicaReplay> replay;
-  std::optional<std::vector<std::size_t>> varied;
-  if (spec.draws != SweepDraws::resimulate) {
-    varied = replica_options(first, spec.paths);
+void put_point(detail::ByteWriter& w, const PointRecord& p) {
+  w.put(p.point.objective);
+  w.put_vector(p.point.constraint_values);
+  w.put<std::uint8_t>(p.point.feasible ? 1 : 0);
+  w.put(p.point.total_mean_usd);
+  w.put(p.point.total_p95_usd);
+  w.put_vector(p.objective_values);
+  w.put(p.seconds);
+}
+
+PointRecord get_point(detail::ByteReader& r) {
+  PointRecord p;
+  p.point.objective = r.get<double>();
+  p.point.constraint_values = r.get_vector<double>();
+  p.point.feasible = r.get<std::uint8_t>() != 0;
+  p.point.total_mean_usd = r.get<double>();
+  p.point.total_p95_usd = r.get<double>();
+  p.objective_values = r.get_vector<double>();
+  p.seconds = r.get<double>();
+  return p;
+}
+
+// The kept per-trial objective values: the best few feasible points' (for their margins).
+struct Leader {
+  std::size_t point;
+  double objective;
+  std::vector<double> values;
+};
+
+}  // namespace
+
+struct SweepUnits::State {
+  SweepSpec spec;
+  RunOptions options;
+  std::optional<Scenario> first;
+  std::optional<std::vector<std::size_t>> varied;  // replay: the option of each varied path
+  bool replay = false;
+  SweepResult out;
+  std::vector<Leader> leaders;
+  std::int64_t added = 0;
+  std::vector<double> costs;  // by combination: estimated CPU seconds of a trial
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+
+  bool better(double a, double b) const { return spec.objective.maximize ? a > b : a < b; }
+
+  PointRecord evaluate(std::size_t i, const std::function<std::vector<double>(const SweepTerm&)>& values,
+                       double total_mean, double total_p95) const {
+    PointRecord r;
+    r.point.total_mean_usd = total_mean;
+    r.point.total_p95_usd = total_p95;
+    std::vector<double> objective = values(spec.objective.term);
+    r.point.objective = statistic_of(spec.objective.term, objective);
+    for (const SweepConstraint& c : spec.constraints) {
+      const double v = statistic_of(c.term, values(c.term));
+      r.point.constraint_values.push_back(v);
+      r.point.feasible = r.point.feasible && holds(v, c.comparison, c.bound);
+    }
+    if (r.point.feasible) r.objective_values = std::move(objective);
+    static_cast<void>(i);
+    return r;
+  }
+
+  void add_point(PointRecord record) {
+    const std::size_t i = out.points.size();
+    if (i >= spec.values.size() || record.point.constraint_values.size() != spec.constraints.size() ||
+        (record.point.feasible ? record.objective_values.size() != static_cast<std::size_t>(out.trials)
+                               : !record.objective_values.empty())) {
+      throw std::runtime_error("a point of another sweep");
+    }
+    record.point.values = spec.values[i];
+    if (record.point.feasible) {
+      leaders.push_back({i, record.point.objective, std::move(record.objective_values)});
+      // Ties keep the earlier combination first.
+      std::stable_sort(leaders.begin(), leaders.end(),
+                       [&](const Leader& a, const Leader& b) { return better(a.objective, b.objective); });
+      constexpr std::size_t kept = 4;
+      if (leaders.size() > kept) leaders.pop_back();
+    }
+    out.points.push_back(std::move(record.point));
+  }
+};
+
+SweepUnits::SweepUnits(SweepSpec spec, RunOptions options) : state_(std::make_unique<State>()) {
+  State& st = *state_;
+  st.spec = std::move(spec);
+  options.precision = 0;
+  st.out.paths = st.spec.paths;
+  st.out.objective = st.spec.objective;
+  st.out.constraints = st.spec.constraints;
+  if (st.spec.values.empty()) throw UsageError("a sweep needs at least one combination");
+  // Every combination read up front: a value the scenario cannot take is refused before any run.
+  // Each one's cost is estimated from its layout (shards take ranges of about equal cost).
+  const auto trial_cost = [&](const Scenario& s) {
+    const detail::RunPlan layout = detail::make_run_plan(s, 1, 0, options.exact);
+    return detail::trial_cpu_s(layout, layout.months);
+  };
+  st.first = st.spec.scenario_at(0);
+  st.costs.push_back(trial_cost(*st.first));
+  for (std::size_t i = 1; i < st.spec.values.size(); ++i) {
+    poll_cancel(options.cancel);
+    st.costs.push_back(trial_cost(st.spec.scenario_at(i)));
+  }
+  options.trials = options.trials.value_or(st.first->trials);
+  options.seed = options.seed.value_or(st.first->seed);
+  st.options = options;
+  st.out.trials = *options.trials;
+  st.out.seed = *options.seed;
+
+  // Replay: one draw, each combination's replica counts re-costed from the kept hours. Decided
+  // here without the draw (a one-trial replay names the figures it re-costs).
+  if (st.spec.draws != SweepDraws::resimulate) {
+    st.varied = replica_options(*st.first, st.spec.paths);
     // Every value a fixed count ("auto" is sized from the trials, as a run sizes it).
     const auto counts = [&] {
-      for (const auto& values : spec.values) {
+      for (const auto& values : st.spec.values) {
         for (const std::string& v : values) {
           if (v.empty() || v.find_first_not_of("0123456789") != std::string::npos) return false;
         }
@@ -339,105 +438,128 @@ SweepResult sweep_in_arena(const SweepSpec& spec, RunOptions options) {
       return true;
     };
     std::string why;
-    if (!varied) why = "it varies more than the replicas of dedicated or gpu_cluster options";
+    if (!st.varied) why = "it varies more than the replicas of dedicated or gpu_cluster options";
     else if (!counts()) why = "a value is not a whole number of replicas";
-    else if (!detail::replayable(first)) why = "an option autoscales (each step's replicas depend on every hour's work)";
+    else if (!detail::replayable(*st.first)) why = "an option autoscales (each step's replicas depend on every hour's work)";
+    // The kept hours would not fit: each combination is simulated instead (a run's own limits apply).
+    else if (!detail::replay_fits(*st.first, options)) why = "the trials' kept hours would not fit in memory";
     if (why.empty()) {
-      const auto draw_start = std::chrono::steady_clock::now();
-      try {
-        replay = detail::make_replica_replay(first, options);
-      } catch (const ResourceLimitError&) {
-        // The kept hours would not fit: each combination is simulated instead (a run's own limits apply).
-        why = "the trials' kept hours would not fit in memory";
-      }
-      out.one_draw_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - draw_start).count();
-    }
-    if (replay) {
+      RunOptions one_trial = options;
+      one_trial.trials = 1;
+      const auto probe_replay = detail::in_arena(options, [&] { return detail::make_replica_replay(*st.first, one_trial); });
       // Every term must be a figure replay re-costs.
-      const ReplayPoint probe(first, replay->plan(), replay->with_replicas({}));
+      const ReplayPoint probe(*st.first, probe_replay->plan(), probe_replay->with_replicas({}));
       try {
-        static_cast<void>(probe.values(spec.objective.term));
-        for (const SweepConstraint& c : spec.constraints) static_cast<void>(probe.values(c.term));
+        static_cast<void>(probe.values(st.spec.objective.term));
+        for (const SweepConstraint& c : st.spec.constraints) static_cast<void>(probe.values(c.term));
       } catch (const NotReplayable& e) {
         why = fmt::format("replay re-costs totals, models, capacity costs and workloads, not '{}'", e.figure);
-        replay.reset();
       }
     }
-    if (!why.empty() && spec.draws == SweepDraws::replay) throw UsageError(fmt::format("--draws replay: {}", why));
+    if (!why.empty() && st.spec.draws == SweepDraws::replay) throw UsageError(fmt::format("--draws replay: {}", why));
+    st.replay = why.empty();
   }
-  out.draws = replay ? SweepDraws::replay : SweepDraws::resimulate;
+  st.out.draws = st.replay ? SweepDraws::replay : SweepDraws::resimulate;
+}
+SweepUnits::SweepUnits(SweepUnits&&) noexcept = default;
+SweepUnits::~SweepUnits() = default;
 
-  // The kept per-trial objective values: the best few feasible points' (for their margins).
-  constexpr std::size_t kept = 4;
-  struct Leader {
-    std::size_t point;
-    double objective;
-    std::vector<double> values;
-  };
-  std::vector<Leader> leaders;
-  const auto better = [&](double a, double b) { return spec.objective.maximize ? a > b : a < b; };
-  for (std::size_t i = 0; i < spec.values.size(); ++i) {
-    poll_cancel(options.cancel);
-    const auto point_start = std::chrono::steady_clock::now();
-    const Scenario scenario = i == 0 ? first : spec.scenario_at(i);
-    SweepPoint p;
-    p.values = spec.values[i];
-    std::function<std::vector<double>(const SweepTerm&)> values;
-    std::optional<ReplayPoint> replayed;
-    std::optional<PointRun> run;
-    if (replay) {
+std::int64_t SweepUnits::count() const {
+  return state_->replay ? 1 : static_cast<std::int64_t>(state_->spec.values.size());
+}
+double SweepUnits::cost(std::int64_t unit) const {
+  return state_->replay ? 1.0 : state_->costs[static_cast<std::size_t>(unit)];
+}
+
+std::string SweepUnits::compute(std::int64_t unit) {
+  State& st = *state_;
+  return detail::in_arena(st.options, [&] {
+    detail::ByteWriter w;
+    if (!st.replay) {
+      const auto start = std::chrono::steady_clock::now();
+      const auto i = static_cast<std::size_t>(unit);
+      const Scenario scenario = i == 0 ? *st.first : st.spec.scenario_at(i);
+      const PointRun run(scenario, st.options);
+      double mean = 0, p95 = 0;
+      if (const ModeCost* total = run.result().total_cost(Mode::cheapest_plan)) {
+        mean = total->total_usd.mean;
+        p95 = total->total_usd.p95;
+      }
+      PointRecord r = st.evaluate(i, [&](const SweepTerm& t) { return run.values(t); }, mean, p95);
+      r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      put_point(w, r);
+      return std::move(w.bytes());
+    }
+    // Replay: every point in one unit, from one draw.
+    const auto draw_start = std::chrono::steady_clock::now();
+    const auto replay = detail::make_replica_replay(*st.first, st.options);
+    w.put(std::chrono::duration<double>(std::chrono::steady_clock::now() - draw_start).count());
+    double bound = 0;
+    std::vector<PointRecord> records;
+    for (std::size_t i = 0; i < st.spec.values.size(); ++i) {
+      poll_cancel(st.options.cancel);
+      const Scenario scenario = i == 0 ? *st.first : st.spec.scenario_at(i);
       std::vector<std::optional<int>> replicas(scenario.capacity.size());
-      for (const std::size_t c : *varied) replicas[c] = scenario.capacity[c].replicas;
+      for (const std::size_t c : *st.varied) replicas[c] = scenario.capacity[c].replicas;
       const detail::GridTotals totals = replay->with_replicas(replicas);
-      for (const double bound : totals.option_error_bound_usd) {
-        out.replay_error_bound_usd = std::max(out.replay_error_bound_usd, bound);
-      }
-      replayed.emplace(scenario, replay->plan(), totals);
-      values = [&](const SweepTerm& t) { return replayed->values(t); };
-      const Summary total = summarize(replayed->total());
-      p.total_mean_usd = total.mean;
-      p.total_p95_usd = total.p95;
+      for (const double b : totals.option_error_bound_usd) bound = std::max(bound, b);
+      const ReplayPoint replayed(scenario, replay->plan(), totals);
+      const Summary total = summarize(replayed.total());
+      records.push_back(st.evaluate(i, [&](const SweepTerm& t) { return replayed.values(t); }, total.mean, total.p95));
+    }
+    w.put(bound);
+    w.put<std::uint64_t>(records.size());
+    for (const PointRecord& r : records) put_point(w, r);
+    return std::move(w.bytes());
+  });
+}
+
+void SweepUnits::add(std::int64_t unit, std::string_view bytes) {
+  State& st = *state_;
+  if (unit != st.added || unit >= count()) throw std::invalid_argument(fmt::format("unit {} added out of order", unit));
+  try {
+    detail::ByteReader r(bytes);
+    if (!st.replay) {
+      PointRecord p = get_point(r);
+      if (unit == 0) st.out.one_draw_s = p.seconds;
+      if (!r.done()) throw std::runtime_error("bytes after the record");
+      st.add_point(std::move(p));
     } else {
-      run.emplace(scenario, options);
-      values = [&](const SweepTerm& t) { return run->values(t); };
-      if (const ModeCost* total = run->result().total_cost(Mode::cheapest_plan)) {
-        p.total_mean_usd = total->total_usd.mean;
-        p.total_p95_usd = total->total_usd.p95;
-      }
+      st.out.one_draw_s = r.get<double>();
+      st.out.replay_error_bound_usd = r.get<double>();
+      const auto n = r.get<std::uint64_t>();
+      if (n != st.spec.values.size()) throw std::runtime_error("a replay unit of another sweep");
+      for (std::uint64_t i = 0; i < n; ++i) st.add_point(get_point(r));
+      if (!r.done()) throw std::runtime_error("bytes after the record");
     }
-    std::vector<double> objective = values(spec.objective.term);
-    p.objective = statistic_of(spec.objective.term, objective);
-    for (const SweepConstraint& c : spec.constraints) {
-      const double v = statistic_of(c.term, values(c.term));
-      p.constraint_values.push_back(v);
-      p.feasible = p.feasible && holds(v, c.comparison, c.bound);
-    }
-    if (p.feasible) {
-      leaders.push_back({i, p.objective, std::move(objective)});
-      // Ties keep the earlier combination first.
-      std::stable_sort(leaders.begin(), leaders.end(),
-                       [&](const Leader& a, const Leader& b) { return better(a.objective, b.objective); });
-      if (leaders.size() > kept) leaders.pop_back();
-    }
-    out.points.push_back(std::move(p));
-    if (i == 0 && !replay) out.one_draw_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - point_start).count();
+  } catch (const std::runtime_error& e) {
+    throw std::invalid_argument(fmt::format("unit {}: {}", unit, e.what()));
   }
-  if (!leaders.empty()) {
-    out.best = leaders.front().point;
-    for (std::size_t k = 1; k < leaders.size(); ++k) {
-      out.runners_up.push_back(leaders[k].point);
-      out.margins.push_back(margin_of(spec.objective, leaders.front().values, leaders[k].values));
+  ++st.added;
+}
+
+SweepResult SweepUnits::result() {
+  State& st = *state_;
+  if (st.added != count()) throw std::logic_error("SweepUnits::result before every unit was added");
+  SweepResult out = st.out;
+  if (!st.leaders.empty()) {
+    out.best = st.leaders.front().point;
+    for (std::size_t k = 1; k < st.leaders.size(); ++k) {
+      out.runners_up.push_back(st.leaders[k].point);
+      out.margins.push_back(margin_of(st.spec.objective, st.leaders.front().values, st.leaders[k].values));
     }
   }
-  out.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  out.elapsed_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - st.start).count();
   return out;
 }
 
-}  // namespace
-
 SweepResult run_sweep(const SweepSpec& spec, RunOptions options) {
   // Within the options' thread count, the replay's passes over the trials included.
-  return detail::in_arena(options, [&] { return sweep_in_arena(spec, options); });
+  return detail::in_arena(options, [&] {
+    SweepUnits units(spec, options);
+    compute_all(units);
+    return units.result();
+  });
 }
 
 }  // namespace tokencast

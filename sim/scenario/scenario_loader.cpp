@@ -166,6 +166,8 @@ Scenario load_scenario_text(std::string_view toml_text, std::string_view file_na
   }
 }
 
+std::string read_scenario_file(const std::string& path) { return read_file(path); }
+
 Scenario load_scenario_file(const std::string& path, const Catalog& catalog, std::span<const ScenarioOverride> overrides) {
   return load_scenario_text(read_file(path), path, catalog, overrides);
 }
