@@ -61,8 +61,9 @@ grep -q "3,000 trials" run.table || fail "merge --format table"
 grep -q "<html" run.html || fail "merge --report"
 
 # Progress: on a terminal (script(1) gives the command a pseudo-terminal), a line with the count
-# and an ETA on standard error; nothing when standard error is a file; never in the output.
-long=(sweep "$auto" --trials 400 --threads 1 --draws resimulate --vary "scenario.months=1..12" --format json)
+# and an ETA on standard error; nothing when standard error is a file; never in the output. The
+# job takes several seconds: the line, drawn after one, shows on a faster machine too.
+long=(sweep "$auto" --trials 1200 --threads 1 --draws resimulate --vary "scenario.months=1..12" --format json)
 if command -v script > /dev/null; then
   script -qec "$(printf '%q ' "$bin" "${long[@]}") -o tty.json" /dev/null > tty.txt
   grep -q "of 12 combinations" tty.txt && grep -q "left" tty.txt || fail "no progress line on a terminal: $(cat tty.txt)"
