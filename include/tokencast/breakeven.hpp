@@ -40,6 +40,9 @@ VolumeMethod volume_method_for(const Scenario& scenario, VolumeMethod asked);
 std::vector<VolumeCurve> volume_curves(const Scenario& scenario, const RunOptions& options,
                                        const VolumeGridOptions& grid = {}, VolumeGridStats* stats = nullptr);
 
+// The volume grid's cost in draws of every trial: replay draws them once more; resimulation at
+// every point, and again for each step of the root finding (about ten per crossing level).
+double volume_grid_runs(const Scenario& scenario, const VolumeGridOptions& grid);
 // Throws ResourceLimitError when the run and its volume grid would pass the CPU limit.
 void check_breakeven_limits(const Scenario& scenario, const RunOptions& options, const VolumeGridOptions& grid);
 

@@ -32,6 +32,8 @@ struct PartIdentity {
   std::string scenario_digest() const;
   // FNV-1a 64 of the command and its arguments, in hex.
   std::string arguments_digest() const;
+  // Every field that makes two processes' work the same job, as one line (MPI ranks compare it).
+  std::string job() const;
 };
 
 struct PartialResult {

@@ -37,6 +37,8 @@ Scenario load_scenario_text(std::string_view toml_text, std::string_view file_na
 // The default scenario compiled into the binary (scenarios/quickstart.toml).
 Scenario load_default_scenario(const Catalog& catalog = builtin_catalog(), std::span<const ScenarioOverride> overrides = {});
 std::string_view default_scenario_text();
+// The default scenario's file name, as results and messages give it.
+inline constexpr std::string_view default_scenario_file = "<embedded:quickstart.toml>";
 
 // The scenario as TOML that the loader reads back into it: models as [[model]] tables with their
 // prices, capacity priced per GPU-hour (a catalog GPU's id is left out). Saves a scenario built in

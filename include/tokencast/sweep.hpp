@@ -116,8 +116,10 @@ class SweepUnits : public WorkUnits {
   std::int64_t count() const override;
   double cost(std::int64_t unit) const override;
   std::string compute(std::int64_t unit) override;
-  void add(std::int64_t unit, std::string_view bytes) override;
   SweepResult result();
+
+ protected:
+  void add_unit(std::int64_t unit, std::string_view bytes) override;
 
  private:
   struct State;

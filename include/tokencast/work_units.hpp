@@ -31,9 +31,20 @@ class WorkUnits {
   virtual double cost(std::int64_t unit) const = 0;
   // The unit's result, as bytes (a record of the unit's numbers: sim/common/byte_stream.hpp).
   virtual std::string compute(std::int64_t unit) = 0;
-  // Adds a unit's result: every unit once, in unit order. Throws std::invalid_argument when the
-  // bytes are not the result of that unit of this job.
-  virtual void add(std::int64_t unit, std::string_view bytes) = 0;
+  // Adds a unit's result: every unit once, in unit order. Throws std::invalid_argument when a unit
+  // comes out of order or the bytes are not the result of that unit of this job.
+  void add(std::int64_t unit, std::string_view bytes);
+  std::int64_t added() const { return added_; }
+
+ protected:
+  // Reads unit `unit`'s bytes into the result; std::invalid_argument, or std::runtime_error for a
+  // record that does not parse.
+  virtual void add_unit(std::int64_t unit, std::string_view bytes) = 0;
+  // Throws std::logic_error unless every unit was added (before a result is asked for).
+  void check_complete() const;
+
+ private:
+  std::int64_t added_ = 0;
 };
 
 struct UnitRange {
@@ -57,10 +68,11 @@ class RunUnits : public WorkUnits {
   std::int64_t count() const override;
   double cost(std::int64_t unit) const override;
   std::string compute(std::int64_t unit) override;
-  void add(std::int64_t unit, std::string_view bytes) override;
   // Once every unit was added: what run_scenario(scenario, options) returns (timings aside).
   RunResult result();
-  std::int64_t trials_per_unit() const;
+
+ protected:
+  void add_unit(std::int64_t unit, std::string_view bytes) override;
 
  private:
   struct State;
@@ -76,9 +88,11 @@ class BreakevenUnits : public WorkUnits {
   std::int64_t count() const override;
   double cost(std::int64_t unit) const override;
   std::string compute(std::int64_t unit) override;
-  void add(std::int64_t unit, std::string_view bytes) override;
   // What run_breakeven(scenario, options, grid) returns (timings aside).
   RunResult result();
+
+ protected:
+  void add_unit(std::int64_t unit, std::string_view bytes) override;
 
  private:
   struct State;

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <limits>
 #include <iostream>
 #include <map>
 #include <span>
@@ -40,6 +41,9 @@ Destinations destinations(const RunArgs& args, const std::vector<std::string>& m
   std::vector<std::string> inputs;
   if (args.scenario) inputs.push_back(*args.scenario);
   inputs.insert(inputs.end(), more_inputs.begin(), more_inputs.end());
+  if (execution().merged) {
+    for (const PartialResult& part : *execution().merged) inputs.push_back(part.file);
+  }
   Destinations d{check_output_target("--output", args.output.value_or("-"), inputs), std::nullopt};
   if (args.report) {
     d.report = check_output_target("--report", *args.report, inputs, std::span(&d.output, 1));
@@ -47,9 +51,6 @@ Destinations destinations(const RunArgs& args, const std::vector<std::string>& m
   }
   return d;
 }
-
-namespace {
-
 
 RunOptions run_options(const RunArgs& args, const std::atomic<bool>& cancel) {
   RunOptions options;
@@ -61,8 +62,13 @@ RunOptions run_options(const RunArgs& args, const std::atomic<bool>& cancel) {
   options.exact = args.exact;
   options.precision = args.precision;
   options.max_trials = args.max_trials;
+  // A split command is the user's choice of scale: the CPU-time refusal, made for one process, is
+  // lifted; the memory limits stay.
+  if (split_execution()) options.max_cpu_s = std::numeric_limits<double>::infinity();
   return options;
 }
+
+namespace {
 
 // Seconds since `start`.
 double since(std::chrono::steady_clock::time_point start) {
@@ -118,9 +124,10 @@ int run_command(const RunArgs& args, const std::atomic<bool>& cancel) {
   if (to.report || split_execution()) options.recorded_inputs = uncertain_inputs(scenario);
   RunResult result;
   if (split_execution()) {
-    lift_cpu_limit(options);
     RunUnits units(scenario, options);
-    if (!execute_units(units, identity_of("run", args, scenario, units.count()), args, cancel, "blocks of trials")) return 0;
+    if (!execute_units(units, identity_of("run", args, scenario, units.count()), to, args.format, cancel, "blocks of trials")) {
+      return 0;
+    }
     result = units.result();
   } else {
     std::atomic<std::int64_t> drawn{0};
@@ -148,17 +155,17 @@ int breakeven_command(const BreakevenArgs& args, const std::atomic<bool>& cancel
   grid.method = args.grid_draws == "replay"       ? VolumeMethod::replay
                 : args.grid_draws == "resimulate" ? VolumeMethod::resimulate
                                                   : VolumeMethod::automatic;
+  const RunOptions options = run_options(args.run, cancel);
   RunResult result;
   if (split_execution()) {
-    RunOptions options = run_options(args.run, cancel);
-    lift_cpu_limit(options);
     BreakevenUnits units(scenario, options, grid);
-    if (!execute_units(units, identity_of("breakeven", args.run, scenario, units.count()), args.run, cancel, "units")) {
+    if (!execute_units(units, identity_of("breakeven", args.run, scenario, units.count()), to, args.run.format, cancel,
+                       "units")) {
       return 0;
     }
     result = units.result();
   } else {
-    result = run_breakeven(scenario, run_options(args.run, cancel), grid);
+    result = run_breakeven(scenario, options, grid);
   }
   result.phases.load_s = load_s;
   use_merged_timings(result);

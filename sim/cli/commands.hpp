@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "tokencast/engine.hpp"
 #include "tokencast/log_fit.hpp"
 #include "tokencast/output_files.hpp"
 #include "tokencast/request_log.hpp"
@@ -126,13 +127,17 @@ TraceFormat trace_format_of(const std::string& name);
 // "time=A,input=B,output=C[,model=D][,cached=E]" for --columns; a UsageError otherwise.
 TraceColumns trace_columns(const std::string& text);
 
-// Where a command's outputs go (--output, --report), checked before anything is simulated.
+// Where a command's outputs go (--output, --report), checked before anything is simulated. The
+// scenario, `more_inputs` and, in a merge, the parts are inputs: never written over.
 struct Destinations {
   OutputTarget output;
   std::optional<OutputTarget> report;
 };
 // `more_inputs`: files the command reads besides args.scenario (diff's NEW), never overwritten.
 Destinations destinations(const RunArgs& args, const std::vector<std::string>& more_inputs = {});
+// The run options the simulation flags give (trials, seed, threads, --group-by, --exact,
+// --precision), polling `cancel`.
+RunOptions run_options(const RunArgs& args, const std::atomic<bool>& cancel);
 
 int run_command(const RunArgs& args, const std::atomic<bool>& cancel);
 int breakeven_command(const BreakevenArgs& args, const std::atomic<bool>& cancel);

@@ -1,7 +1,6 @@
 #include "execution.hpp"
 
 #include <chrono>
-#include <limits>
 
 #include <fmt/format.h>
 
@@ -56,7 +55,7 @@ std::vector<std::string> recorded_arguments(const std::vector<std::string>& word
 
 bool split_execution() {
   const Execution& e = execution();
-  return e.shard.has_value() || e.merged != nullptr || ranks().size > 1;
+  return e.shard.has_value() || e.merged.has_value() || ranks().size > 1;
 }
 
 void check_split(const RunArgs& args) {
@@ -84,7 +83,7 @@ PartIdentity identity_of(const std::string& command, const RunArgs& args, const 
   id.trials = args.trials.value_or(scenario.trials);
   id.units = units;
   if (!args.scenario) {
-    id.scenario_file = "<embedded:quickstart.toml>";
+    id.scenario_file = default_scenario_file;
     id.scenario_text = std::string(default_scenario_text());
   } else {
     // The text the command was loaded from (load_scenario keeps it in a split command; one that is
@@ -97,11 +96,9 @@ PartIdentity identity_of(const std::string& command, const RunArgs& args, const 
   return id;
 }
 
-void lift_cpu_limit(RunOptions& options) { options.max_cpu_s = std::numeric_limits<double>::infinity(); }
-
 std::optional<double> merged_compute_s() {
-  const auto* parts = execution().merged;
-  if (parts == nullptr) return std::nullopt;
+  const auto& parts = execution().merged;
+  if (!parts) return std::nullopt;
   double s = 0;
   for (const PartialResult& part : *parts) s += part.compute_s;
   return s;
@@ -155,10 +152,10 @@ void add_merged(WorkUnits& units, const PartIdentity& identity, std::vector<Part
 
 }  // namespace
 
-bool execute_units(WorkUnits& units, const PartIdentity& identity, const RunArgs& args, const std::atomic<bool>& cancel,
-                   const std::string& what) {
+bool execute_units(WorkUnits& units, const PartIdentity& identity, const Destinations& to, const std::string& format,
+                   const std::atomic<bool>& cancel, const std::string& what) {
   Execution& e = execution();
-  if (e.merged != nullptr) {
+  if (e.merged) {
     add_merged(units, identity, *e.merged);
     return true;
   }
@@ -169,7 +166,7 @@ bool execute_units(WorkUnits& units, const PartIdentity& identity, const RunArgs
     part.identity = identity;
     part.shard = e.shard->index;
     part.shards = e.shard->count;
-    part.format = args.format;
+    part.format = format;
     part.range = shard_range(units, part.shard, part.shards);
     {
       const ProgressMeter meter(what + " of this shard", part.range.end - part.range.first, done);
@@ -180,9 +177,7 @@ bool execute_units(WorkUnits& units, const PartIdentity& identity, const RunArgs
       }
     }
     part.compute_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    const std::vector<std::string> inputs = args.scenario ? std::vector<std::string>{*args.scenario} : std::vector<std::string>{};
-    const OutputTarget target = check_output_target("--output", *args.output, inputs);
-    const std::pair<OutputTarget, std::string> output{target, encode_partial_result(part)};
+    const std::pair<OutputTarget, std::string> output{to.output, encode_partial_result(part)};
     if (cancel.load()) throw Interrupted();
     write_outputs(std::span(&output, 1), &cancel);
     return false;
@@ -192,9 +187,7 @@ bool execute_units(WorkUnits& units, const PartIdentity& identity, const RunArgs
   if (ranks().size > 1) {
     std::optional<ProgressMeter> meter;
     if (ranks().rank == 0) meter.emplace(what, shown, done);
-    const std::string job = fmt::format("{} {} {} {} {}", identity.tool_version, identity.scenario_digest(),
-                                        identity.arguments_digest(), identity.seed, units.count());
-    return compute_on_ranks(units, job, &cancel, &done);
+    return compute_on_ranks(units, identity.job(), &cancel, &done);
   }
   const ProgressMeter meter(what, shown, done);
   compute_all(units, &done);

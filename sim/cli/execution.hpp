@@ -28,7 +28,7 @@ struct Execution {
   std::vector<std::string> arguments;  // the command's words after its name, as a part records them
   std::optional<ShardSpec> shard;      // --shard
   // merge: the checked parts in unit order (their units' bytes let go as they are added).
-  std::vector<PartialResult>* merged = nullptr;
+  std::optional<std::vector<PartialResult>> merged;
   // A scenario file's text by name: read once in a split command (every combination of a sweep
   // and the part's identity see the same text), or the parts' recorded text in a merge.
   std::map<std::string, std::string> scenario_texts;
@@ -51,14 +51,10 @@ PartIdentity identity_of(const std::string& command, const RunArgs& args, const 
 
 // Runs the units as this process is told. True when every unit was added here and the command
 // goes on to write its outputs; false when this process has nothing more to write (a shard, once
-// its part is written to args.output; an MPI rank other than 0). `what` names the units for the
+// its part (of --format `format`) is written to to.output; an MPI rank other than 0). `what` names the units for the
 // progress line ("trials", "combinations").
-bool execute_units(WorkUnits& units, const PartIdentity& identity, const RunArgs& args, const std::atomic<bool>& cancel,
-                   const std::string& what);
-
-// A split command is the user's choice of scale: the CPU-time refusal (RunOptions::max_cpu_s), made
-// for one process, is lifted; the memory limits stay.
-void lift_cpu_limit(RunOptions& options);
+bool execute_units(WorkUnits& units, const PartIdentity& identity, const Destinations& to, const std::string& format,
+                   const std::atomic<bool>& cancel, const std::string& what);
 
 // In a merge, the seconds the shards spent computing, summed (the parts record them): a merged
 // result's timings, so that merging in any order writes the same bytes. None otherwise.

@@ -3,24 +3,18 @@
 #include "commands.hpp"
 #include "execution.hpp"
 #include "tokencast/errors.hpp"
-#include "tokencast/output_files.hpp"
+#include "tokencast/scenario_loader.hpp"
 #include "tokencast/partial_results.hpp"
 
 namespace tokencast::cli {
 
 int merge_command(const MergeArgs& args, std::vector<std::string>& again) {
-  // Nothing may be written over a part.
-  if (args.output) static_cast<void>(check_output_target("--output", *args.output, args.parts));
-  if (args.report) static_cast<void>(check_output_target("--report", *args.report, args.parts));
   std::vector<PartialResult> parts;
   for (const std::string& file : args.parts) parts.push_back(read_partial_result(file));
-  // Kept for the command run again: it adds the units from here.
-  static std::vector<PartialResult> merged;
-  merged = check_parts(std::move(parts), args.parts);
-  const PartialResult& first = merged.front();
+  // Kept for the command run again: it adds the units from here (and writes over no part).
   Execution& e = execution();
-  e.merged = &merged;
-  if (first.identity.scenario_file != "<embedded:quickstart.toml>") {
+  const PartialResult& first = e.merged.emplace(check_parts(std::move(parts), args.parts)).front();
+  if (first.identity.scenario_file != default_scenario_file) {
     e.scenario_texts[first.identity.scenario_file] = first.identity.scenario_text;
   }
   // The merge's own options first: a recorded "--" would make any after it positional.

@@ -114,19 +114,13 @@ int sensitivity_command(const SensitivityArgs& args, const std::atomic<bool>& ca
   check_split(args.run);
   const Destinations to = destinations(args.run);
   const Scenario scenario = load_scenario(args.run.scenario, args.run.set);
-  RunOptions options;
-  options.trials = args.run.trials;
-  options.seed = args.run.seed;
-  options.threads = args.run.threads;
-  options.cancel = &cancel;
-  if (split_execution()) lift_cpu_limit(options);
   std::optional<SensitivityUnits> units;
   try {
-    units.emplace(scenario, args.output_of, options);
+    units.emplace(scenario, args.output_of, run_options(args.run, cancel));
   } catch (const UsageError& e) {
     throw UsageError(fmt::format("--output-of: {}", e.what()));
   }
-  if (!execute_units(*units, identity_of("sensitivity", args.run, scenario, units->count()), args.run, cancel,
+  if (!execute_units(*units, identity_of("sensitivity", args.run, scenario, units->count()), to, format, cancel,
                      "units")) {
     return 0;
   }

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cmath>
 #include <functional>
+#include <set>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -117,10 +118,9 @@ Vary parse_vary(const std::string& text) {
   const bool range = values.find("..") != std::string::npos && values.front() != '{' && values.front() != '"' &&
                      values.find(',') == std::string::npos;
   v.values = range ? expand_range(text, values) : split_list(text, values);
-  for (std::size_t i = 0; i < v.values.size(); ++i) {
-    for (std::size_t j = 0; j < i; ++j) {
-      if (v.values[j] == v.values[i]) bad_vary(text, fmt::format("the value {} appears twice", v.values[i]));
-    }
+  std::set<std::string> seen;
+  for (const std::string& value : v.values) {
+    if (!seen.insert(value).second) bad_vary(text, fmt::format("the value {} appears twice", value));
   }
   return v;
 }
@@ -290,7 +290,10 @@ int sweep_command(const SweepArgs& args, const std::atomic<bool>& cancel) {
   };
   spec.objective = parse_objective(args.objective);
   for (const std::string& c : args.constraints) spec.constraints.push_back(parse_constraint(c));
-  check_sweep_terms(spec.scenario_at(0), spec);
+  const Scenario first = spec.scenario_at(0);
+  check_sweep_terms(first, spec);
+  // Not run_options: a sweep keeps the CPU-time refusal when split, since whether it replays
+  // depends on it, and that must not change with the split.
   RunOptions options;
   options.trials = args.run.trials;
   options.seed = args.run.seed;
@@ -300,13 +303,12 @@ int sweep_command(const SweepArgs& args, const std::atomic<bool>& cancel) {
                : args.draws == "resimulate" ? SweepDraws::resimulate
                                             : SweepDraws::automatic;
   SweepUnits units(spec, options);
-  if (!execute_units(units, identity_of("sweep", args.run, spec.scenario_at(0), units.count()), args.run, cancel,
-                     "combinations")) {
+  if (!execute_units(units, identity_of("sweep", args.run, first, units.count()), to, format, cancel, "combinations")) {
     return 0;
   }
   SweepResult result = units.result();
   if (const auto s = merged_compute_s()) result.elapsed_s = *s;
-  const std::string scenario = args.run.scenario.value_or("<embedded:quickstart.toml>");
+  const std::string scenario = args.run.scenario.value_or(std::string(default_scenario_file));
   std::vector<std::pair<OutputTarget, std::string>> outputs{
       {to.output, format == "json"  ? sweep_json(result, scenario)
                   : format == "csv" ? sweep_csv(result)

@@ -43,7 +43,6 @@ const Ranks& ranks() { return current; }
 
 #ifndef TOKENCAST_HAVE_MPI
 
-bool ranks_supported() { return false; }
 Ranks start_ranks(int&, char**&) {
   // Started as one of several ranks: each would run the whole command and write the same output.
   if (launched_size() > 1) {
@@ -78,7 +77,9 @@ constexpr std::string_view interrupted_text = "interrupted";
 
 void send_bytes(const std::string& bytes, int tag) {
   if (bytes.size() > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
-    throw std::runtime_error("a unit's result is over 2 GiB, more than one MPI message carries");
+    throw std::runtime_error("its result is over 2 GiB, more than one MPI message carries (a sensitivity's base run "
+                             "holds 8 bytes per trial for the output and each input: use fewer trials, or --shard "
+                             "I/N and merge)");
   }
   MPI_Send(bytes.data(), static_cast<int>(bytes.size()), MPI_BYTE, 0, tag, MPI_COMM_WORLD);
 }
@@ -122,30 +123,22 @@ bool worker(WorkUnits& units, const std::string& job) {
     if (unit < 0) return false;
     std::string reply(sizeof unit, '\0');
     std::memcpy(reply.data(), &unit, sizeof unit);
-    int tag = result;
+    std::string failure;
     try {
       maybe_fail_for_test(current.rank);
       reply += units.compute(unit);
-      if (reply.size() > static_cast<std::size_t>(std::numeric_limits<int>::max())) {
-        throw std::runtime_error("its result is over 2 GiB, more than one MPI message carries (a sensitivity's base "
-                                 "run holds 8 bytes per trial for the output and each input: use fewer trials, or "
-                                 "--shard I/N and merge)");
-      }
+      send_bytes(reply, result);
+      continue;
     } catch (const Interrupted&) {
-      tag = failed;
-      reply.resize(sizeof unit);
-      reply += interrupted_text;
+      failure = interrupted_text;
     } catch (const std::exception& e) {
-      tag = failed;
-      reply.resize(sizeof unit);
-      reply += e.what();
+      failure = e.what();
     }
-    send_bytes(reply, tag);
+    reply.resize(sizeof unit);
+    send_bytes(reply + failure, failed);
     // Rank 0 aborts the job on a failure: nothing more to do here.
-    if (tag == failed) {
-      MPI_Recv(&unit, 1, MPI_INT64_T, 0, assign, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
-      return false;
-    }
+    MPI_Recv(&unit, 1, MPI_INT64_T, 0, assign, MPI_COMM_WORLD, MPI_STATUS_IGNORE);
+    return false;
   }
 }
 
@@ -202,12 +195,12 @@ bool coordinator(WorkUnits& units, const std::string& job, const std::atomic<boo
   // By rank: the unit it was handed (-1 before its first), so that a result is only taken for it.
   std::vector<std::int64_t> assigned(static_cast<std::size_t>(current.size), -1);
   // Whatever goes wrong on this thread from here ends the job with a message (an exception
-  // escaping with `local` still running would end the process with none).
+  // escaping with `local` still running would end the process with none). abort_job does not
+  // return, so `local` is never destroyed while it runs.
   try {
   while (active > 0 || !local_done.load()) {
     if (cancel != nullptr && cancel->load()) {
       // The other ranks stop once the interrupt reaches them too; this one says so for the job.
-      local.detach();
       abort_job(0, -1, std::string(interrupted_text));
     }
     if (local_done.load() && local_failure) {
@@ -228,20 +221,17 @@ bool coordinator(WorkUnits& units, const std::string& job, const std::atomic<boo
     const int source = status.MPI_SOURCE;
     if (status.MPI_TAG == ready) {
       if (buffer != job) {
-        local.detach();
-        abort_job(source, -1, "it runs another job than rank 0 (its scenario, arguments or tokencast differ): every "
+          abort_job(source, -1, "it runs another job than rank 0 (its scenario, arguments or tokencast differ): every "
                               "rank must read the same files with the same build");
       }
     } else {
       std::int64_t unit = -1;
       if (buffer.size() >= sizeof unit) std::memcpy(&unit, buffer.data(), sizeof unit);
       if (unit != assigned[static_cast<std::size_t>(source)]) {
-        local.detach();
-        abort_job(source, unit, "a reply for a unit it was not handed");
+          abort_job(source, unit, "a reply for a unit it was not handed");
       }
       if (status.MPI_TAG == failed) {
-        local.detach();
-        abort_job(source, unit, buffer.substr(sizeof unit));
+          abort_job(source, unit, buffer.substr(sizeof unit));
       }
       const std::lock_guard lock(results_mutex);
       results[static_cast<std::size_t>(unit)] = buffer.substr(sizeof unit);
@@ -254,7 +244,6 @@ bool coordinator(WorkUnits& units, const std::string& job, const std::atomic<boo
     add_ready();
   }
   } catch (const std::exception& e) {
-    local.detach();
     abort_job(0, next_add, fmt::format("adding a unit's result: {}", e.what()));
   }
   local.join();
@@ -264,8 +253,6 @@ bool coordinator(WorkUnits& units, const std::string& job, const std::atomic<boo
 }
 
 }  // namespace
-
-bool ranks_supported() { return true; }
 
 Ranks start_ranks(int& argc, char**& argv) {
   if (launched_size() <= 1) return current;

@@ -22,8 +22,6 @@ void stop_ranks();
 // Ends every rank with exit code `code` (MPI_Abort), when start_ranks started MPI; else nothing.
 void abort_ranks(int code);
 const Ranks& ranks();
-// Whether this build can run on several ranks.
-bool ranks_supported();
 
 // Computes every unit across the ranks. Rank 0 hands out units, costliest first, as ranks ask
 // (its own worker thread among them), adds the results in unit order as they arrive, and returns

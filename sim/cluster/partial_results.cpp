@@ -61,6 +61,11 @@ std::string PartIdentity::arguments_digest() const {
   return fmt::format("{:016x}", h);
 }
 
+std::string PartIdentity::job() const {
+  return fmt::format("tokencast {} {} {} seed {} trials {} units {}", tool_version, scenario_digest(), arguments_digest(),
+                     seed, trials, units);
+}
+
 std::string encode_partial_result(const PartialResult& part) {
   detail::ByteWriter body;
   const PartIdentity& id = part.identity;

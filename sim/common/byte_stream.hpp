@@ -87,4 +87,12 @@ class ByteReader {
   std::size_t at_ = 0;
 };
 
+// Reads a whole record with read(reader): std::runtime_error when it ends early or has bytes left.
+template <class Read>
+void read_record(std::string_view bytes, Read read) {
+  ByteReader reader(bytes);
+  read(reader);
+  if (!reader.done()) throw std::runtime_error("bytes after the record");
+}
+
 }  // namespace tokencast::detail

@@ -1,5 +1,6 @@
 #pragma once
 // The engine's parallel loop over trials, for the run (engine.cpp) and the volume grid's replay.
+#include <atomic>
 #include <cstdint>
 #include <utility>
 
@@ -15,10 +16,11 @@
 namespace tokencast::detail {
 
 // Runs body(simulator, trial) for every trial in [first_trial, end_trial), in parallel; a trial's
-// outputs depend only on its index, so the partition does not matter.
+// outputs depend only on its index, so the partition does not matter. `counted`, when given,
+// counts the trials done (a block at a time).
 template <class Body>
 void for_each_trial(const RunPlan& plan, const RunOptions& options, std::int64_t first_trial, std::int64_t end_trial,
-                    Body body) {
+                    Body body, std::atomic<std::int64_t>* counted = nullptr) {
   tbb::enumerable_thread_specific<TrialSimulator> simulators([&] { return TrialSimulator(plan); });
   tbb::task_group_context context;
   tbb::parallel_for(
@@ -33,6 +35,7 @@ void for_each_trial(const RunPlan& plan, const RunOptions& options, std::int64_t
           }
           body(simulator, t);
         }
+        if (counted) counted->fetch_add(static_cast<std::int64_t>(range.size()), std::memory_order_relaxed);
       },
       context);
   if (options.cancel && options.cancel->load()) throw Interrupted();

@@ -60,25 +60,24 @@ bool any_auto_sized(const RunPlan& plan) {
 }
 
 // The first pass over trials [first, end): each trial drawn once, an auto-sized option's hours kept
-// in slot_of(t) (the reservation is not known yet).
+// in its slots (the reservation is not known yet), trial t's at slots + (t - slots_first) x options.
 // Only this pass counts towards options.trials_done (a progress meter's trials).
-template <class SlotOf>
-void draw_first_pass(RunPlan& plan, const RunOptions& options, std::int64_t first, std::int64_t end, SlotOf slot_of) {
-  const auto drawn = [&] {
-    if (options.trials_done) options.trials_done->fetch_add(1, std::memory_order_relaxed);
-  };
-  if (!any_auto_sized(plan)) {
-    for_each_trial(plan, options, first, end, [&](TrialSimulator& simulator, std::int64_t t) {
-      simulator.run_trial(t, plan.columns);
-      drawn();
-    });
-  } else {
-    for_each_trial(plan, options, first, end, [&](TrialSimulator& simulator, std::int64_t t) {
-      simulator.run_trial(t, plan.columns, slot_of(t));
-      drawn();
-    });
-  }
+void draw_first_pass(RunPlan& plan, const RunOptions& options, std::int64_t first, std::int64_t end,
+                     DeferredCapacity* slots, std::int64_t slots_first) {
+  const bool keep_hours = any_auto_sized(plan);
+  const std::size_t n = plan.capacity.size();
+  for_each_trial(
+      plan, options, first, end,
+      [&](TrialSimulator& simulator, std::int64_t t) {
+        const std::span<DeferredCapacity> kept =
+            keep_hours ? std::span<DeferredCapacity>(slots + static_cast<std::size_t>(t - slots_first) * n, n)
+                       : std::span<DeferredCapacity>();
+        simulator.run_trial(t, plan.columns, kept);
+      },
+      options.trials_done);
 }
+
+}  // namespace
 
 // After the first pass over every trial: auto-sized options sized over all of them, then costed
 // from each trial's kept hours; a trial whose unkept hours would overflow is drawn again, whole,
@@ -91,15 +90,12 @@ void finish_first_pass(RunPlan& plan, const RunOptions& options, DeferredHours& 
     return;
   }
   const std::size_t n = plan.capacity.size();
-  const auto slots = [&](std::int64_t t) {
-    return std::span<DeferredCapacity>(deferred.slots.get() + static_cast<std::size_t>(t) * n, n);
-  };
   size_capacity(plan, true);
   size_fixed_slo_by_simulation(plan);
   plan.phases.size_s += clock.lap();
   std::atomic<std::int64_t> redrawn{0};
   for_each_trial(plan, options, [&](TrialSimulator& simulator, std::int64_t t) {
-    const auto kept = slots(t);
+    const auto kept = deferred.of(t, n);
     for (std::size_t c = 0; c < n; ++c) {
       const auto& option = plan.capacity[c];
       if (!option.auto_sized()) continue;
@@ -117,6 +113,8 @@ void finish_first_pass(RunPlan& plan, const RunOptions& options, DeferredHours& 
   plan.redrawn_trials = redrawn.load();
   plan.phases.simulate_s += clock.lap();
 }
+
+namespace {
 
 // Room for the kept hours of trials [0, plan.trials), those of the first `kept` trials kept.
 void grow_deferred(const RunPlan& plan, DeferredHours& deferred, std::int64_t kept) {
@@ -137,10 +135,7 @@ void run_trials(RunPlan& plan, const RunOptions& options, DeferredHours& deferre
   size_capacity(plan, false);
   plan.phases.size_s += clock.lap();
   grow_deferred(plan, deferred, first_trial);
-  const std::size_t n = plan.capacity.size();
-  draw_first_pass(plan, options, first_trial, plan.trials, [&](std::int64_t t) {
-    return std::span<DeferredCapacity>(deferred.slots.get() + static_cast<std::size_t>(t) * n, n);
-  });
+  draw_first_pass(plan, options, first_trial, plan.trials, deferred.slots.get(), 0);
   plan.phases.simulate_s += clock.lap();
   finish_first_pass(plan, options, deferred);
 }
@@ -237,11 +232,8 @@ TrialBlock draw_trial_block(const Scenario& scenario, const RunOptions& options,
   TrialBlock block;
   block.first = first;
   block.end = end;
-  const std::size_t n = plan.capacity.size();
-  if (any_auto_sized(plan)) block.slots.resize(static_cast<std::size_t>(end - first) * n);
-  draw_first_pass(plan, options, first, end, [&](std::int64_t t) {
-    return std::span<DeferredCapacity>(block.slots.data() + static_cast<std::size_t>(t - first) * n, n);
-  });
+  if (any_auto_sized(plan)) block.slots.resize(static_cast<std::size_t>(end - first) * plan.capacity.size());
+  draw_first_pass(plan, options, first, end, block.slots.data(), first);
   for (int c = 0; c < plan.columns.size(); ++c) {
     if (!plan.columns.holds(c)) continue;
     const auto values = plan.columns.column(c);
@@ -278,12 +270,8 @@ void add_block(RunPlan& plan, DeferredHours& deferred, const TrialBlock& block) 
     at += static_cast<std::size_t>(count);
   }
   if (!block.slots.empty()) {
-    std::copy(block.slots.begin(), block.slots.end(), deferred.slots.get() + static_cast<std::size_t>(block.first) * n);
+    std::copy(block.slots.begin(), block.slots.end(), deferred.of(block.first, n).begin());
   }
-}
-
-void finish_assembly(RunPlan& plan, const RunOptions& options, DeferredHours& deferred) {
-  finish_first_pass(plan, options, deferred);
 }
 
 RunPlan prepare_replay(const Scenario& scenario, const RunOptions& options) {

@@ -4,6 +4,7 @@
 // break-even curves (sim/breakeven/) read the columns.
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -28,6 +29,10 @@ decltype(auto) in_arena(const RunOptions& options, F&& f) {
 struct DeferredHours {
   std::unique_ptr<DeferredCapacity[]> slots;
   std::int64_t trials = 0;
+  // Trial t's slots, one per capacity option.
+  std::span<DeferredCapacity> of(std::int64_t t, std::size_t options) const {
+    return {slots.get() + static_cast<std::size_t>(t) * options, options};
+  }
 };
 
 // A block of a run's trials as its first pass draws them (before "auto" reservations are sized
@@ -42,7 +47,9 @@ TrialBlock draw_trial_block(const Scenario& scenario, const RunOptions& options,
 RunPlan prepare_assembly(const Scenario& scenario, const RunOptions& options, DeferredHours& deferred);
 // Throws std::invalid_argument when the block does not fit the plan's layout.
 void add_block(RunPlan& plan, DeferredHours& deferred, const TrialBlock& block);
-void finish_assembly(RunPlan& plan, const RunOptions& options, DeferredHours& deferred);
+// Once the first pass holds every trial (drawn, or assembled from blocks): auto-sized options sized
+// over all of them and costed from their kept hours, trials that would overflow drawn again.
+void finish_first_pass(RunPlan& plan, const RunOptions& options, DeferredHours& deferred);
 
 // Sizes capacity (two passes when replicas are "auto") and fills plan.columns for every trial.
 RunPlan simulate(const Scenario& scenario, const RunOptions& options);

@@ -87,7 +87,6 @@ class TrialColumns {
     return month < 0 || (month >= first_month_ && month < first_month_ + block_months_);
   }
   int stored_months() const { return block_months_; }
-  std::int64_t first_trial() const { return first_trial_; }
 
   double& at(int column, std::int64_t trial) {
     return values_.get()[static_cast<std::size_t>(slot_[static_cast<std::size_t>(column)]) *

@@ -10,14 +10,17 @@ namespace tokencast {
 
 using detail::RunPlan;
 
+double volume_grid_runs(const Scenario& scenario, const VolumeGridOptions& grid) {
+  return volume_method_for(scenario, grid.method) == VolumeMethod::replay
+             ? 1.0
+             : grid.points + 30.0 * static_cast<double>(scenario.capacity.size());
+}
+
 void check_breakeven_limits(const Scenario& scenario, const RunOptions& options, const VolumeGridOptions& grid) {
-  // The grid on top of the run: replay draws every trial once more; resimulation draws them all
-  // at each point, and again for each step of the root finding (about ten per crossing level).
+  // The grid on top of the run.
   const std::int64_t trials = options.trials.value_or(scenario.trials);
   const RunPlan layout = detail::make_run_plan(scenario, trials, 0, options.exact);
-  const double runs = volume_method_for(scenario, grid.method) == VolumeMethod::replay
-                          ? 2.0
-                          : 1.0 + grid.points + 30.0 * static_cast<double>(scenario.capacity.size());
+  const double runs = 1.0 + volume_grid_runs(scenario, grid);
   detail::check_cpu_time(scenario, options, trials, runs * detail::trial_cpu_s(layout, layout.months) * static_cast<double>(trials),
                          "the break-even volume grid's");
 }

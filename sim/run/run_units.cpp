@@ -38,6 +38,20 @@ UnitRange shard_range(const WorkUnits& units, int index, int shards) {
   return {boundary(index - 1), boundary(index)};
 }
 
+void WorkUnits::add(std::int64_t unit, std::string_view bytes) {
+  if (unit != added_ || unit >= count()) throw std::invalid_argument(fmt::format("unit {} added out of order", unit));
+  try {
+    add_unit(unit, bytes);
+  } catch (const std::runtime_error& e) {
+    throw std::invalid_argument(fmt::format("unit {}: {}", unit, e.what()));
+  }
+  ++added_;
+}
+
+void WorkUnits::check_complete() const {
+  if (added_ != count()) throw std::logic_error("a work unit's result asked for before every unit was added");
+}
+
 void compute_all(WorkUnits& units, std::atomic<std::int64_t>* done) {
   for (std::int64_t u = 0; u < units.count(); ++u) {
     units.add(u, units.compute(u));
@@ -161,7 +175,6 @@ struct RunUnits::State {
   // The assembly, from the first unit added.
   std::optional<detail::RunPlan> plan;
   detail::DeferredHours deferred;
-  std::int64_t added = 0;
 };
 
 RunUnits::RunUnits(Scenario scenario, RunOptions options) : state_(std::make_unique<State>()) {
@@ -177,7 +190,6 @@ RunUnits::RunUnits(RunUnits&&) noexcept = default;
 RunUnits::~RunUnits() = default;
 
 std::int64_t RunUnits::count() const { return (state_->trials + state_->per_unit - 1) / state_->per_unit; }
-std::int64_t RunUnits::trials_per_unit() const { return state_->per_unit; }
 double RunUnits::cost(std::int64_t unit) const {
   return static_cast<double>(std::min(state_->trials, (unit + 1) * state_->per_unit) - unit * state_->per_unit);
 }
@@ -195,19 +207,14 @@ std::string RunUnits::compute(std::int64_t unit) {
   });
 }
 
-void RunUnits::add(std::int64_t unit, std::string_view bytes) {
-  if (unit != state_->added) throw std::invalid_argument(fmt::format("unit {} added out of order", unit));
+void RunUnits::add_unit(std::int64_t unit, std::string_view bytes) {
   detail::TrialBlock block;
-  try {
-    ByteReader r(bytes);
+  detail::read_record(bytes, [&](ByteReader& r) {
     block.first = r.get<std::int64_t>();
     block.end = r.get<std::int64_t>();
     block.values = r.get_vector<double>();
     block.slots = r.get_vector<detail::DeferredCapacity>();
-    if (!r.done()) throw std::runtime_error("bytes after the record");
-  } catch (const std::runtime_error& e) {
-    throw std::invalid_argument(fmt::format("unit {}: {}", unit, e.what()));
-  }
+  });
   if (block.first != unit * state_->per_unit || block.end != std::min(state_->trials, block.first + state_->per_unit)) {
     throw std::invalid_argument(fmt::format("unit {} holds trials [{}, {}), not its own", unit, block.first, block.end));
   }
@@ -224,13 +231,12 @@ void RunUnits::add(std::int64_t unit, std::string_view bytes) {
     if (!state_->plan) state_->plan = detail::prepare_assembly(state_->scenario, state_->options, state_->deferred);
     detail::add_block(*state_->plan, state_->deferred, block);
   });
-  ++state_->added;
 }
 
 RunResult RunUnits::result() {
-  if (state_->added != count()) throw std::logic_error("RunUnits::result before every unit was added");
+  check_complete();
   return detail::in_arena(state_->options, [&] {
-    detail::finish_assembly(*state_->plan, state_->options, state_->deferred);
+    detail::finish_first_pass(*state_->plan, state_->options, state_->deferred);
     RunResult result = detail::summarize_run(*state_->plan, state_->options, std::nullopt, {});
     result.elapsed_s = since(state_->start);
     return result;
@@ -254,9 +260,7 @@ BreakevenUnits::BreakevenUnits(Scenario scenario, RunOptions options, VolumeGrid
     : state_(std::make_unique<State>(scenario, options, grid)) {
   check_breakeven_limits(state_->scenario, state_->options, grid);
   const double trials = static_cast<double>(options.trials.value_or(state_->scenario.trials));
-  state_->grid_cost = volume_method_for(state_->scenario, grid.method) == VolumeMethod::replay
-                          ? trials
-                          : trials * (grid.points + 30.0 * static_cast<double>(state_->scenario.capacity.size()));
+  state_->grid_cost = volume_grid_runs(state_->scenario, grid) * trials;
 }
 BreakevenUnits::BreakevenUnits(BreakevenUnits&&) noexcept = default;
 BreakevenUnits::~BreakevenUnits() = default;
@@ -278,20 +282,17 @@ std::string BreakevenUnits::compute(std::int64_t unit) {
   });
 }
 
-void BreakevenUnits::add(std::int64_t unit, std::string_view bytes) {
+void BreakevenUnits::add_unit(std::int64_t unit, std::string_view bytes) {
   if (unit > 0) return state_->run.add(unit - 1, bytes);
-  try {
-    ByteReader r(bytes);
+  detail::read_record(bytes, [&](ByteReader& r) {
     state_->method = r.get_string();
     state_->grid_s = r.get<double>();
     state_->curves = read_curves(r);
-    if (!r.done()) throw std::runtime_error("bytes after the record");
-  } catch (const std::runtime_error& e) {
-    throw std::invalid_argument(fmt::format("unit 0 (the volume grid): {}", e.what()));
-  }
+  });
 }
 
 RunResult BreakevenUnits::result() {
+  check_complete();
   RunResult result = state_->run.result();
   if (!result.breakeven) result.breakeven.emplace();
   result.breakeven->volume = std::move(state_->curves);

@@ -355,14 +355,13 @@ struct SweepUnits::State {
   bool replay = false;
   SweepResult out;
   std::vector<Leader> leaders;
-  std::int64_t added = 0;
   std::vector<double> costs;  // by combination: estimated CPU seconds of a trial
   std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
 
   bool better(double a, double b) const { return spec.objective.maximize ? a > b : a < b; }
 
-  PointRecord evaluate(std::size_t i, const std::function<std::vector<double>(const SweepTerm&)>& values,
-                       double total_mean, double total_p95) const {
+  PointRecord evaluate(const std::function<std::vector<double>(const SweepTerm&)>& values, double total_mean,
+                       double total_p95) const {
     PointRecord r;
     r.point.total_mean_usd = total_mean;
     r.point.total_p95_usd = total_p95;
@@ -374,7 +373,6 @@ struct SweepUnits::State {
       r.point.feasible = r.point.feasible && holds(v, c.comparison, c.bound);
     }
     if (r.point.feasible) r.objective_values = std::move(objective);
-    static_cast<void>(i);
     return r;
   }
 
@@ -485,7 +483,7 @@ std::string SweepUnits::compute(std::int64_t unit) {
         mean = total->total_usd.mean;
         p95 = total->total_usd.p95;
       }
-      PointRecord r = st.evaluate(i, [&](const SweepTerm& t) { return run.values(t); }, mean, p95);
+      PointRecord r = st.evaluate([&](const SweepTerm& t) { return run.values(t); }, mean, p95);
       r.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       put_point(w, r);
       return std::move(w.bytes());
@@ -505,7 +503,7 @@ std::string SweepUnits::compute(std::int64_t unit) {
       for (const double b : totals.option_error_bound_usd) bound = std::max(bound, b);
       const ReplayPoint replayed(scenario, replay->plan(), totals);
       const Summary total = summarize(replayed.total());
-      records.push_back(st.evaluate(i, [&](const SweepTerm& t) { return replayed.values(t); }, total.mean, total.p95));
+      records.push_back(st.evaluate([&](const SweepTerm& t) { return replayed.values(t); }, total.mean, total.p95));
     }
     w.put(bound);
     w.put<std::uint64_t>(records.size());
@@ -514,33 +512,26 @@ std::string SweepUnits::compute(std::int64_t unit) {
   });
 }
 
-void SweepUnits::add(std::int64_t unit, std::string_view bytes) {
+void SweepUnits::add_unit(std::int64_t unit, std::string_view bytes) {
   State& st = *state_;
-  if (unit != st.added || unit >= count()) throw std::invalid_argument(fmt::format("unit {} added out of order", unit));
-  try {
-    detail::ByteReader r(bytes);
+  detail::read_record(bytes, [&](detail::ByteReader& r) {
     if (!st.replay) {
       PointRecord p = get_point(r);
       if (unit == 0) st.out.one_draw_s = p.seconds;
-      if (!r.done()) throw std::runtime_error("bytes after the record");
       st.add_point(std::move(p));
-    } else {
-      st.out.one_draw_s = r.get<double>();
-      st.out.replay_error_bound_usd = r.get<double>();
-      const auto n = r.get<std::uint64_t>();
-      if (n != st.spec.values.size()) throw std::runtime_error("a replay unit of another sweep");
-      for (std::uint64_t i = 0; i < n; ++i) st.add_point(get_point(r));
-      if (!r.done()) throw std::runtime_error("bytes after the record");
+      return;
     }
-  } catch (const std::runtime_error& e) {
-    throw std::invalid_argument(fmt::format("unit {}: {}", unit, e.what()));
-  }
-  ++st.added;
+    st.out.one_draw_s = r.get<double>();
+    st.out.replay_error_bound_usd = r.get<double>();
+    const auto n = r.get<std::uint64_t>();
+    if (n != st.spec.values.size()) throw std::runtime_error("a replay unit of another sweep");
+    for (std::uint64_t i = 0; i < n; ++i) st.add_point(get_point(r));
+  });
 }
 
 SweepResult SweepUnits::result() {
+  check_complete();
   State& st = *state_;
-  if (st.added != count()) throw std::logic_error("SweepUnits::result before every unit was added");
   SweepResult out = st.out;
   if (!st.leaders.empty()) {
     out.best = st.leaders.front().point;

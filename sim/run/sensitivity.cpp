@@ -75,7 +75,6 @@ struct SensitivityUnits::State {
   };
   std::optional<Base> base;
   std::optional<Base> added_base;
-  std::int64_t added = 0;
 
   const Base& base_run() {
     if (base) return *base;
@@ -169,51 +168,43 @@ std::string SensitivityUnits::compute(std::int64_t unit) {
   });
 }
 
-void SensitivityUnits::add(std::int64_t unit, std::string_view bytes) {
+void SensitivityUnits::add_unit(std::int64_t unit, std::string_view bytes) {
   State& st = *state_;
-  if (unit != st.added || unit >= count()) throw std::invalid_argument(fmt::format("unit {} added out of order", unit));
-  const auto trials = static_cast<std::size_t>(*st.options.trials);
-  try {
-    detail::ByteReader r(bytes);
+  detail::read_record(bytes, [&](detail::ByteReader& r) {
     if (unit == 0) {
       State::Base b;
       b.y = r.get_vector<double>();
       for (std::size_t k = 0; k < st.inputs.size(); ++k) b.drawn.push_back(r.get_vector<double>());
-      if (b.y.size() != trials) throw std::runtime_error("a base run of another trial count");
-      for (const auto& d : b.drawn) {
-        if (d.size() != trials) throw std::runtime_error("a base run of another trial count");
+      const auto trials = static_cast<std::size_t>(*st.options.trials);
+      if (b.y.size() != trials || std::any_of(b.drawn.begin(), b.drawn.end(), [&](const auto& d) { return d.size() != trials; })) {
+        throw std::runtime_error("a base run of another trial count");
       }
       const Summary base_summary = summarize(b.y);
       st.out.output_mean = base_summary.mean;
       st.out.output_p95 = base_summary.p95;
       st.added_base = std::move(b);
-    } else {
-      const auto k = static_cast<std::size_t>(unit - 1);
-      const CorrelatedInput& in = st.inputs[k];
-      InputSensitivity s;
-      s.key_path = in.path;
-      s.law = input_quantity(st.scenario, in)->describe();
-      s.correlated = in_correlation(st.scenario, in);
-      s.spider = r.get_vector<SpiderPoint>();
-      if (s.spider.size() != spider_levels.size()) throw std::runtime_error("a spider of another length");
-      s.mean_swing = r.get<Estimate>();
-      s.p95_swing = r.get<Estimate>();
-      s.first_order = detail::first_order_share(st.added_base->drawn[k], st.added_base->y);
-      s.rank_correlation = detail::rank_correlation(st.added_base->drawn[k], st.added_base->y);
-      st.out.first_order_sum += s.first_order.value;
-      st.out.inputs.push_back(std::move(s));
+      return;
     }
-    if (!r.done()) throw std::runtime_error("bytes after the record");
-  } catch (const std::runtime_error& e) {
-    throw std::invalid_argument(fmt::format("unit {}: {}", unit, e.what()));
-  }
-  ++st.added;
+    const auto k = static_cast<std::size_t>(unit - 1);
+    const CorrelatedInput& in = st.inputs[k];
+    InputSensitivity s;
+    s.key_path = in.path;
+    s.law = input_quantity(st.scenario, in)->describe();
+    s.correlated = in_correlation(st.scenario, in);
+    s.spider = r.get_vector<SpiderPoint>();
+    if (s.spider.size() != spider_levels.size()) throw std::runtime_error("a spider of another length");
+    s.mean_swing = r.get<Estimate>();
+    s.p95_swing = r.get<Estimate>();
+    s.first_order = detail::first_order_share(st.added_base->drawn[k], st.added_base->y);
+    s.rank_correlation = detail::rank_correlation(st.added_base->drawn[k], st.added_base->y);
+    st.out.first_order_sum += s.first_order.value;
+    st.out.inputs.push_back(std::move(s));
+  });
 }
 
 Sensitivity SensitivityUnits::result() {
-  State& st = *state_;
-  if (st.added != count()) throw std::logic_error("SensitivityUnits::result before every unit was added");
-  Sensitivity out = st.out;
+  check_complete();
+  Sensitivity out = state_->out;
   std::stable_sort(out.inputs.begin(), out.inputs.end(), [](const InputSensitivity& a, const InputSensitivity& b) {
     return a.first_order.value > b.first_order.value;
   });

@@ -180,7 +180,7 @@ std::string_view default_scenario_text() {
 }
 
 Scenario load_default_scenario(const Catalog& catalog, std::span<const ScenarioOverride> overrides) {
-  return load_scenario_text(default_scenario_text(), "<embedded:quickstart.toml>", catalog, overrides);
+  return load_scenario_text(default_scenario_text(), default_scenario_file, catalog, overrides);
 }
 
 }  // namespace tokencast
